@@ -1,0 +1,58 @@
+# The two commands: `make run` starts the demo, `make test` proves it. Nothing else is needed.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := server
+
+.PHONY: run test bench kiosk lint clean system-packages apt-install
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { $(MAKE) -s PKGS="python3 python3-venv" apt-install; }
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Installed once per change of the dependency lists (the stamp files record it).
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
+	$(BIN)/pip install --quiet --group dev
+	touch $@
+
+instance/satisfaction.db: | $(VENV)/.runtime
+	mkdir -p instance
+	$(BIN)/flask init-db
+	$(BIN)/flask seed-demo --if-empty
+
+run: $(VENV)/.runtime instance/satisfaction.db
+	$(BIN)/flask init-db
+	@echo "Serving the demo province on http://127.0.0.1:$(PORT)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# System packages the tests drive for real: a virtual display, key presses, a browser, nginx.
+SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx
+system-packages:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  pkg=$${pair%%:*}; cmd=$${pair##*:}; \
+	  command -v $$cmd >/dev/null || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then $(MAKE) -s PKGS="$$missing" apt-install; fi
+
+apt-install:
+	@echo "Installing system packages:$(PKGS)"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(PKGS) >/dev/null
+
+test: $(VENV)/.dev system-packages
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance/satisfaction.db* test-artifacts
