@@ -1,0 +1,65 @@
+"""The Flask application factory: `flask --app server ...` finds `create_app` here."""
+
+import os
+import zoneinfo
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from server import db
+from server.ratings import Ingest
+from server.scale import build_scale
+from server.settings import defaults
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.config.from_mapping(defaults())
+    app.config["DATABASE"] = os.path.join(app.instance_path, "satisfaction.db")
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("SATISFACTION")
+    else:
+        app.config.from_mapping(test_config)
+    os.makedirs(os.path.dirname(os.path.abspath(app.config["DATABASE"])), exist_ok=True)
+
+    timezone = zoneinfo.ZoneInfo(app.config["TIMEZONE"])
+    scale = build_scale(app.config["SCALE"], app.config["REASONS"])
+    app.extensions["timezone"] = timezone
+    app.extensions["scale"] = scale
+    app.extensions["ingest"] = Ingest(scale, timezone, float(app.config["MISUSE_INTERVAL_SECONDS"]),
+                                      int(app.config["FUTURE_TOLERANCE_SECONDS"]))
+
+    db.init_app(app)
+    with app.app_context():
+        db.migrate(db.get_db())
+
+    from server import api, cli
+    app.register_blueprint(api.bp)
+    cli.init_app(app)
+    _register_health(app)
+    _register_errors(app)
+    return app
+
+
+def _register_health(app):
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.get_db().execute("SELECT 1 FROM offices LIMIT 1").fetchall()
+        except Exception:  # any database failure means not healthy
+            app.logger.exception("health check failed")
+            return jsonify({"status": "unavailable"}), 503
+        return jsonify({"status": "ok"})
+
+
+def _register_errors(app):
+    @app.errorhandler(HTTPException)
+    def http_error(problem):
+        if request.path.startswith("/api/") or request.path == "/healthz":
+            response = jsonify({"error": problem.description})
+            response.status_code = problem.code
+            return response
+        return problem

@@ -1,0 +1,181 @@
+"""The JSON API under /api/v1: kiosk ratings, config and heartbeat, and the stats."""
+
+import functools
+import json
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from server import auth, languages, openapi, stats
+from server.db import get_db, write_transaction
+from server.offices import load_tree
+from server.ratings import Source, is_text
+from server.timeutil import now_stored, parse_client_time, to_stored, utcnow
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_QUEUE = 10_000_000
+
+
+def error(status, message):
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
+
+
+def kiosk_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        g.kiosk = auth.kiosk_for_token(get_db(), auth.bearer_token(request))
+        if g.kiosk is None:
+            return error(401, "a valid kiosk token is required (Authorization: Bearer ...)")
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def current_user():
+    """The user behind this request: an API token, or a logged-in dashboard session."""
+    token = auth.bearer_token(request)
+    if token is not None:
+        return auth.user_for_token(get_db(), token)
+    session_user = current_app.extensions.get("session_user")
+    return session_user() if session_user else None
+
+
+def user_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        g.user = current_user()
+        if g.user is None:
+            return error(401, "a valid API token is required (Authorization: Bearer ...)")
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def json_body():
+    """The request's JSON object, or a 400 saying why it is not one."""
+    if not request.is_json:
+        raise BadRequest("the body must be JSON (Content-Type: application/json)")
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+@bp.post("/ratings")
+@kiosk_required
+def post_ratings():
+    items = json_body().get("ratings")
+    if not isinstance(items, list):
+        return error(400, "ratings: must be a list of rating objects")
+    limit = current_app.config["MAX_BATCH"]
+    if len(items) > limit:
+        return error(400, f"ratings: at most {limit} items per request")
+    kiosk, ingest = g.kiosk, current_app.extensions["ingest"]
+    source = Source("kiosk", kiosk["office_id"], kiosk["counter_id"], kiosk["id"])
+    db = get_db()
+    with write_transaction(db):
+        results = ingest.store_items(db, load_tree(db), source, items, utcnow())
+    return jsonify({"results": results})
+
+
+@bp.get("/kiosk/config")
+@kiosk_required
+def kiosk_config():
+    db, kiosk, config = get_db(), g.kiosk, current_app.config
+    tree = load_tree(db)
+    office = tree.by_id[tree.successor(kiosk["office_id"])]
+    staff = None
+    if kiosk["staff_id"] is not None:
+        code, name = db.execute("SELECT code, name FROM staff WHERE id = ?", [kiosk["staff_id"]]).fetchone()
+        staff = {"code": code, "name": name}
+    scale = current_app.extensions["scale"]
+    langs = languages.languages(config["LANGUAGES"])
+    codes = list(langs)
+    return jsonify({
+        "kiosk": {"id": kiosk["id"]},
+        "office": {"code": office.code, "name": office.name},
+        "counter": {"id": kiosk["counter_id"], "label": kiosk["counter_label"]},
+        "staff": staff,
+        "scale": [
+            {"score": level.score, "colour": level.colour, "face": level.face, "dissatisfied": level.dissatisfied,
+             "labels": languages.localised(level.labels, {c: langs[c]["levels"].get(str(level.score)) for c in codes},
+                                           codes)}
+            for level in reversed(scale.levels)
+        ],
+        "reasons": [
+            {"code": reason.code,
+             "labels": languages.localised(reason.labels, {c: langs[c]["reasons"].get(reason.code) for c in codes},
+                                           codes)}
+            for reason in scale.reasons
+        ],
+        "languages": [{"code": code, "name": lang["name"]} for code, lang in langs.items()],
+        "default_language": "vi",
+        "texts": {code: lang["texts"] for code, lang in langs.items()},
+        "timeouts": {
+            "thanks_seconds": config["KIOSK_THANKS_SECONDS"],
+            "reasons_seconds": config["KIOSK_REASONS_TIMEOUT_SECONDS"],
+            "cooldown_seconds": config["KIOSK_COOLDOWN_SECONDS"],
+            "heartbeat_seconds": config["KIOSK_HEARTBEAT_SECONDS"],
+        },
+        "misuse_interval_seconds": config["MISUSE_INTERVAL_SECONDS"],
+        "server_time": now_stored(),
+    })
+
+
+@bp.post("/kiosk/heartbeat")
+@kiosk_required
+def kiosk_heartbeat():
+    body = json_body()
+    queue_length = body.get("queue_length")
+    if not isinstance(queue_length, int) or isinstance(queue_length, bool) or not 0 <= queue_length <= MAX_QUEUE:
+        return error(400, f"queue_length: must be a whole number from 0 to {MAX_QUEUE}")
+    last_sync_at = body.get("last_sync_at")
+    if last_sync_at is not None:
+        try:
+            last_sync_at = to_stored(parse_client_time(last_sync_at))
+        except ValueError as problem:
+            return error(400, f"last_sync_at: {problem}")
+    version = body.get("app_version")
+    if not is_text(version) or not version.strip() or len(version) > 64:
+        return error(400, "app_version: must be a string of at most 64 characters")
+    db = get_db()
+    with write_transaction(db):
+        db["kiosks"].update(g.kiosk["id"], {
+            "last_seen_at": now_stored(), "queue_length": queue_length,
+            "last_sync_at": last_sync_at, "app_version": version.strip(),
+        })
+    return jsonify({"status": "ok", "server_time": now_stored()})
+
+
+@bp.get("/stats")
+@user_required
+def get_stats():
+    db = get_db()
+    tz = current_app.extensions["timezone"]
+    try:
+        query = stats.parse_query(request.args, utcnow().astimezone(tz).date())
+        rows = stats.satisfaction_rows(db, load_tree(db), current_app.extensions["scale"], query, g.user)
+    except stats.ParamError as problem:
+        return error(400, str(problem))
+    except stats.ScopeError as problem:
+        return error(403, str(problem))
+    return jsonify({
+        "period": query.period, "from": query.start.isoformat(), "to": query.end.isoformat(),
+        "channel": query.channel, "breakdown": query.breakdown, "structure": query.structure,
+        "include_misuse": query.include_misuse, "rows": rows,
+    })
+
+
+@bp.get("/ping")
+def ping():
+    """No database, no auth: lets a kiosk check the network and its clock (and is the
+    trivial endpoint `make bench` compares the real ones with)."""
+    return jsonify({"status": "ok", "server_time": now_stored()})
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document(current_app.extensions["scale"], current_app.config["MAX_BATCH"]))

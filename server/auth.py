@@ -1,0 +1,84 @@
+"""Secrets: passwords hashed with argon2, tokens stored as SHA-256 of a random value.
+
+Tokens carry 256 random bits, so a fast hash is enough to make a stolen database useless
+for calling the API, and checking one costs microseconds on every kiosk request; argon2's
+deliberate slowness is for guessable secrets, which only passwords are.
+"""
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from server.timeutil import now_stored
+
+_hasher = PasswordHasher()
+
+KIOSK_PREFIX = "kt_"
+USER_PREFIX = "ut_"
+
+
+def hash_password(password):
+    return _hasher.hash(password)
+
+
+def check_password(password_hash, password):
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token(prefix):
+    return prefix + secrets.token_urlsafe(32)
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def bearer_token(request):
+    """The token of an `Authorization: Bearer ...` header, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def kiosk_for_token(db, token):
+    """The active kiosk row a token belongs to, or None (unknown or revoked)."""
+    if not token or not token.startswith(KIOSK_PREFIX):
+        return None
+    rows = db.execute(
+        """SELECT k.id, k.office_id, k.counter_id, c.label AS counter_label, c.staff_id
+           FROM kiosks k JOIN counters c ON c.id = k.counter_id
+           WHERE k.token_hash = ? AND k.revoked_at IS NULL""",
+        [token_hash(token)],
+    ).fetchall()
+    if not rows:
+        return None
+    return dict(zip(("id", "office_id", "counter_id", "counter_label", "staff_id"), rows[0], strict=True))
+
+
+def user_for_token(db, token):
+    """The enabled user an API token belongs to, or None; records the token's last use."""
+    if not token or not token.startswith(USER_PREFIX):
+        return None
+    rows = db.execute(
+        """SELECT u.id, u.username, u.role, u.office_id, t.id
+           FROM api_tokens t JOIN users u ON u.id = t.user_id
+           WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0""",
+        [token_hash(token)],
+    ).fetchall()
+    if not rows:
+        return None
+    user_id, username, role, office_id, token_id = rows[0]
+    return {"id": user_id, "username": username, "role": role, "office_id": office_id, "token_id": token_id}
+
+
+def create_user_token(db, user_id):
+    token = new_token(USER_PREFIX)
+    db["api_tokens"].insert({"user_id": user_id, "token_hash": token_hash(token), "created_at": now_stored()})
+    return token

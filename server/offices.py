@@ -1,0 +1,135 @@
+"""Offices, counters, staff and kiosks: storage and the admin operations on them."""
+
+import datetime as dt
+import re
+import secrets
+
+from server import auth
+from server.hierarchy import Office, OfficeTree
+from server.timeutil import now_stored
+
+KINDS = ("province", "centre", "district", "commune", "ward", "branch")
+
+
+class OfficeError(ValueError):
+    """An office operation that cannot be done, with a message for the user."""
+
+
+def load_tree(db):
+    rows = db.execute(
+        "SELECT id, code, name, kind, parent_id, merged_into, merged_at FROM offices ORDER BY code"
+    ).fetchall()
+    return OfficeTree([Office(*row) for row in rows])
+
+
+def office_by_code(db, code):
+    rows = list(db.query("SELECT * FROM offices WHERE code = ?", [code]))
+    if not rows:
+        raise OfficeError(f"no office with code {code!r}")
+    return rows[0]
+
+
+def add_office(db, code, name, parent_code=None, kind="commune", active_from=None):
+    code = (code or "").strip().upper()
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9_-]{0,31}", code):
+        raise OfficeError("office code must be 1-32 unaccented letters, digits, '-' or '_' (citizens text it)")
+    if not (name or "").strip():
+        raise OfficeError("office name must not be empty")
+    if kind not in KINDS:
+        raise OfficeError(f"kind must be one of {', '.join(KINDS)}")
+    if list(db.query("SELECT 1 FROM offices WHERE code = ?", [code])):
+        raise OfficeError(f"office {code} already exists")
+    parent_id = office_by_code(db, parent_code.upper())["id"] if parent_code else None
+    return db["offices"].insert({
+        "code": code, "name": name.strip(), "kind": kind, "parent_id": parent_id,
+        "active_from": active_from, "created_at": now_stored(),
+    }).last_pk
+
+
+def merge_office(db, old_code, new_code, effective):
+    """From `effective` (a local date) on, OLD's ratings belong to NEW; history stays with OLD."""
+    old, new = office_by_code(db, old_code.upper()), office_by_code(db, new_code.upper())
+    if old["id"] == new["id"]:
+        raise OfficeError("an office cannot be merged into itself")
+    if old["merged_into"] is not None:
+        raise OfficeError(f"office {old['code']} was already merged on {old['merged_at']}")
+    if old["id"] in load_tree(db).lineage(new["id"], "current"):
+        raise OfficeError(f"{new['code']} lies under {old['code']}: merging would make a loop")
+    effective_day = effective if isinstance(effective, dt.date) else dt.date.fromisoformat(effective)
+    db["offices"].update(old["id"], {
+        "merged_into": new["id"], "merged_at": effective_day.isoformat(),
+        "active_to": (effective_day - dt.timedelta(days=1)).isoformat(),
+    })
+
+
+def list_offices(db):
+    return list(db.query(
+        """SELECT o.code, o.name, o.kind, p.code AS parent, o.active_from, o.active_to,
+                  m.code AS merged_into, o.merged_at
+           FROM offices o LEFT JOIN offices p ON p.id = o.parent_id
+           LEFT JOIN offices m ON m.id = o.merged_into ORDER BY o.code"""
+    ))
+
+
+def add_staff(db, code, name, office_code, counter_label=None):
+    office = office_by_code(db, office_code.upper())
+    if list(db.query("SELECT 1 FROM staff WHERE code = ?", [code])):
+        raise OfficeError(f"staff {code} already exists")
+    staff_id = db["staff"].insert({"code": code, "name": name, "office_id": office["id"]}).last_pk
+    if counter_label:
+        counter_id = ensure_counter(db, office["id"], counter_label)
+        db["counters"].update(counter_id, {"staff_id": staff_id})
+    return staff_id
+
+
+def ensure_counter(db, office_id, label):
+    label = (label or "").strip()
+    if not label:
+        raise OfficeError("counter label must not be empty")
+    rows = db.execute("SELECT id FROM counters WHERE office_id = ? AND label = ?", [office_id, label]).fetchall()
+    if rows:
+        return rows[0][0]
+    return db["counters"].insert({"office_id": office_id, "label": label}).last_pk
+
+
+def add_kiosk(db, office_code, counter_label, with_pairing_code=False):
+    """Create a kiosk at a counter; returns (kiosk id, token, pairing code or None)."""
+    office = office_by_code(db, office_code.upper())
+    if office["merged_into"] is not None:
+        raise OfficeError(f"office {office['code']} was merged on {office['merged_at']}; "
+                          "add the kiosk to its successor")
+    counter_id = ensure_counter(db, office["id"], counter_label)
+    token = auth.new_token(auth.KIOSK_PREFIX)
+    row = {"office_id": office["id"], "counter_id": counter_id, "token_hash": auth.token_hash(token),
+           "created_at": now_stored()}
+    code = None
+    if with_pairing_code:
+        code = new_pairing_code()
+        row["pairing_code_hash"] = auth.token_hash(code)
+        row["pairing_expires_at"] = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=24)).isoformat()
+    kiosk_id = db["kiosks"].insert(row).last_pk
+    return kiosk_id, token, code
+
+
+def new_pairing_code():
+    """Eight characters an installer can read out and type: no 0/O or 1/I."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def revoke_kiosk(db, kiosk_id):
+    rows = db.execute("SELECT revoked_at FROM kiosks WHERE id = ?", [kiosk_id]).fetchall()
+    if not rows:
+        raise OfficeError(f"no kiosk with id {kiosk_id}")
+    if rows[0][0] is not None:
+        raise OfficeError(f"kiosk {kiosk_id} was already revoked at {rows[0][0]}")
+    db["kiosks"].update(kiosk_id, {"revoked_at": now_stored()})
+
+
+def list_kiosks(db):
+    return list(db.query(
+        """SELECT k.id, o.code AS office, c.label AS counter, k.created_at, k.revoked_at,
+                  k.last_seen_at, k.queue_length, k.last_sync_at, k.app_version
+           FROM kiosks k JOIN offices o ON o.id = k.office_id JOIN counters c ON c.id = k.counter_id
+           ORDER BY k.id"""
+    ))

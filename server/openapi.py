@@ -1,0 +1,145 @@
+"""The OpenAPI 3.1 document served at /api/v1/openapi.json (pure)."""
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema, description):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes):
+    meaning = {400: "The request is not acceptable; `error` says which field or parameter.",
+               401: "Missing, unknown or revoked token.", 403: "The office is outside the user's scope.",
+               413: "The body is larger than the server accepts.", 503: "The database does not answer."}
+    return {str(code): _json(ERROR, meaning[code]) for code in codes}
+
+
+def document(scale, max_batch):
+    rating_item = {
+        "type": "object",
+        "description": "One rating. Unknown fields are ignored. A bad item is rejected on its own.",
+        "required": ["id", "score", "created_at"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid", "description": "Chosen by the client; re-sending is safe."},
+            "score": {"type": "integer", "minimum": 1, "maximum": scale.size},
+            "created_at": {"type": "string", "format": "date-time",
+                           "description": "When the citizen rated, with a UTC offset; at most 10 minutes ahead."},
+            "reasons": {"type": "array", "items": {"type": "string", "enum": sorted(scale.reason_codes)}},
+            "comment": {"type": "string", "maxLength": 500},
+            "language": {"type": "string", "examples": ["vi", "en"]},
+            "staff": {"type": "string", "description": "Staff code of the officer on duty."},
+            "service": {"type": "string", "description": "Procedure code."},
+            "misuse": {"type": "boolean", "description": "Set by a kiosk that saw the tap come too fast."},
+        },
+    }
+    result = {
+        "type": "object", "required": ["id", "status"],
+        "properties": {
+            "id": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": ["accepted", "duplicate", "rejected"]},
+            "error": {"type": "string"},
+        },
+    }
+    stats_row = {
+        "type": "object",
+        "required": ["office", "office_name", "part", "period", "period_start", "responses", "counts",
+                     "satisfaction_rate", "csat", "mean_score"],
+        "properties": {
+            "office": {"type": "string"}, "office_name": {"type": "string"},
+            "part": {"type": "string", "enum": ["subtree", "office_only"],
+                     "description": "office_only: ratings given at the office itself, in a children breakdown."},
+            "period": {"type": "string"}, "period_start": {"type": "string", "format": "date"},
+            "responses": {"type": "integer"},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "satisfaction_rate": {"type": "number", "description": "Decision 766: (n − dissatisfied) / n."},
+            "satisfaction_ci95": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            "csat": {"type": "number", "description": "Share of the top two levels."},
+            "mean_score": {"type": "number"},
+        },
+    }
+
+    def param(name, schema, description):
+        return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Citizen satisfaction API", "version": "1.0.0",
+                 "description": "Kiosk ratings in, satisfaction by office and period out."},
+        "components": {
+            "securitySchemes": {
+                "kioskToken": {"type": "http", "scheme": "bearer", "description": "A kiosk's token."},
+                "userToken": {"type": "http", "scheme": "bearer", "description": "A user's API token."},
+            },
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+                "RatingItem": rating_item,
+            },
+        },
+        "paths": {
+            "/healthz": {"get": {
+                "summary": "Whether the server and its database answer",
+                "responses": {"200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}, "Healthy."),
+                              **_errors(503)},
+            }},
+            "/api/v1/ping": {"get": {
+                "summary": "Check the network and the server's clock (no database, no token)",
+                "responses": {"200": _json({"type": "object", "required": ["status", "server_time"],
+                                            "properties": {"status": {"const": "ok"},
+                                                           "server_time": {"type": "string"}}}, "Alive.")},
+            }},
+            "/api/v1/ratings": {"post": {
+                "summary": "Deliver a batch of ratings from a kiosk",
+                "security": [{"kioskToken": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["ratings"],
+                    "properties": {"ratings": {"type": "array", "maxItems": max_batch,
+                                               "items": {"$ref": "#/components/schemas/RatingItem"}}},
+                }}}},
+                "responses": {
+                    "200": _json({"type": "object", "required": ["results"],
+                                  "properties": {"results": {"type": "array", "items": result}}},
+                                 "One result per item, in order."),
+                    **_errors(400, 401, 413),
+                },
+            }},
+            "/api/v1/kiosk/config": {"get": {
+                "summary": "What the kiosk shows: office, counter, officer, scale, reasons, languages",
+                "security": [{"kioskToken": []}],
+                "responses": {"200": _json({"type": "object", "required": ["office", "counter", "scale", "reasons"]},
+                                           "The kiosk's configuration."), **_errors(401)},
+            }},
+            "/api/v1/kiosk/heartbeat": {"post": {
+                "summary": "Report the kiosk's queue and version",
+                "security": [{"kioskToken": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["queue_length", "app_version"],
+                    "properties": {"queue_length": {"type": "integer", "minimum": 0, "maximum": 10_000_000},
+                                   "last_sync_at": {"type": ["string", "null"], "format": "date-time"},
+                                   "app_version": {"type": "string", "maxLength": 64}},
+                }}}},
+                "responses": {"200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}, "Recorded."),
+                              **_errors(400, 401, 413)},
+            }},
+            "/api/v1/stats": {"get": {
+                "summary": "Satisfaction by office and period",
+                "security": [{"userToken": []}],
+                "parameters": [
+                    param("office", {"type": "string"}, "Office code; default: the offices the user may see."),
+                    param("period", {"type": "string", "enum": ["day", "week", "month", "quarter", "year"]},
+                          "Local-time period; default month."),
+                    param("from", {"type": "string", "format": "date"}, "First local date, inclusive."),
+                    param("to", {"type": "string", "format": "date"}, "Last local date, inclusive."),
+                    param("channel", {"type": "string", "enum": ["kiosk", "sms", "all"]}, "Default all."),
+                    param("breakdown", {"type": "string", "enum": ["none", "children"]}, "Default none."),
+                    param("include_misuse", {"type": "string", "enum": ["0", "1"]}, "Default 0."),
+                    param("structure", {"type": "string", "enum": ["current", "historical"]}, "Default current."),
+                ],
+                "responses": {
+                    "200": _json({"type": "object", "required": ["rows"],
+                                  "properties": {"rows": {"type": "array", "items": stats_row}}},
+                                 "Rows per office and period, periods in order; none for empty periods."),
+                    **_errors(400, 401, 403),
+                },
+            }},
+        },
+    }

@@ -1,0 +1,341 @@
+"""Taking ratings in: validation, duplicates, the misuse rule and the rollups.
+
+A batch is stored in one write transaction: every accepted rating, its rollup counts
+and any misuse flags it causes land together or not at all.
+
+The misuse rule: order a kiosk's ratings by (created_at, id). A rating whose nearest
+predecessor from the same kiosk is less than MISUSE_INTERVAL_SECONDS (default 3 s) earlier
+is flagged `misuse = 1`: faster than a person can walk up and rate. The first tap of a
+burst counts, the rest are kept but left out of every figure unless asked for. A kiosk
+may also flag a rating itself (`"misuse": true`, from its own cooldown). The rule does not
+depend on arrival order: a late rating that lands just before a stored one flags it.
+"""
+
+import datetime as dt
+import json
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from server import periods
+from server.timeutil import from_stored, parse_client_time, to_stored
+
+OLDEST_ACCEPTED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+MAX_COMMENT = 500
+MAX_CODE = 64
+
+
+@dataclass
+class Source:
+    """Where ratings come from: set by the server from a kiosk token or an SMS dialogue."""
+    channel: str
+    office_id: int
+    counter_id: int | None = None
+    kiosk_id: int | None = None
+
+
+@dataclass
+class Rating:
+    client_id: str
+    score: int
+    created_at: dt.datetime
+    reasons: list = field(default_factory=list)
+    comment: str | None = None
+    language: str | None = None
+    staff_code: str | None = None
+    service: str | None = None
+    reference: str | None = None
+    flagged: bool = False
+
+
+class ItemError(ValueError):
+    """One rating item is not acceptable; the message names the field."""
+
+
+def parse_item(item, scale, now, future_tolerance_seconds):
+    """A Rating from one JSON item, or ItemError."""
+    if not isinstance(item, dict):
+        raise ItemError("item must be a JSON object")
+    client_id = item.get("id")
+    if not isinstance(client_id, str):
+        raise ItemError("id: must be a UUID string")
+    try:
+        client_id = str(uuid.UUID(client_id))
+    except ValueError:
+        raise ItemError("id: must be a UUID string") from None
+    score = item.get("score")
+    if not isinstance(score, int) or isinstance(score, bool) or score not in scale.scores:
+        raise ItemError(f"score: must be an integer from 1 to {scale.size}")
+    try:
+        created_at = parse_client_time(item.get("created_at"))
+    except ValueError as error:
+        raise ItemError(f"created_at: {error}") from None
+    if created_at > now + dt.timedelta(seconds=future_tolerance_seconds):
+        raise ItemError("created_at: is in the future (check the kiosk's clock)")
+    if created_at < OLDEST_ACCEPTED:
+        raise ItemError("created_at: is before 2020 (check the kiosk's clock)")
+    return Rating(
+        client_id=client_id,
+        score=score,
+        created_at=created_at,
+        reasons=_reasons(item.get("reasons"), scale),
+        comment=_comment(item.get("comment")),
+        language=_optional_text(item, "language", 16, LANGUAGE_PATTERN),
+        staff_code=_optional_text(item, "staff", MAX_CODE),
+        service=_optional_text(item, "service", MAX_CODE),
+        flagged=_flag(item.get("misuse")),
+    )
+
+
+def _reasons(value, scale):
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ItemError("reasons: must be a list of reason codes")
+    unknown = [code for code in value if code not in scale.reason_codes]
+    if unknown:
+        raise ItemError(f"reasons: unknown reason code {unknown[0][:40]!r}")
+    return list(dict.fromkeys(value))
+
+
+def is_text(value):
+    """A string that can be stored: JSON allows lone surrogates, UTF-8 does not."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _comment(value):
+    if value is None:
+        return None
+    if not is_text(value):
+        raise ItemError("comment: must be a string of valid Unicode text")
+    value = value.replace("\x00", "").strip()
+    if len(value) > MAX_COMMENT:
+        raise ItemError(f"comment: at most {MAX_COMMENT} characters")
+    return value or None
+
+
+def _optional_text(item, name, limit, pattern=None):
+    value = item.get(name)
+    if value is None:
+        return None
+    if not is_text(value) or not value.strip() or len(value) > limit:
+        raise ItemError(f"{name}: must be a non-empty string of at most {limit} characters")
+    if pattern and not pattern.match(value):
+        raise ItemError(f"{name}: must be a language code such as vi or en")
+    return value.strip()
+
+
+def _flag(value):
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ItemError("misuse: must be true or false")
+    return value
+
+
+class Ingest:
+    """Stores ratings for one deployment (its scale, time zone and misuse interval)."""
+
+    def __init__(self, scale, timezone, misuse_interval_seconds, future_tolerance_seconds):
+        self.scale = scale
+        self.timezone = timezone
+        self.misuse_interval = dt.timedelta(seconds=misuse_interval_seconds)
+        self.future_tolerance = future_tolerance_seconds
+
+    def store_items(self, db, tree, source, items, now):
+        """Validate and store a kiosk batch; one result per item, in order.
+
+        Call inside a write transaction.
+        """
+        results, ratings = [], []
+        for item in items:
+            echo_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+            try:
+                rating = parse_item(item, self.scale, now, self.future_tolerance)
+            except ItemError as error:
+                results.append({"id": echo_id, "status": "rejected", "error": str(error)})
+                continue
+            results.append({"id": echo_id, "status": None})
+            ratings.append((len(results) - 1, rating))
+        staff_ids = self._staff_ids(db, {r.staff_code for _, r in ratings if r.staff_code})
+        valid = []
+        for index, rating in ratings:
+            if rating.staff_code and rating.staff_code not in staff_ids:
+                results[index].update(status="rejected", error=f"staff: unknown staff code {rating.staff_code[:40]!r}")
+            else:
+                valid.append((index, rating))
+        statuses = self.store(db, tree, source, [r for _, r in valid], staff_ids, now)
+        for (index, _), status in zip(valid, statuses, strict=True):
+            results[index]["status"] = status
+        for result in results:
+            if result["status"] != "rejected":
+                result.pop("error", None)
+        return results
+
+    def store(self, db, tree, source, ratings, staff_ids, now):
+        """Store parsed ratings; returns 'accepted' or 'duplicate' for each, in order."""
+        existing = self._existing_ids(db, [r.client_id for r in ratings])
+        statuses, new = [], []
+        for rating in ratings:
+            if rating.client_id in existing:
+                statuses.append("duplicate")
+            else:
+                existing.add(rating.client_id)
+                statuses.append("accepted")
+                new.append(rating)
+        if new:
+            self._insert(db, tree, source, new, staff_ids, now)
+        return statuses
+
+    @staticmethod
+    def _existing_ids(db, client_ids):
+        if not client_ids:
+            return set()
+        rows = db.execute(
+            "SELECT client_id FROM ratings WHERE client_id IN (SELECT value FROM json_each(?))",
+            [json.dumps(client_ids)],
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    @staticmethod
+    def _staff_ids(db, codes):
+        if not codes:
+            return {}
+        rows = db.execute(
+            "SELECT code, id FROM staff WHERE code IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(codes))],
+        ).fetchall()
+        return dict(rows)
+
+    def _insert(self, db, tree, source, ratings, staff_ids, now):
+        received_at = to_stored(now)
+        ratings = sorted(ratings, key=lambda r: (to_stored(r.created_at), r.client_id))
+        misuse = self._misuse_flags(db, source, ratings)
+        rows, rollup = [], Rollup()
+        for rating, flagged in zip(ratings, misuse, strict=True):
+            local_day = rating.created_at.astimezone(self.timezone).date().isoformat()
+            row = {
+                "client_id": rating.client_id,
+                "channel": source.channel,
+                "office_id": tree.successor_on(source.office_id, local_day),
+                "counter_id": source.counter_id,
+                "staff_id": staff_ids.get(rating.staff_code),
+                "kiosk_id": source.kiosk_id,
+                "service": rating.service,
+                "reference": rating.reference,
+                "score": rating.score,
+                "reasons": json.dumps(rating.reasons) if rating.reasons else None,
+                "comment": rating.comment,
+                "language": rating.language,
+                "created_at": to_stored(rating.created_at),
+                "local_day": local_day,
+                "received_at": received_at,
+                "misuse": int(flagged or rating.flagged),
+            }
+            rows.append(row)
+            rollup.add(row, +1)
+        db["ratings"].insert_all(rows, batch_size=500)
+        rollup.apply(db)
+
+    def _misuse_flags(self, db, source, ratings):
+        """Misuse flags for new ratings (sorted), flagging stored successors they crowd."""
+        if source.kiosk_id is None:
+            return [False] * len(ratings)
+        flags, crowded = [], {}
+        previous_new = None
+        for rating in ratings:
+            key = (to_stored(rating.created_at), rating.client_id)
+            stored_before = db.execute(
+                """SELECT created_at, client_id FROM ratings WHERE kiosk_id = ?
+                   AND (created_at, client_id) < (?, ?) ORDER BY created_at DESC, client_id DESC LIMIT 1""",
+                [source.kiosk_id, *key],
+            ).fetchone()
+            before = max(filter(None, [stored_before and tuple(stored_before), previous_new]), default=None)
+            flags.append(before is not None and rating.created_at - from_stored(before[0]) < self.misuse_interval)
+            stored_after = db.execute(
+                """SELECT id, created_at, misuse FROM ratings WHERE kiosk_id = ?
+                   AND (created_at, client_id) > (?, ?) ORDER BY created_at, client_id LIMIT 1""",
+                [source.kiosk_id, *key],
+            ).fetchone()
+            if stored_after is not None:
+                crowded[stored_after[0]] = (rating.created_at, stored_after)
+            previous_new = key
+        self._flag_crowded(db, crowded)
+        return flags
+
+    def _flag_crowded(self, db, crowded):
+        rollup = Rollup()
+        for _, (new_time, (rating_id, created_at, misuse)) in crowded.items():
+            if misuse == 0 and from_stored(created_at) - new_time < self.misuse_interval:
+                row = dict(zip(
+                    ("office_id", "counter_id", "staff_id", "local_day", "channel", "score", "reasons", "misuse"),
+                    db.execute(
+                        """SELECT office_id, counter_id, staff_id, local_day, channel, score, reasons, misuse
+                           FROM ratings WHERE id = ?""", [rating_id]).fetchone(), strict=True,
+                ))
+                rollup.add(row, -1)
+                row["misuse"] = 1
+                rollup.add(row, +1)
+                db.execute("UPDATE ratings SET misuse = 1 WHERE id = ?", [rating_id])
+        rollup.apply(db)
+
+
+class Rollup:
+    """Count changes for the rollup tables, gathered per key, written in one go."""
+
+    def __init__(self):
+        self.daily = defaultdict(lambda: [0] * 6)
+        self.staff = defaultdict(lambda: [0] * 6)
+        self.reasons = defaultdict(int)
+        self.days = set()
+
+    def add(self, row, sign):
+        self.count(row["office_id"], row["counter_id"], row["staff_id"], row["local_day"], row["channel"],
+                   row["misuse"], row["score"], row["reasons"], sign)
+
+    def count(self, office_id, counter_id, staff_id, day, channel, misuse, score, reasons, sign):
+        base = (office_id, day, channel, misuse)
+        for counts in (self.daily[base], self.staff[(office_id, counter_id or 0, staff_id or 0, day, channel, misuse)]):
+            counts[0] += sign
+            counts[score] += sign
+        for reason in json.loads(reasons) if reasons else ():
+            self.reasons[(*base, reason)] += sign
+        self.days.add(day)
+
+    def apply(self, db):
+        counts = "n, n1, n2, n3, n4, n5"
+        increments = ", ".join(f"{c} = {c} + excluded.{c}" for c in counts.split(", "))
+        db.conn.executemany(
+            f"""INSERT INTO rollup_daily (office_id, day, channel, misuse, {counts})
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (office_id, day, channel, misuse) DO UPDATE SET {increments}""",
+            [(*key, *value) for key, value in self.daily.items()],
+        )
+        db.conn.executemany(
+            f"""INSERT INTO rollup_staff (office_id, counter_id, staff_id, day, channel, misuse, {counts})
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (office_id, counter_id, staff_id, day, channel, misuse) DO UPDATE SET {increments}""",
+            [(*key, *value) for key, value in self.staff.items()],
+        )
+        db.conn.executemany(
+            """INSERT INTO rollup_reasons (office_id, day, channel, misuse, reason, n) VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (office_id, day, channel, misuse, reason) DO UPDATE SET n = n + excluded.n""",
+            [(*key, value) for key, value in self.reasons.items()],
+        )
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO calendar (day, week, month, quarter, year) VALUES (?, ?, ?, ?, ?)",
+            [_calendar_row(day) for day in self.days],
+        )
+
+
+def _calendar_row(day):
+    labels = periods.labels(dt.date.fromisoformat(day))
+    return (day, labels["week"], labels["month"], labels["quarter"], labels["year"])

@@ -1,0 +1,178 @@
+"""The core schema as named migrations (sqlite-utils Migrations).
+
+Each migration runs once, in a transaction, recorded in `_sqlite_migrations`. Never edit
+a migration that has shipped: add a new one. Other packages (sms, dashboards) own their
+tables and register their own migration sets in `migration_sets()`.
+"""
+
+import importlib
+
+from sqlite_utils.migrations import Migrations
+
+core = Migrations("core")
+
+# Modules that own tables, applied in this order after the core set.
+EXTRA_MIGRATION_MODULES = []
+
+
+def migration_sets():
+    sets = [core]
+    for name in EXTRA_MIGRATION_MODULES:
+        sets.append(importlib.import_module(name).migrations)
+    return sets
+
+
+@core()
+def m001_offices_and_people(db):
+    db.executescript(
+        """
+        CREATE TABLE offices (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'commune',
+            parent_id INTEGER REFERENCES offices(id),
+            active_from TEXT,
+            active_to TEXT,
+            merged_into INTEGER REFERENCES offices(id),
+            merged_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX offices_parent ON offices(parent_id);
+
+        CREATE TABLE staff (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            active INTEGER NOT NULL DEFAULT 1
+        );
+
+        CREATE TABLE counters (
+            id INTEGER PRIMARY KEY,
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            label TEXT NOT NULL,
+            staff_id INTEGER REFERENCES staff(id),
+            UNIQUE (office_id, label)
+        );
+
+        CREATE TABLE kiosks (
+            id INTEGER PRIMARY KEY,
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            counter_id INTEGER NOT NULL REFERENCES counters(id),
+            token_hash TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            last_seen_at TEXT,
+            queue_length INTEGER,
+            last_sync_at TEXT,
+            app_version TEXT,
+            pairing_code_hash TEXT UNIQUE,
+            pairing_expires_at TEXT
+        );
+
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'supervisor', 'viewer')),
+            office_id INTEGER REFERENCES offices(id),
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            last_used_at TEXT
+        );
+        """
+    )
+
+
+@core()
+def m002_ratings_and_rollup(db):
+    db.executescript(
+        """
+        CREATE TABLE ratings (
+            id INTEGER PRIMARY KEY,
+            client_id TEXT NOT NULL UNIQUE,
+            channel TEXT NOT NULL CHECK (channel IN ('kiosk', 'sms')),
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            counter_id INTEGER REFERENCES counters(id),
+            staff_id INTEGER REFERENCES staff(id),
+            kiosk_id INTEGER REFERENCES kiosks(id),
+            service TEXT,
+            reference TEXT,
+            score INTEGER NOT NULL,
+            reasons TEXT,
+            comment TEXT,
+            language TEXT,
+            created_at TEXT NOT NULL,
+            local_day TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            misuse INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX ratings_kiosk_time ON ratings(kiosk_id, created_at, client_id);
+        CREATE INDEX ratings_office_day ON ratings(office_id, local_day);
+
+        -- One row per office, local day, channel and misuse flag; n1..n5 count each score.
+        -- Updated in the same transaction as every insert; the stats answer from it.
+        CREATE TABLE rollup_daily (
+            office_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            misuse INTEGER NOT NULL,
+            n INTEGER NOT NULL DEFAULT 0,
+            n1 INTEGER NOT NULL DEFAULT 0,
+            n2 INTEGER NOT NULL DEFAULT 0,
+            n3 INTEGER NOT NULL DEFAULT 0,
+            n4 INTEGER NOT NULL DEFAULT 0,
+            n5 INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (office_id, day, channel, misuse)
+        );
+        CREATE INDEX rollup_daily_day ON rollup_daily(day);
+
+        -- The same counts by counter and officer, for the dashboards' rankings.
+        CREATE TABLE rollup_staff (
+            office_id INTEGER NOT NULL,
+            counter_id INTEGER NOT NULL DEFAULT 0,
+            staff_id INTEGER NOT NULL DEFAULT 0,
+            day TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            misuse INTEGER NOT NULL,
+            n INTEGER NOT NULL DEFAULT 0,
+            n1 INTEGER NOT NULL DEFAULT 0,
+            n2 INTEGER NOT NULL DEFAULT 0,
+            n3 INTEGER NOT NULL DEFAULT 0,
+            n4 INTEGER NOT NULL DEFAULT 0,
+            n5 INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (office_id, counter_id, staff_id, day, channel, misuse)
+        );
+        CREATE INDEX rollup_staff_day ON rollup_staff(day);
+
+        -- Reasons given with ratings, counted per office, day, channel and misuse flag.
+        CREATE TABLE rollup_reasons (
+            office_id INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            misuse INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            n INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (office_id, day, channel, misuse, reason)
+        );
+        CREATE INDEX rollup_reasons_day ON rollup_reasons(day);
+
+        -- Period labels of each local day that has ratings, to group the rollup by period.
+        CREATE TABLE calendar (
+            day TEXT PRIMARY KEY,
+            week TEXT NOT NULL,
+            month TEXT NOT NULL,
+            quarter TEXT NOT NULL,
+            year TEXT NOT NULL
+        );
+        """
+    )

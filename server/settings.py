@@ -1,0 +1,60 @@
+"""Every setting the server reads, declared once: (name, default, help).
+
+Defaults live here; `instance/config.py` overrides them, then environment variables
+with the prefix `SATISFACTION_` (for example `SATISFACTION_DATABASE`). Values from the
+environment are parsed as JSON when they parse, so `SATISFACTION_SCALE=5` is a number.
+A test checks that every name here is documented in README.md.
+"""
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS = [
+    Setting("DATABASE", None, "Path of the SQLite database file (default: instance/satisfaction.db)."),
+    Setting("SECRET_KEY", DEV_SECRET_KEY, "Signs sessions and keyed hashes; set a long random value in production."),
+    Setting("TIMEZONE", "Asia/Ho_Chi_Minh", "Local time zone: periods (day, week, month, ...) are cut in it."),
+    Setting("SCALE", 4, "The rating scale: 3, 4 or 5 for a built-in Vietnamese scale, or a JSON list of levels "
+            "({score, vi, en, colour, dissatisfied})."),
+    Setting("REASONS", None, "Reason codes for poor ratings as a JSON list of {code, vi, en}; default: the eight "
+            "provincial survey reasons."),
+    Setting("LANGUAGES", None, "Extra kiosk languages as a JSON object {code: {name, texts, levels, reasons}}; "
+            "Vietnamese and English are built in."),
+    Setting("BUSY_TIMEOUT_MS", 5000, "How long a write waits for SQLite's lock before failing."),
+    Setting("SQLITE_SYNCHRONOUS", "FULL",
+            "SQLite synchronous mode; FULL keeps an acknowledged rating through a power cut."),
+    Setting("MAX_CONTENT_LENGTH", 1_000_000, "Largest request body in bytes; bigger bodies get 413."),
+    Setting("MAX_BATCH", 500, "Most ratings in one POST /api/v1/ratings."),
+    Setting("FUTURE_TOLERANCE_SECONDS", 600, "A rating's created_at may be at most this far in the future."),
+    Setting("MISUSE_INTERVAL_SECONDS", 3.0, "Ratings from one kiosk closer together than this are flagged as misuse."),
+    Setting("KIOSK_THANKS_SECONDS", 4, "Kiosk: how long the thank-you shows before returning to idle."),
+    Setting("KIOSK_REASONS_TIMEOUT_SECONDS", 20,
+            "Kiosk: the reasons screen sends without reasons after this idle time."),
+    Setting("KIOSK_COOLDOWN_SECONDS", 2, "Kiosk: taps this soon after a rating are not counted again."),
+    Setting("KIOSK_HEARTBEAT_SECONDS", 60, "Kiosk: how often a kiosk reports its queue and version."),
+    Setting("DEMO_RATINGS", 60000, "How many ratings `make run` seeds into a new demo database."),
+]
+
+# Packages that declare settings of their own, next to their code, in a SETTINGS list.
+PACKAGE_SETTINGS = []
+
+
+def all_settings():
+    settings = list(SETTINGS)
+    for module in PACKAGE_SETTINGS:
+        settings.extend(importlib.import_module(module).SETTINGS)
+    return settings
+
+
+def defaults():
+    return {setting.name: setting.default for setting in all_settings()}

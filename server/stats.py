@@ -1,0 +1,204 @@
+"""Satisfaction by office and period, answered from the daily rollup, never from ratings.
+
+The rollup holds counts per office and local day; a report sums them by period (through
+the `calendar` table's labels) and then, in Python, into the offices the report shows:
+one row per office subtree, or per child office plus the office's own counter ratings.
+"""
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+
+from server import periods
+from server.figures import summarise
+from server.hierarchy import STRUCTURES
+
+CHANNELS = ("kiosk", "sms", "all")
+BREAKDOWNS = ("none", "children")
+MAX_PERIODS = 1000
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ParamError(ValueError):
+    def __init__(self, param, message):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+
+
+class ScopeError(PermissionError):
+    """The user may not see this office."""
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    office: str | None
+    period: str
+    start: dt.date
+    end: dt.date
+    channel: str
+    breakdown: str
+    include_misuse: bool
+    structure: str
+
+
+def _choice(args, name, choices, default):
+    value = args.get(name, default)
+    if value not in choices:
+        raise ParamError(name, f"must be one of {', '.join(choices)}")
+    return value
+
+
+def _date(args, name):
+    value = args.get(name)
+    if value is None or value == "":
+        return None
+    if not DATE_PATTERN.match(value):
+        raise ParamError(name, "must be a date as YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ParamError(name, f"{value} is not a real date") from None
+
+
+def _flag(args, name):
+    value = args.get(name, "0").lower()
+    if value not in {"0", "1", "true", "false"}:
+        raise ParamError(name, "must be 0 or 1")
+    return value in {"1", "true"}
+
+
+def parse_query(args, today):
+    """A StatsQuery from request parameters, or ParamError naming the bad one."""
+    period = _choice(args, "period", periods.PERIODS, "month")
+    start, end = _date(args, "from"), _date(args, "to")
+    default_start, default_end = periods.default_range(period, today)
+    if end is None:
+        end = default_end if start is None or start <= default_end else start
+    if start is None:
+        start = min(default_start, periods.start(period, end))
+    if start > end:
+        raise ParamError("from", "must not be after to")
+    if (end - start).days + 1 > MAX_PERIODS * {"day": 1, "week": 7}.get(period, 28):
+        raise ParamError("period", f"the range holds more than {MAX_PERIODS} periods; use a longer period")
+    office = args.get("office")
+    if office is not None and not office.strip():
+        raise ParamError("office", "must be an office code")
+    return StatsQuery(
+        office=office.strip().upper() if office else None,
+        period=period, start=start, end=end,
+        channel=_choice(args, "channel", CHANNELS, "all"),
+        breakdown=_choice(args, "breakdown", BREAKDOWNS, "none"),
+        include_misuse=_flag(args, "include_misuse"),
+        structure=_choice(args, "structure", STRUCTURES, "current"),
+    )
+
+
+def base_offices(tree, query, user):
+    """The offices a report is about, checked against the user's scope."""
+    scope = user.get("office_id")
+    if query.office is not None:
+        office = tree.by_code.get(query.office)
+        if office is None:
+            raise ParamError("office", f"unknown office code {query.office}")
+        if scope is not None and not tree.contains(scope, office.id):
+            raise ScopeError(f"office {query.office} is outside your scope")
+        return [office.id]
+    if scope is not None:
+        return [scope]
+    return tree.roots(query.structure)
+
+
+def targets(tree, query, bases):
+    """Map every office id to the (office id, part) row its ratings count in, in order."""
+    order, mapping = [], {}
+    for base in bases:
+        if query.breakdown == "none":
+            order.append((base, "subtree"))
+        else:
+            order.extend((child, "subtree") for child in tree.children(base, query.structure))
+            order.append((base, "office_only"))
+    wanted = set(order)
+    for office_id in tree.by_id:
+        lineage = tree.lineage(office_id, query.structure)
+        if query.breakdown == "none":
+            found = next(((o, "subtree") for o in lineage if (o, "subtree") in wanted), None)
+        elif (lineage[0], "office_only") in wanted:
+            found = (lineage[0], "office_only")
+        else:
+            found = next(((o, "subtree") for o in lineage if (o, "subtree") in wanted), None)
+        if found is not None:
+            mapping[office_id] = found
+    return order, mapping
+
+
+def period_counts(db, query, office_ids):
+    """{(office_id, period label): {score: count}} from the daily rollup."""
+    column = "r.day" if query.period == "day" else f"c.{query.period}"
+    sql = f"""
+        SELECT r.office_id, {column}, SUM(r.n1), SUM(r.n2), SUM(r.n3), SUM(r.n4), SUM(r.n5)
+        FROM rollup_daily r JOIN calendar c ON c.day = r.day
+        WHERE r.day BETWEEN ? AND ? AND r.misuse <= ? AND (? = 'all' OR r.channel = ?)
+          AND r.office_id IN (SELECT value FROM json_each(?))
+        GROUP BY r.office_id, {column}"""
+    params = [query.start.isoformat(), query.end.isoformat(), int(query.include_misuse),
+              query.channel, query.channel, json.dumps(sorted(office_ids))]
+    result = {}
+    for office_id, label, *counts in db.execute(sql, params).fetchall():
+        result[(office_id, label)] = {score: n for score, n in enumerate(counts, start=1) if n}
+    return result
+
+
+def satisfaction_rows(db, tree, scale, query, user):
+    bases = base_offices(tree, query, user)
+    order, mapping = targets(tree, query, bases)
+    grouped = {}
+    for (office_id, label), counts in period_counts(db, query, mapping).items():
+        _add(grouped, (mapping[office_id], label), counts)
+    return _rows(tree, scale, query, order, grouped)
+
+
+def satisfaction_by_scan(db, tree, scale, query, user):
+    """The same rows computed by a plain GROUP BY over the ratings table.
+
+    Not used to answer requests: it is the baseline `make bench` compares against and a
+    test oracle that the rollup agrees with the ratings themselves.
+    """
+    bases = base_offices(tree, query, user)
+    order, mapping = targets(tree, query, bases)
+    sql = """SELECT office_id, local_day, score, COUNT(*) FROM ratings
+             WHERE local_day BETWEEN ? AND ? AND misuse <= ? AND (? = 'all' OR channel = ?)
+             GROUP BY office_id, local_day, score"""
+    params = [query.start.isoformat(), query.end.isoformat(), int(query.include_misuse), query.channel, query.channel]
+    grouped = {}
+    for office_id, day, score, n in db.execute(sql, params).fetchall():
+        if office_id in mapping:
+            label = periods.labels(dt.date.fromisoformat(day))[query.period]
+            _add(grouped, (mapping[office_id], label), {score: n})
+    return _rows(tree, scale, query, order, grouped)
+
+
+def _add(grouped, key, counts):
+    bucket = grouped.setdefault(key, {})
+    for score, n in counts.items():
+        bucket[score] = bucket.get(score, 0) + n
+
+
+def _rows(tree, scale, query, order, grouped):
+    """Report rows in the order of the offices, then of the periods; empty ones left out."""
+    position = {target: index for index, target in enumerate(order)}
+    rows = []
+    for (target, label), counts in sorted(grouped.items(), key=lambda item: (position[item[0][0]], item[0][1])):
+        figures = summarise(counts, scale)
+        if not figures["responses"]:
+            continue
+        office = tree.by_id[target[0]]
+        rows.append({
+            "office": office.code,
+            "office_name": office.name,
+            "part": target[1],
+            "period": label,
+            "period_start": periods.start_of_label(query.period, label).isoformat(),
+            **figures,
+        })
+    return rows

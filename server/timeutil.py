@@ -1,0 +1,34 @@
+"""Timestamps as stored: UTC, fixed width, so text order is time order (pure)."""
+
+import datetime as dt
+
+
+def utcnow():
+    return dt.datetime.now(dt.UTC)
+
+
+def to_stored(moment):
+    """`2026-03-05T02:30:00.123Z` for any aware datetime."""
+    moment = moment.astimezone(dt.UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def from_stored(text):
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def now_stored():
+    return to_stored(utcnow())
+
+
+def parse_client_time(text):
+    """An ISO 8601 timestamp with an offset, or ValueError saying what is wrong."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("must be an ISO 8601 timestamp with an offset, e.g. 2026-03-05T09:30:00+07:00")
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"is not a valid ISO 8601 timestamp: {text[:40]!r}") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("needs a UTC offset, e.g. +07:00 or Z")
+    return moment
