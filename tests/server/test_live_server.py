@@ -1,0 +1,61 @@
+"""The real server process under gunicorn, on loopback, with several workers on one SQLite file."""
+
+import concurrent.futures
+import datetime as dt
+import subprocess
+import uuid
+
+import requests
+
+from tests.support import BIN, ROOT, ServerProcess, flask_cli, server_env
+
+
+def setup_province(database):
+    flask_cli(database, "office", "add", "P", "Tỉnh", "--kind", "province")
+    tokens = [flask_cli(database, "kiosk", "add", "P", "--counter", f"Quầy {i}").stdout.strip().splitlines()[-1]
+              for i in range(4)]
+    flask_cli(database, "user", "add", "admin", "--role", "admin", "--password", "long-enough")
+    return tokens, flask_cli(database, "user", "token", "admin").stdout.strip().splitlines()[-1]
+
+
+def test_four_kiosks_posting_at_once_to_two_workers_lose_nothing(database):
+    kiosk_tokens, user_token = setup_province(database)
+    start = dt.datetime(2026, 4, 6, 1, 0, tzinfo=dt.UTC)
+
+    def kiosk_session(index):
+        session, sent = requests.Session(), []
+        for batch in range(10):
+            items = [{"id": str(uuid.uuid4()), "score": 1 + (i % 4),
+                      "created_at": (start + dt.timedelta(seconds=60 * (batch * 20 + i))).isoformat()}
+                     for i in range(20)]
+            response = session.post(server.url + "/api/v1/ratings", json={"ratings": items},
+                                    headers={"Authorization": f"Bearer {kiosk_tokens[index]}"}, timeout=30)
+            assert response.status_code == 200
+            assert {r["status"] for r in response.json()["results"]} == {"accepted"}
+            sent.extend(items)
+            # the kiosk retries the same batch after a timeout: nothing is counted twice
+            retry = session.post(server.url + "/api/v1/ratings", json={"ratings": items},
+                                 headers={"Authorization": f"Bearer {kiosk_tokens[index]}"}, timeout=30)
+            assert {r["status"] for r in retry.json()["results"]} == {"duplicate"}
+        return len(sent)
+
+    with ServerProcess(database, workers=2, threads=2) as server:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            sent = sum(pool.map(kiosk_session, range(4)))
+        rows = requests.get(server.url + "/api/v1/stats", params={"period": "year", "from": "2026-01-01",
+                                                                  "to": "2026-12-31"},
+                            headers={"Authorization": f"Bearer {user_token}"}).json()["rows"]
+    assert sent == 800
+    assert rows[0]["responses"] == 800
+    assert "database is locked" not in server.log_path.read_text()
+
+
+def test_init_db_is_safe_to_run_twice_at_once(database):
+    processes = [subprocess.Popen([str(BIN / "flask"), "--app", "server", "init-db"], cwd=ROOT,
+                                  env=server_env(database), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(3)]
+    for process in processes:
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+    tables = flask_cli(database, "office", "list")
+    assert tables.returncode == 0

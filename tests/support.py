@@ -1,0 +1,108 @@
+"""Helpers the tests of every package share: free ports, a real server process, a CLI runner."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+BIN = Path(sys.executable).parent
+
+
+def free_port():
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(database, **settings):
+    """Environment for a server or CLI process on `database`, with extra SATISFACTION_ settings."""
+    env = dict(os.environ)
+    env["SATISFACTION_DATABASE"] = str(database)
+    env["FLASK_APP"] = "server"
+    env.setdefault("SATISFACTION_SQLITE_SYNCHRONOUS", "NORMAL")
+    for name, value in settings.items():
+        env[f"SATISFACTION_{name}"] = str(value)
+    return env
+
+
+def flask_cli(database, *args, check=True, **settings):
+    """Run `flask --app server ARGS` as a real process; returns the CompletedProcess."""
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "server", *args], cwd=ROOT, env=server_env(database, **settings),
+        capture_output=True, text=True, timeout=300,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"flask {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+class ServerProcess:
+    """The real server under gunicorn on a loopback port, which tests can stop, kill and restart."""
+
+    def __init__(self, database, workers=1, threads=4, port=None, log_path=None, **settings):
+        self.database = database
+        self.port = port or free_port()
+        self.workers, self.threads = workers, threads
+        self.settings = settings
+        self.log_path = Path(log_path or Path(database).with_suffix(f".{self.port}.log"))
+        self.process = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=30):
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+             "--threads", str(self.threads), "--graceful-timeout", "2", "server:create_app()"],
+            cwd=ROOT, env=server_env(self.database, **self.settings), stdout=log, stderr=log,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}: {self.log_path.read_text()[-3000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not answer in {timeout}s: {self.log_path.read_text()[-3000:]}")
+
+    def _signal(self, sig):
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, sig)
+
+    def stop(self):
+        self._signal(signal.SIGTERM)
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+    def kill(self):
+        """SIGKILL the whole process group, as a power cut or OOM killer would."""
+        self._signal(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(timeout=10)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *_):
+        self.stop()
