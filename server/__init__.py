@@ -33,8 +33,7 @@ def create_app(test_config=None):
                                       int(app.config["FUTURE_TOLERANCE_SECONDS"]))
 
     db.init_app(app)
-    with app.app_context():
-        db.migrate(db.get_db())
+    db.migrate_app(app)
 
     from server import api, cli
     app.register_blueprint(api.bp)
@@ -47,8 +46,14 @@ def create_app(test_config=None):
 def _register_health(app):
     @app.get("/healthz")
     def healthz():
+        # A fresh connection: it proves the file can still be opened, not just that a
+        # kept connection still answers.
         try:
-            db.get_db().execute("SELECT 1 FROM offices LIMIT 1").fetchall()
+            probe = db.connect_app(app)
+            try:
+                probe.execute("SELECT 1 FROM offices LIMIT 1").fetchall()
+            finally:
+                probe.close()
         except Exception:  # any database failure means not healthy
             app.logger.exception("health check failed")
             return jsonify({"status": "unavailable"}), 503

@@ -19,7 +19,7 @@ import time
 
 from server import auth, offices
 from server.db import write_transaction
-from server.ratings import Rollup
+from server.ratings import Rollup, insert_rows
 from server.timeutil import now_stored
 
 PROVINCE = ("DNO", "Tỉnh Đắk Nông", "province")
@@ -239,12 +239,8 @@ def _month_number(day):
     return day.year * 12 + day.month - 1
 
 
-COLUMNS = ("client_id", "channel", "office_id", "counter_id", "staff_id", "kiosk_id", "service", "reference",
-           "score", "reasons", "comment", "language", "created_at", "local_day", "received_at", "misuse")
-
-
 def _day_ratings(rng, places, tree, ingest, day, counts, mood_shift):
-    """One local day's ratings as tuples in COLUMNS order, sorted by time."""
+    """One local day's ratings as tuples in RATING_COLUMNS order, sorted by time."""
     scale, rows = ingest.scale, []
     local_day = day.isoformat()
     midnight_ms = int(dt.datetime(day.year, day.month, day.day, tzinfo=ingest.timezone).timestamp() * 1000)
@@ -333,10 +329,7 @@ def _uuid7(rng, epoch_ms):
 
 
 def _insert(db, rows):
-    # executemany over tuples: sqlite-utils' insert_all costs several times more per row,
-    # which matters at 10 million rows.
-    db.conn.executemany(
-        f"INSERT INTO ratings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})", rows)
+    insert_rows(db, rows)
     rollup = Rollup()
     for row in rows:
         rollup.count(row[2], row[3], row[4], row[13], row[1], row[15], row[8], row[9], +1)

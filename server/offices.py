@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 import secrets
+import threading
 
 from server import auth
 from server.hierarchy import Office, OfficeTree
@@ -15,11 +16,25 @@ class OfficeError(ValueError):
     """An office operation that cannot be done, with a message for the user."""
 
 
+_tree_cache = {}
+_tree_lock = threading.Lock()
+
+
 def load_tree(db):
+    """The office tree, rebuilt only when the offices changed (see the offices_version trigger)."""
+    meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('offices_version', 'database_id')"))
+    key, version = meta["database_id"], meta["offices_version"]
+    with _tree_lock:
+        cached = _tree_cache.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
     rows = db.execute(
         "SELECT id, code, name, kind, parent_id, merged_into, merged_at FROM offices ORDER BY code"
     ).fetchall()
-    return OfficeTree([Office(*row) for row in rows])
+    tree = OfficeTree([Office(*row) for row in rows])
+    with _tree_lock:
+        _tree_cache[key] = (version, tree)
+    return tree
 
 
 def office_by_code(db, code):

@@ -176,3 +176,22 @@ def m002_ratings_and_rollup(db):
         );
         """
     )
+
+
+@core()
+def m003_offices_version(db):
+    # A counter bumped by every change to offices, so each process can keep the office
+    # tree in memory and reload it only when it changed (it is read on every request).
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL);
+        INSERT INTO meta (key, value) VALUES ('offices_version', 0);
+        INSERT INTO meta (key, value) VALUES ('database_id', lower(hex(randomblob(16))));
+        CREATE TRIGGER offices_changed_insert AFTER INSERT ON offices
+            BEGIN UPDATE meta SET value = value + 1 WHERE key = 'offices_version'; END;
+        CREATE TRIGGER offices_changed_update AFTER UPDATE ON offices
+            BEGIN UPDATE meta SET value = value + 1 WHERE key = 'offices_version'; END;
+        CREATE TRIGGER offices_changed_delete AFTER DELETE ON offices
+            BEGIN UPDATE meta SET value = value + 1 WHERE key = 'offices_version'; END;
+        """
+    )

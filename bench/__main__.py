@@ -1,0 +1,33 @@
+"""`make bench`: speed figures measured on this machine, as ratios to baselines of the same run.
+
+Usage: python -m bench [module ...]   (default: every module in MODULES)
+Shared machines are noisy, so every figure that has a target is printed beside a baseline
+measured in the same run; absolute numbers are for context.
+"""
+
+import importlib
+import sys
+import time
+
+MODULES = ["core"]
+
+
+def report(name, value, unit, note=""):
+    value_text = f"{value:,.3f}" if isinstance(value, float) and value < 100 else f"{value:,.0f}"
+    print(f"  {name:<58} {value_text:>14} {unit:<10} {note}", flush=True)
+
+
+def main(argv):
+    wanted = argv or MODULES
+    unknown = [name for name in wanted if name not in MODULES]
+    if unknown:
+        sys.exit(f"unknown bench module(s): {', '.join(unknown)}; choose from {', '.join(MODULES)}")
+    for name in wanted:
+        print(f"\n== {name} ==", flush=True)
+        started = time.monotonic()
+        importlib.import_module(f"bench.{name}").run(report)
+        print(f"  ({name} took {time.monotonic() - started:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

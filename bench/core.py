@@ -1,0 +1,93 @@
+"""Server core figures (issue 2): ingest under gunicorn, and stats from the rollup vs a scan."""
+
+import datetime as dt
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench.common import best_of, demo_database, json_request, load, seed_seconds
+from server import create_app, stats
+from server.db import get_db
+from server.offices import load_tree
+from tests.support import ServerProcess, flask_cli
+
+KIOSKS = 40
+BASE = dt.datetime(2026, 6, 1, 1, 0, tzinfo=dt.UTC)
+
+
+def run(report):
+    for synchronous in ("FULL", "NORMAL"):
+        with tempfile.TemporaryDirectory() as folder:
+            _ingest(report, Path(folder) / "bench.db", synchronous)
+    for size in (1_000_000, 10_000_000):
+        _stats(report, size)
+
+
+def _ingest(report, database, synchronous):
+    report(f"-- ingest with SQLITE_SYNCHRONOUS={synchronous}", 0, "", "(FULL is the default)")
+    flask_cli(database, "office", "add", "P", "Tỉnh", "--kind", "province")
+    tokens = [flask_cli(database, "kiosk", "add", "P", "--counter", f"Quầy {i}").stdout.strip().splitlines()[-1]
+              for i in range(KIOSKS)]
+    workers = max(2, os.cpu_count() or 2)
+    with ServerProcess(database, workers=workers, threads=4, SQLITE_SYNCHRONOUS=synchronous) as server:
+        ping = load(server.port, lambda w, t, n: json_request("GET", "/api/v1/ping", None))
+
+        def single(worker, thread, n):
+            # every client thread is its own kiosk; its ratings 5 s apart, so none is misuse
+            kiosk = (worker * 8 + thread) % KIOSKS
+            item = {"id": str(uuid.uuid4()), "score": 1 + n % 4,
+                    "created_at": (BASE + dt.timedelta(seconds=5 * n + worker)).isoformat()}
+            return json_request("POST", "/api/v1/ratings", {"ratings": [item]}, tokens[kiosk])
+
+        single_rate = load(server.port, single)
+        report("trivial JSON endpoint (GET /api/v1/ping)", ping["rate"], "req/s",
+               f"p99 {ping['p99_ms']:.1f} ms")
+        report("single-rating POST /api/v1/ratings", single_rate["rate"], "req/s",
+               f"p99 {single_rate['p99_ms']:.1f} ms, errors {len(single_rate['errors'])}")
+        report("  ratio single-rating / trivial (aim >= 0.5)", single_rate["rate"] / ping["rate"], "x")
+
+        def batch(worker, thread, n):
+            kiosk = (worker * 8 + thread + 16) % KIOSKS
+            start = BASE + dt.timedelta(days=30 + n, seconds=worker * 7 + thread)
+            items = [{"id": str(uuid.uuid4()), "score": 1 + i % 4,
+                      "created_at": (start + dt.timedelta(seconds=5 * i)).isoformat()} for i in range(500)]
+            return json_request("POST", "/api/v1/ratings", {"ratings": items}, tokens[kiosk])
+
+        batches = load(server.port, batch, processes=2, threads=1, prebuilt=150)
+        report("batch ingest, 500 ratings per POST", batches["rate"] * 500, "ratings/s",
+               f"aim >= 20,000; p99 {batches['p99_ms']:.0f} ms per batch, errors {len(batches['errors'])}")
+
+
+def _stats(report, size):
+    started = time.monotonic()
+    database = demo_database(size)
+    seeded = seed_seconds(size)
+    note = f"seeded in {seeded:.0f} s" if seeded else f"ready in {time.monotonic() - started:.0f} s"
+    app = create_app({"DATABASE": str(database)})
+    with app.app_context():
+        db = get_db()
+        scale = app.extensions["scale"]
+        count = db.execute("SELECT COUNT(*) FROM ratings").fetchone()[0]
+        report(f"demo province, {size:,} ratings", count, "ratings", note)
+        query = stats.parse_query({"period": "month", "from": "2025-11-01", "to": "2026-10-31"}, dt.date(2026, 10, 31))
+        admin = {"office_id": None}
+
+        def from_rollup():
+            return stats.satisfaction_rows(db, load_tree(db), scale, query, admin)
+
+        def by_scan():
+            return stats.satisfaction_by_scan(db, load_tree(db), scale, query, admin)
+
+        assert from_rollup() == by_scan(), "the rollup and the scan disagree"
+        fast = best_of(from_rollup, repeat=7)
+        slow = best_of(by_scan, repeat=2)
+        report(f"  whole-province monthly stats, {size:,} (aim < 50 ms)", fast * 1000, "ms")
+        report(f"  same figures by GROUP BY over ratings, {size:,}", slow * 1000, "ms")
+        report(f"  speed-up rollup vs scan, {size:,} (aim >= 20x)", slow / fast, "x")
+        client = app.test_client()
+        token = app.test_cli_runner().invoke(args=["user", "token", "admin"]).output.strip().splitlines()[-1]
+        http = best_of(lambda: client.get("/api/v1/stats?period=month&from=2025-11-01&to=2026-10-31",
+                                          headers={"Authorization": f"Bearer {token}"}), repeat=7)
+        report(f"  GET /api/v1/stats through Flask, {size:,}", http * 1000, "ms")
