@@ -29,8 +29,8 @@ instance/satisfaction.db: | $(VENV)/.runtime
 
 run: $(VENV)/.runtime instance/satisfaction.db
 	$(BIN)/flask init-db
-	@echo "Serving the demo province on http://127.0.0.1:$(PORT)"
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving the demo province on http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - 'server:create_app()'
 
 # System packages the tests drive for real: a virtual display, key presses, a browser, nginx.
 SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx

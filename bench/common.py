@@ -27,7 +27,7 @@ def demo_database(ratings):
         stale.unlink()
     started = time.monotonic()
     flask_cli(path, "seed-demo", "--ratings", str(ratings), "--seed", str(DEMO_SEED), "--end", DEMO_END.isoformat(),
-              "--days", "365")
+              "--days", "365", timeout=7200)
     done.write_text(f"seeded in {time.monotonic() - started:.0f} s\n")
     return path
 

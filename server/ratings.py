@@ -313,6 +313,7 @@ class Rollup:
 
     def __init__(self):
         self.daily = defaultdict(lambda: [0] * 6)
+        self.monthly = defaultdict(lambda: [0] * 6)
         self.staff = defaultdict(lambda: [0] * 6)
         self.reasons = defaultdict(int)
         self.days = set()
@@ -323,7 +324,8 @@ class Rollup:
 
     def count(self, office_id, counter_id, staff_id, day, channel, misuse, score, reasons, sign):
         base = (office_id, day, channel, misuse)
-        for counts in (self.daily[base], self.staff[(office_id, counter_id or 0, staff_id or 0, day, channel, misuse)]):
+        staff_key = (office_id, counter_id or 0, staff_id or 0, day, channel, misuse)
+        for counts in (self.daily[base], self.monthly[(office_id, day[:7], channel, misuse)], self.staff[staff_key]):
             counts[0] += sign
             counts[score] += sign
         for reason in json.loads(reasons) if reasons else ():
@@ -338,6 +340,12 @@ class Rollup:
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (office_id, day, channel, misuse) DO UPDATE SET {increments}""",
             [(*key, *value) for key, value in self.daily.items()],
+        )
+        db.conn.executemany(
+            f"""INSERT INTO rollup_monthly (office_id, month, channel, misuse, {counts})
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (office_id, month, channel, misuse) DO UPDATE SET {increments}""",
+            [(*key, *value) for key, value in self.monthly.items()],
         )
         db.conn.executemany(
             f"""INSERT INTO rollup_staff (office_id, counter_id, staff_id, day, channel, misuse, {counts})

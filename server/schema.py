@@ -195,3 +195,29 @@ def m003_offices_version(db):
             BEGIN UPDATE meta SET value = value + 1 WHERE key = 'offices_version'; END;
         """
     )
+
+
+@core()
+def m004_monthly_rollup(db):
+    # Month-level counts, so a year of monthly or quarterly figures for a whole province
+    # reads a few thousand rows instead of every office-day.
+    db.executescript(
+        """
+        CREATE TABLE rollup_monthly (
+            office_id INTEGER NOT NULL,
+            month TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            misuse INTEGER NOT NULL,
+            n INTEGER NOT NULL DEFAULT 0,
+            n1 INTEGER NOT NULL DEFAULT 0,
+            n2 INTEGER NOT NULL DEFAULT 0,
+            n3 INTEGER NOT NULL DEFAULT 0,
+            n4 INTEGER NOT NULL DEFAULT 0,
+            n5 INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (office_id, month, channel, misuse)
+        );
+        INSERT INTO rollup_monthly (office_id, month, channel, misuse, n, n1, n2, n3, n4, n5)
+            SELECT office_id, substr(day, 1, 7), channel, misuse, SUM(n), SUM(n1), SUM(n2), SUM(n3), SUM(n4), SUM(n5)
+            FROM rollup_daily GROUP BY office_id, substr(day, 1, 7), channel, misuse;
+        """
+    )

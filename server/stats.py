@@ -132,21 +132,59 @@ def targets(tree, query, bases):
     return order, mapping
 
 
+_FILTERS = "r.misuse <= ? AND (? = 'all' OR r.channel = ?) AND r.office_id IN (SELECT value FROM json_each(?))"
+_COUNTS = "SUM(r.n1), SUM(r.n2), SUM(r.n3), SUM(r.n4), SUM(r.n5)"
+
+
 def period_counts(db, query, office_ids):
-    """{(office_id, period label): {score: count}} from the daily rollup."""
-    column = "r.day" if query.period == "day" else f"c.{query.period}"
-    sql = f"""
-        SELECT r.office_id, {column}, SUM(r.n1), SUM(r.n2), SUM(r.n3), SUM(r.n4), SUM(r.n5)
-        FROM rollup_daily r JOIN calendar c ON c.day = r.day
-        WHERE r.day BETWEEN ? AND ? AND r.misuse <= ? AND (? = 'all' OR r.channel = ?)
-          AND r.office_id IN (SELECT value FROM json_each(?))
-        GROUP BY r.office_id, {column}"""
-    params = [query.start.isoformat(), query.end.isoformat(), int(query.include_misuse),
-              query.channel, query.channel, json.dumps(sorted(office_ids))]
+    """{(office_id, period label): {score: count}} from the rollups.
+
+    Whole months inside the range come from the monthly rollup; days at its ragged edges,
+    and day and week reports, from the daily one (joined to `calendar` for week labels).
+    """
+    filters = [int(query.include_misuse), query.channel, query.channel, json.dumps(sorted(office_ids))]
     result = {}
-    for office_id, label, *counts in db.execute(sql, params).fetchall():
-        result[(office_id, label)] = {score: n for score, n in enumerate(counts, start=1) if n}
+    if query.period in ("day", "week"):
+        column = "r.day" if query.period == "day" else "c.week"
+        rows = db.execute(
+            f"""SELECT r.office_id, {column}, {_COUNTS} FROM rollup_daily r JOIN calendar c ON c.day = r.day
+                WHERE r.day BETWEEN ? AND ? AND {_FILTERS} GROUP BY r.office_id, {column}""",
+            [query.start.isoformat(), query.end.isoformat(), *filters])
+        for office_id, label, *counts in rows:
+            _add(result, (office_id, label), dict(enumerate(counts, start=1)))
+        return result
+    first, last = _whole_months(query.start, query.end)
+    edges = [(query.start, query.end)]
+    if first is not None:
+        rows = db.execute(
+            f"""SELECT r.office_id, r.month, {_COUNTS} FROM rollup_monthly r
+                WHERE r.month BETWEEN ? AND ? AND {_FILTERS} GROUP BY r.office_id, r.month""",
+            [first.isoformat()[:7], last.isoformat()[:7], *filters])
+        for office_id, month, *counts in rows:
+            label = periods.labels(dt.date.fromisoformat(month + "-01"))[query.period]
+            _add(result, (office_id, label), dict(enumerate(counts, start=1)))
+        edges = [(query.start, first - dt.timedelta(days=1)), (last + dt.timedelta(days=1), query.end)]
+    for start, end in edges:
+        if start > end:
+            continue
+        rows = db.execute(
+            f"""SELECT r.office_id, r.day, {_COUNTS} FROM rollup_daily r
+                WHERE r.day BETWEEN ? AND ? AND {_FILTERS} GROUP BY r.office_id, r.day""",
+            [start.isoformat(), end.isoformat(), *filters])
+        for office_id, day, *counts in rows:
+            label = periods.labels(dt.date.fromisoformat(day))[query.period]
+            _add(result, (office_id, label), dict(enumerate(counts, start=1)))
     return result
+
+
+def _whole_months(start, end):
+    """The first day of the first and the last day of the last whole month in [start, end], or (None, None)."""
+    first = start if start.day == 1 else periods.shift("month", start, 1)
+    after = periods.shift("month", end, 1)
+    last = end if end + dt.timedelta(days=1) == after else periods.start("month", end) - dt.timedelta(days=1)
+    if first > last:
+        return None, None
+    return first, last
 
 
 def satisfaction_rows(db, tree, scale, query, user):
@@ -181,7 +219,8 @@ def satisfaction_by_scan(db, tree, scale, query, user):
 def _add(grouped, key, counts):
     bucket = grouped.setdefault(key, {})
     for score, n in counts.items():
-        bucket[score] = bucket.get(score, 0) + n
+        if n:
+            bucket[score] = bucket.get(score, 0) + n
 
 
 def _rows(tree, scale, query, order, grouped):

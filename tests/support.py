@@ -33,11 +33,11 @@ def server_env(database, **settings):
     return env
 
 
-def flask_cli(database, *args, check=True, **settings):
+def flask_cli(database, *args, check=True, timeout=300, **settings):
     """Run `flask --app server ARGS` as a real process; returns the CompletedProcess."""
     result = subprocess.run(
         [str(BIN / "flask"), "--app", "server", *args], cwd=ROOT, env=server_env(database, **settings),
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=timeout,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"flask {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

@@ -36,3 +36,17 @@ def test_start_of_label_is_the_start_of_the_period(period, label, first_day):
 def test_default_range_covers_the_latest_periods(period, today, expected_start):
     start, end = periods.default_range(period, dt.date.fromisoformat(today))
     assert (start.isoformat(), end.isoformat()) == (expected_start, today)
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    ("2026-01-01", "2026-03-31", ("2026-01-01", "2026-03-31")),
+    ("2026-01-02", "2026-03-31", ("2026-02-01", "2026-03-31")),
+    ("2026-01-01", "2026-03-30", ("2026-01-01", "2026-02-28")),
+    ("2026-01-15", "2026-02-10", (None, None)),
+    ("2026-02-01", "2026-02-28", ("2026-02-01", "2026-02-28")),
+    ("2025-12-31", "2026-01-31", ("2026-01-01", "2026-01-31")),
+])
+def test_whole_months_inside_a_range(start, end, expected):
+    from server.stats import _whole_months
+    first, last = _whole_months(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    assert (first and first.isoformat(), last and last.isoformat()) == expected
