@@ -133,7 +133,7 @@ def document(scale, max_batch):
                         "service": {"type": "string", "maxLength": 64, "description": "Procedure code."},
                         "reference": {"type": "string", "maxLength": 64, "description": "Dossier code."},
                         "send_after": {"type": "string", "format": "date-time",
-                                       "description": "Not before this time (with a UTC offset); at most 30 days ahead."},
+                                       "description": "Not before this time, with an offset; at most 30 days on."},
                         "language": {"type": "string", "enum": ["vi", "en", "vi-ascii"],
                                      "description": "Default: the SMS_LANGUAGE setting."},
                     },

@@ -15,7 +15,6 @@ from sms.segments import measure
 from sms.templates import Texts
 
 
-
 class InvitationError(ValueError):
     def __init__(self, status, message):
         super().__init__(message)

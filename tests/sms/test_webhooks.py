@@ -2,10 +2,13 @@
 
 import datetime as dt
 
-from server.db import get_db, write_transaction
+import pytest
+from twilio.request_validator import RequestValidator
+
 from server import offices
+from server.db import get_db, write_transaction
+from sms import gateway
 from sms.sender import Sender
-from tests.conftest import add_user, auth
 from tests.sms.conftest import E164, PHONE, inbound, reply_text, signed_post
 
 
@@ -57,7 +60,8 @@ def test_a_dissatisfied_reply_gets_the_follow_up_and_the_reasons_land_on_the_sam
     invited_and_sent(sms_province, admin)
     client = sms_province.test_client()
     assert reply_text(inbound(client, sms_province, "khong hai long")).startswith("Rất tiếc bạn chưa hài lòng")
-    assert reply_text(inbound(client, sms_province, "1 3 chờ hai tiếng")) == "Cảm ơn góp ý của bạn. Ý kiến đã được ghi nhận."
+    thanks = reply_text(inbound(client, sms_province, "1 3 chờ hai tiếng"))
+    assert thanks == "Cảm ơn góp ý của bạn. Ý kiến đã được ghi nhận."
     with sms_province.app_context():
         ratings = [dict(r) for r in get_db().query("SELECT score, reasons, comment FROM ratings")]
         reasons = [dict(r) for r in get_db().query("SELECT reason, n FROM rollup_reasons ORDER BY reason")]
@@ -69,11 +73,10 @@ def test_a_forged_signature_gets_403_and_changes_nothing(sms_province, admin):
     invited_and_sent(sms_province, admin)
     client = sms_province.test_client()
     params = {"MessageSid": "SM" + "f" * 32, "From": E164, "Body": "1"}
-    assert signed_post(client, sms_province, "/sms/twilio/inbound", params, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
+    forged = "bm90IGEgc2lnbmF0dXJl"
+    assert signed_post(client, sms_province, "/sms/twilio/inbound", params, signature=forged).status_code == 403
     assert signed_post(client, sms_province, "/sms/twilio/inbound", params, signature="").status_code == 403
     # signed for other fields than the ones sent
-    from twilio.request_validator import RequestValidator
-    from sms import gateway
     good = RequestValidator(gateway.signing_token(sms_province.config)).compute_signature(
         gateway.public_url(sms_province.config, "/sms/twilio/inbound"), {**params, "Body": "4"})
     assert signed_post(client, sms_province, "/sms/twilio/inbound", params, signature=good).status_code == 403
@@ -124,12 +127,10 @@ def test_an_unprompted_office_code_and_score_is_rated_without_an_invitation(sms_
 def test_status_callbacks_move_the_invitation_through_twilios_states(sms_province, admin, fake_twilio):
     app = sms_province
     app.config.update(fake_twilio.settings())
-    from sms.gateway import TwilioTransport
-    invitation_id = None
     client = app.test_client()
     invitation_id = client.post("/api/v1/invitations", json={"phone": PHONE, "office": "D"}, headers=admin).json["id"]
     with app.app_context():
-        sender = Sender(app.extensions["sms"], transport=TwilioTransport(app.config))
+        sender = Sender(app.extensions["sms"], transport=gateway.TwilioTransport(app.config))
         assert sender.send_due(get_db())["sent"] == 1
     [sent] = fake_twilio.messages
     assert sent["StatusCallback"].startswith("https://sms.example.gov.vn/sms/twilio/status?m=")
@@ -193,7 +194,6 @@ def test_sms_send_queues_any_text_and_respects_opt_outs(sms_province):
         statuses = dict(db.execute("SELECT id, status FROM sms_messages").fetchall())
         assert statuses == {alert: "pending", blocked: "opted_out"}
         assert Sender(sms_province.extensions["sms"]).send_due(db, now=dt.datetime.now(dt.UTC))["sent"] == 1
-        import pytest
         with pytest.raises(ValueError):
             send(db, "12", "x", "alert")
 
