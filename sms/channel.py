@@ -117,17 +117,23 @@ class Channel:
     # --- incoming -----------------------------------------------------------------------
 
     def receive(self, db, message_sid, sender, body, now):
-        """The reply to one incoming message; the same MessageSid gets the same reply."""
+        """The reply to one incoming message; the same MessageSid gets the same reply.
+
+        The dialogue runs on a snapshot read before the write lock is taken, so the lock is
+        held only for the writes; under the lock the snapshot is read again, and if another
+        message changed it meanwhile the dialogue runs again on what is there now.
+        """
+        key = phones.sender_key(self.secret, sender)
+        rules = Dialogue(self.scale, self.texts, OfficeDirectory(db), self.timezone)
+        snapshot = self._snapshot(db, message_sid, key)
+        outcome = None if snapshot[0] is not None else self._step(rules, key, snapshot, body, now)
         with write_transaction(db):
-            done = storage.processed(db, message_sid)
-            if done is not None:
-                return done[0]
-            key = phones.sender_key(self.secret, sender)
-            stored = storage.conversation_state(db, key)
-            opted_out = storage.is_opted_out(db, key)
-            state = Conversation.from_json(stored, opted_out) if stored else Conversation(key, opted_out=opted_out)
-            rules = Dialogue(self.scale, self.texts, OfficeDirectory(db), self.timezone)
-            new_state, reply, effects = rules.step(state, body, now)
+            current = self._snapshot(db, message_sid, key)
+            if current[0] is not None:
+                return current[0][0]
+            if current != snapshot:
+                outcome = self._step(rules, key, current, body, now)
+            state, new_state, reply, effects = outcome
             for effect in effects:
                 self._apply(db, key, effect, now)
             storage.save_conversation(db, key, new_state.to_json(),
@@ -136,6 +142,18 @@ class Channel:
             storage.record_inbound(db, message_sid, key, invitation_id, reply,
                                    measure(reply).segments if reply else 0, now)
         return reply
+
+    @staticmethod
+    def _snapshot(db, message_sid, key):
+        """(earlier reply to this MessageSid, stored conversation, opted out) as stored now."""
+        return (storage.processed(db, message_sid), storage.conversation_state(db, key),
+                storage.is_opted_out(db, key))
+
+    @staticmethod
+    def _step(rules, key, snapshot, body, now):
+        _, stored, opted_out = snapshot
+        state = Conversation.from_json(stored, opted_out) if stored else Conversation(key, opted_out=opted_out)
+        return (state, *rules.step(state, body, now))
 
     def _apply(self, db, key, effect, now):
         if isinstance(effect, StoreRating):

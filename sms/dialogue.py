@@ -47,7 +47,7 @@ class Conversation:
         return self.stage != IDLE and self.expires_at is not None and now < self.expires_at
 
     def to_json(self):
-        data = dataclasses.asdict(self)
+        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         data.pop("opted_out")  # kept in the opt-out table, which outlives conversations
         data["expires_at"] = self.expires_at.isoformat() if self.expires_at else None
         return data

@@ -34,12 +34,19 @@ def keyword(text):
     return None
 
 
+_PHRASES = {}
+
+
 def level_phrases(scale):
     """{folded words of a level's label: score}, for every language the scale names."""
+    cached = _PHRASES.get(id(scale))
+    if cached is not None and cached[0] is scale:
+        return cached[1]
     phrases = {}
     for level in scale.levels:
         for label in level.labels.values():
             phrases[tuple(words(label))] = level.score
+    _PHRASES[id(scale)] = (scale, phrases)  # a deployment has one scale: computed once
     return phrases
 
 

@@ -8,10 +8,12 @@ forgets opt-outs and caps: rotate it only with that in mind.
 
 import hashlib
 import hmac
+import re
 
 import phonenumbers
 
 DEFAULT_REGION = "VN"
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 class PhoneError(ValueError):
@@ -37,11 +39,17 @@ def number_key(secret_key, number):
 
 
 def sender_key(secret_key, sender):
-    """The key of an incoming message's sender: normalised when it is a number at all."""
-    try:
-        return number_key(secret_key, normalise(sender))
-    except PhoneError:
-        return number_key(secret_key, (sender or "").strip())
+    """The key of an incoming message's sender: normalised when it is a number at all.
+
+    Twilio sends `From` in E.164 already, which normalising would give back unchanged.
+    """
+    sender = (sender or "").strip()
+    if not E164.fullmatch(sender):
+        try:
+            sender = normalise(sender)
+        except PhoneError:
+            pass  # a short code or sender ID: keyed as it is
+    return number_key(secret_key, sender)
 
 
 def masked(number):
