@@ -5,6 +5,8 @@
 webhooks, the `sms` commands and the background sender.
 """
 
+from flask import request
+
 
 def init_app(app):
     from sms import api, cli, webhooks
@@ -26,7 +28,9 @@ def init_app(app):
 
         @app.before_request
         def _start_background_sender():
-            # started by the first request a process serves: gunicorn workers fork first,
-            # and CLI commands never start one
-            background.ensure_started()
+            # Started by the first request a server process serves: gunicorn workers fork
+            # first, CLI commands serve none, and a test client is no server (it sets no
+            # SERVER_SOFTWARE), so an app built in a test never sends in the background.
+            if request.environ.get("SERVER_SOFTWARE"):
+                background.ensure_started()
 
