@@ -37,6 +37,8 @@ def create_app(test_config=None):
 
     from server import api, cli
     app.register_blueprint(api.bp)
+    import sms
+    sms.init_app(app)
     cli.init_app(app)
     _register_health(app)
     _register_errors(app)

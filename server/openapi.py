@@ -9,7 +9,8 @@ def _json(schema, description):
 
 def _errors(*codes):
     meaning = {400: "The request is not acceptable; `error` says which field or parameter.",
-               401: "Missing, unknown or revoked token.", 403: "The office is outside the user's scope.",
+               401: "Missing, unknown or revoked token.",
+               403: "The office is outside the user's scope (or the user may not do this).",
                413: "The body is larger than the server accepts.", 503: "The database does not answer."}
     return {str(code): _json(ERROR, meaning[code]) for code in codes}
 
@@ -119,6 +120,33 @@ def document(scale, max_batch):
                 }}}},
                 "responses": {"200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}, "Recorded."),
                               **_errors(400, 401, 413)},
+            }},
+            "/api/v1/invitations": {"post": {
+                "summary": "Ask for an SMS invitation to rate a service (sent outside quiet hours)",
+                "security": [{"userToken": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["phone", "office"],
+                    "properties": {
+                        "phone": {"type": "string", "examples": ["0912 345 678", "+84912345678"],
+                                  "description": "The citizen's number; Vietnam is the default region."},
+                        "office": {"type": "string", "description": "Code of the office that served the citizen."},
+                        "service": {"type": "string", "maxLength": 64, "description": "Procedure code."},
+                        "reference": {"type": "string", "maxLength": 64, "description": "Dossier code."},
+                        "send_after": {"type": "string", "format": "date-time",
+                                       "description": "Not before this time, with an offset; at most 30 days on."},
+                        "language": {"type": "string", "enum": ["vi", "en", "vi-ascii"],
+                                     "description": "Default: the SMS_LANGUAGE setting."},
+                    },
+                }}}},
+                "responses": {
+                    "202": _json({"type": "object", "required": ["id", "status"],
+                                  "properties": {"id": {"type": "integer"},
+                                                 "status": {"type": "string",
+                                                            "enum": ["queued", "opted_out", "capped"]}}},
+                                 "Accepted: queued to send, or not sent because the number opted out or was "
+                                 "invited in the last SMS_FREQUENCY_CAP_DAYS days."),
+                    **_errors(400, 401, 403, 413),
+                },
             }},
             "/api/v1/stats": {"get": {
                 "summary": "Satisfaction by office and period",

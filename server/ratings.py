@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from server import periods
+from server.db import write_transaction
 from server.timeutil import from_stored, parse_client_time, to_stored
 
 OLDEST_ACCEPTED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -367,3 +368,32 @@ class Rollup:
 def _calendar_row(day):
     labels = periods.labels(dt.date.fromisoformat(day))
     return (day, labels["week"], labels["month"], labels["quarter"], labels["year"])
+
+
+def attach_followup(db, client_id, reasons=None, comment=None):
+    """Put a follow-up's reasons and comment on a stored rating, keeping `rollup_reasons` right.
+
+    For channels that ask "why?" after the score (SMS): `reasons` (codes) replace the
+    rating's reasons when given, `comment` replaces its comment when given. The rating's
+    old reasons are taken out of the rollup and the new ones counted, in one transaction.
+    Returns False if there is no rating with that client_id.
+    """
+    columns = ("id", "office_id", "counter_id", "staff_id", "local_day", "channel", "score", "reasons", "misuse")
+    with write_transaction(db):
+        found = db.execute(f"SELECT {', '.join(columns)} FROM ratings WHERE client_id = ?", [client_id]).fetchone()
+        if found is None:
+            return False
+        row = dict(zip(columns, found, strict=True))
+        changes = {}
+        if reasons is not None:
+            changes["reasons"] = json.dumps(list(dict.fromkeys(reasons))) if reasons else None
+        if comment is not None:
+            changes["comment"] = _comment(comment)
+        if not changes:
+            return True
+        rollup = Rollup()
+        rollup.add(row, -1)  # daily and staff counts net to zero: only the reasons change
+        rollup.add({**row, **changes}, +1)
+        db["ratings"].update(row["id"], changes)
+        rollup.apply(db)
+    return True

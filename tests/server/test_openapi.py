@@ -13,6 +13,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.support import ServerProcess, flask_cli
 
+USER_PATHS = {"/api/v1/stats", "/api/v1/invitations"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -42,7 +43,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_fails_and_answers_as_documented(case, served):
     server, tokens = served
-    token = tokens["user"] if case.operation.path == "/api/v1/stats" else tokens["kiosk"]
+    token = tokens["user"] if case.operation.path in USER_PATHS else tokens["kiosk"]
     case.call_and_validate(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
 
@@ -50,6 +51,7 @@ def test_the_document_names_the_contract(served):
     server, _ = served
     document = requests.get(server.url + "/api/v1/openapi.json").json()
     assert set(document["paths"]) == {"/healthz", "/api/v1/ping", "/api/v1/ratings", "/api/v1/kiosk/config",
-                                      "/api/v1/kiosk/heartbeat", "/api/v1/stats"}
+                                      "/api/v1/kiosk/heartbeat", "/api/v1/stats",
+                                      "/api/v1/invitations"}
     assert document["paths"]["/api/v1/ratings"]["post"]["requestBody"]["content"]["application/json"]["schema"][
         "properties"]["ratings"]["maxItems"] == 500

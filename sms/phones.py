@@ -1,0 +1,59 @@
+"""Phone numbers: E.164 with Vietnam as the default region, and the keyed hash kept instead.
+
+A raw number is personal data (Decree 13/2023): it is kept only while a message must be
+sent; caps, opt-outs and conversations know a number by HMAC-SHA256 under the deployment's
+SECRET_KEY, which cannot be reversed without the key. Changing SECRET_KEY therefore
+forgets opt-outs and caps: rotate it only with that in mind.
+"""
+
+import hashlib
+import hmac
+import re
+
+import phonenumbers
+
+DEFAULT_REGION = "VN"
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+class PhoneError(ValueError):
+    """Not a valid phone number."""
+
+
+def normalise(text, region=DEFAULT_REGION):
+    """`0912 345 678`, `84912345678` or `+84912345678` -> `+84912345678`, or PhoneError."""
+    if not isinstance(text, str) or not text.strip() or len(text) > 40:
+        raise PhoneError("must be a phone number such as 0912 345 678 or +84912345678")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise PhoneError("is not a phone number (e.g. 0912 345 678 or +84912345678)") from None
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError("is not a valid phone number (e.g. 0912 345 678 or +84912345678)")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def number_key(secret_key, number):
+    """The keyed hash a number is remembered by once the raw number is gone."""
+    return hmac.new(str(secret_key).encode(), b"sms-number:" + number.encode(), hashlib.sha256).hexdigest()
+
+
+def sender_key(secret_key, sender):
+    """The key of an incoming message's sender: normalised when it is a number at all.
+
+    Twilio sends `From` in E.164 already, which normalising would give back unchanged.
+    """
+    sender = (sender or "").strip()
+    if not E164.fullmatch(sender):
+        try:
+            sender = normalise(sender)
+        except PhoneError:
+            pass  # a short code or sender ID: keyed as it is
+    return number_key(secret_key, sender)
+
+
+def masked(number):
+    """`+8491*****78`: enough for a trainer to tell test phones apart, not to call anyone."""
+    if not number:
+        return "(erased)"
+    return number[:5] + "*" * max(0, len(number) - 7) + number[-2:]

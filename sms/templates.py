@@ -1,0 +1,129 @@
+"""The texts the SMS channel sends, per language, and how they are filled in (pure).
+
+Built in: Vietnamese ("vi", the default), English ("en") and unaccented Vietnamese
+("vi-ascii"): the Vietnamese texts with diacritics dropped after filling in, office names
+and labels included, so every message stays in GSM-7 (160 characters a segment instead of
+70). The SMS_TEMPLATES setting overrides any text: {"vi": {"thanks": "..."}}.
+
+Placeholders: {office} office name, {code} office code, {menu} the scale's digits with their
+labels, best first, {reasons} the reason menu.
+"""
+
+import string
+
+from sms.text import strip_diacritics
+
+LANGUAGES = ("vi", "en", "vi-ascii")
+
+BUILT_IN = {
+    "vi": {
+        "invitation": "{office} cảm ơn bạn. Bạn có hài lòng không? Trả lời {menu}. Nhắn HUY để từ chối.",
+        "reprompt": "Xin lỗi, chưa hiểu trả lời của bạn. Vui lòng trả lời một số: {menu}.",
+        "give_up": "Cảm ơn bạn. Chúng tôi chưa ghi nhận được đánh giá lần này. Chúc bạn một ngày tốt lành.",
+        "followup": "Rất tiếc bạn chưa hài lòng. Vì sao? Trả lời số: {reasons}; hoặc nhắn góp ý ngắn.",
+        "thanks": "Cảm ơn bạn đã đánh giá {office}!",
+        "thanks_followup": "Cảm ơn góp ý của bạn. Ý kiến đã được ghi nhận.",
+        "already_rated": "Đánh giá của bạn đã được ghi nhận. Cảm ơn bạn!",
+        "expired": "Đã hết hạn đánh giá lần phục vụ này. Bạn có thể nhắn mã cơ quan và điểm, ví dụ: {code} 4",
+        "unknown_office": "Không có mã cơ quan {code}. Vui lòng nhắn mã ghi tại quầy và điểm, ví dụ: ABC 4",
+        "help": "Khảo sát hài lòng: trả lời tin mời bằng một số, hoặc nhắn mã cơ quan ghi tại quầy và điểm "
+                "(ví dụ: ABC 4). Nhắn HUY để ngừng nhận tin.",
+        "opted_out": "Bạn đã ngừng nhận tin khảo sát. Nhắn START để nhận lại.",
+        "opted_in": "Bạn sẽ nhận lại tin khảo sát. Nhắn HUY để ngừng.",
+    },
+    "en": {
+        "invitation": "Thank you for visiting {office}. How satisfied are you? Reply {menu}. Text STOP to opt out.",
+        "reprompt": "Sorry, we could not read your reply. Please reply with one number: {menu}.",
+        "give_up": "Thank you. We could not record a rating this time. Have a good day.",
+        "followup": "We are sorry. What went wrong? Reply with numbers: {reasons}; or a short comment.",
+        "thanks": "Thank you for rating {office}!",
+        "thanks_followup": "Thank you for your comment. It has been recorded.",
+        "already_rated": "Your rating has been recorded. Thank you!",
+        "expired": "The time to rate this visit has passed. You can text an office code and a score, e.g. {code} 4",
+        "unknown_office": "There is no office with code {code}. Text the code shown at the counter and a score, "
+                          "e.g. ABC 4",
+        "help": "Satisfaction survey: reply to an invitation with one number, or text the office code shown at "
+                "the counter and a score (e.g. ABC 4). Text STOP to opt out.",
+        "opted_out": "You will get no more survey texts. Text START to opt back in.",
+        "opted_in": "You will get survey texts again. Text STOP to opt out.",
+    },
+}
+KEYS = tuple(BUILT_IN["vi"])
+
+
+class TemplateError(ValueError):
+    """The SMS_LANGUAGE or SMS_TEMPLATES setting is not usable."""
+
+
+class Texts:
+    """Renders the channel's messages in one of the languages, with the scale's labels."""
+
+    def __init__(self, scale, default_language="vi", overrides=None):
+        if default_language not in LANGUAGES:
+            raise TemplateError(f"SMS_LANGUAGE must be one of {', '.join(LANGUAGES)}, not {default_language!r}")
+        self.scale = scale
+        self.default_language = default_language
+        self.templates = {language: dict(BUILT_IN.get(language, BUILT_IN["vi"])) for language in LANGUAGES}
+        self.explicit = {language: set() for language in LANGUAGES}
+        for language, texts in (overrides or {}).items():
+            if language not in LANGUAGES or not isinstance(texts, dict):
+                raise TemplateError(f"SMS_TEMPLATES: {language!r} is not one of {', '.join(LANGUAGES)}")
+            for key, text in texts.items():
+                self._check(language, key, text)
+                self.templates[language][key] = text
+                self.explicit[language].add(key)
+
+    @staticmethod
+    def _check(language, key, text):
+        if key not in KEYS:
+            raise TemplateError(f"SMS_TEMPLATES[{language}]: unknown text {key!r}; known: {', '.join(KEYS)}")
+        if not isinstance(text, str) or not text.strip():
+            raise TemplateError(f"SMS_TEMPLATES[{language}][{key}] must be non-empty text")
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        unknown = names - {"office", "code", "menu", "reasons"}
+        if unknown:
+            raise TemplateError(f"SMS_TEMPLATES[{language}][{key}]: unknown placeholder {{{sorted(unknown)[0]}}}")
+
+    def language(self, requested=None):
+        return requested if requested in LANGUAGES else self.default_language
+
+    def menu(self, language):
+        label_language = "en" if language == "en" else "vi"
+        return ", ".join(f"{level.score} = {level.labels.get(label_language, level.labels['vi'])}"
+                         for level in reversed(self.scale.levels))
+
+    def reason_menu(self, language):
+        label_language = "en" if language == "en" else "vi"
+        return ", ".join(f"{number} {short_reason(reason, label_language)}"
+                         for number, reason in enumerate(self.scale.reasons, start=1))
+
+    def render(self, key, language=None, office="", code=""):
+        """The text `key` filled in; unaccented Vietnamese is folded after filling in."""
+        language = self.language(language)
+        source = language
+        if language == "vi-ascii" and key not in self.explicit["vi-ascii"]:
+            source = "vi"
+        if language == "en":
+            office = strip_diacritics(office or "")  # keeps an English text in GSM-7
+        values = {"office": office or "", "code": code or "",
+                  "menu": self.menu(source), "reasons": self.reason_menu(source)}
+        text = self.templates[source][key].format_map(values)
+        return strip_diacritics(text) if language == "vi-ascii" else text
+
+
+# Short labels for the default reasons: the survey's own wording is too long for an SMS menu.
+SHORT_REASONS = {
+    "waiting_time": {"vi": "Chờ lâu", "en": "Long wait"},
+    "staff_attitude": {"vi": "Thái độ", "en": "Attitude"},
+    "staff_competence": {"vi": "Hướng dẫn", "en": "Guidance"},
+    "unclear_procedure": {"vi": "Thủ tục", "en": "Procedure"},
+    "repeat_visits": {"vi": "Đi lại nhiều", "en": "Repeat visits"},
+    "late_result": {"vi": "Trễ hẹn", "en": "Late result"},
+    "fees": {"vi": "Phí", "en": "Fees"},
+    "facilities": {"vi": "Cơ sở vật chất", "en": "Facilities"},
+}
+
+
+def short_reason(reason, language):
+    short = SHORT_REASONS.get(reason.code, {}).get(language)
+    return short or reason.labels.get(language) or reason.labels["vi"]

@@ -1,0 +1,49 @@
+"""Twilio's webhooks: incoming messages (answered with TwiML) and delivery status reports.
+
+Both are form-encoded and signed: `X-Twilio-Signature` must be Twilio's signature of
+PUBLIC_BASE_URL + the path (+ query) and the form fields, or the request gets 403 and
+changes nothing. Neither body is ever logged.
+"""
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from server.db import get_db
+from server.timeutil import utcnow
+from sms import gateway
+
+bp = Blueprint("sms_twilio", __name__, url_prefix="/sms/twilio")
+
+
+def _signed_form():
+    """The request's form fields, or 403 unless Twilio signed them."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    query = request.query_string.decode("latin-1")
+    if not gateway.valid_signature(current_app.config, request.path, query, request.form, signature):
+        abort(403, "missing or invalid X-Twilio-Signature")
+    return request.form
+
+
+@bp.post("/inbound")
+def inbound():
+    form = _signed_form()
+    message_sid = form.get("MessageSid") or form.get("SmsSid")
+    sender = form.get("From")
+    if not message_sid or not sender:
+        abort(400, "MessageSid and From are required")
+    channel = current_app.extensions["sms"]
+    reply = channel.receive(get_db(), message_sid, sender, form.get("Body", ""), utcnow())
+    return Response(gateway.twiml(reply), mimetype="text/xml")
+
+
+@bp.post("/status")
+def status():
+    form = _signed_form()
+    message_id = request.args.get("m", type=int)
+    message_sid = form.get("MessageSid") or form.get("SmsSid")
+    if not message_sid and message_id is None:
+        abort(400, "MessageSid is required")
+    error_code = form.get("ErrorCode", type=int)
+    channel = current_app.extensions["sms"]
+    channel.status_report(get_db(), message_id, message_sid, form.get("MessageStatus") or form.get("SmsStatus"),
+                          error_code, utcnow())
+    return Response(status=204)

@@ -1,0 +1,72 @@
+"""Fixtures for the SMS channel's tests: an app on a real SQLite file, signed webhooks."""
+
+import uuid
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from server import create_app, offices
+from server.db import get_db, write_transaction
+from sms import gateway
+from tests.conftest import add_user, auth
+from tests.sms.fake_twilio import FakeTwilio
+
+PHONE = "0912 345 678"
+E164 = "+84912345678"
+
+
+def make_app(database, **settings):
+    config = {"DATABASE": str(database), "SQLITE_SYNCHRONOUS": "NORMAL", "TESTING": True,
+              "PUBLIC_BASE_URL": "https://sms.example.gov.vn", "SMS_QUIET_HOURS": ""}
+    return create_app({**config, **settings})
+
+
+@pytest.fixture
+def sms_app(database):
+    return make_app(database)
+
+
+@pytest.fixture
+def sms_province(sms_app):
+    """The test province (P > D > C, P > E) with an admin token and a supervisor of D."""
+    with sms_app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            offices.add_office(db, "P", "Tỉnh Thử", None, "province")
+            offices.add_office(db, "D", "Huyện Một", "P", "district")
+            offices.add_office(db, "C", "Xã Một", "D", "commune")
+            offices.add_office(db, "E", "Huyện Hai", "P", "district")
+    return sms_app
+
+
+@pytest.fixture
+def admin(sms_province):
+    return auth(add_user(sms_province))
+
+
+@pytest.fixture
+def fake_twilio():
+    with FakeTwilio() as fake:
+        yield fake
+
+
+def signed_post(client, app, path, params, signature=None, query=""):
+    """POST form fields as Twilio does, signed with the token the app checks."""
+    url = gateway.public_url(app.config, path) + (f"?{query}" if query else "")
+    if signature is None:
+        signature = RequestValidator(gateway.signing_token(app.config)).compute_signature(url, params)
+    headers = {"X-Twilio-Signature": signature} if signature else {}
+    return client.post(path + (f"?{query}" if query else ""), data=params, headers=headers)
+
+
+def inbound(client, app, body, sender=E164, sid=None):
+    """A citizen's SMS arriving through the inbound webhook; returns the response."""
+    params = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32, "From": sender,
+              "To": "+15005550006", "Body": body, "NumMedia": "0", "NumSegments": "1"}
+    return signed_post(client, app, "/sms/twilio/inbound", params)
+
+
+def reply_text(response):
+    messages = [m.text for m in ElementTree.fromstring(response.data).iter("Message")]
+    return messages[0] if messages else None

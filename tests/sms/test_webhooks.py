@@ -1,0 +1,207 @@
+"""Twilio's webhooks against the real Flask app, signed exactly as Twilio signs them."""
+
+import datetime as dt
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from server import offices
+from server.db import get_db, write_transaction
+from sms import gateway
+from sms.sender import Sender
+from tests.sms.conftest import E164, PHONE, inbound, reply_text, signed_post
+
+
+def setup_offices(app):
+    with app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            offices.add_office(db, "P", "Tỉnh Thử", None, "province")
+            offices.add_office(db, "D", "Huyện Một", "P", "district")
+
+
+def count(app, sql, params=()):
+    with app.app_context():
+        return get_db().execute(sql, params).fetchone()[0]
+
+
+def invited_and_sent(app, headers, phone=PHONE):
+    client = app.test_client()
+    response = client.post("/api/v1/invitations", json={"phone": phone, "office": "D", "service": "1.001"},
+                           headers=headers)
+    assert response.status_code == 202
+    with app.app_context():
+        assert Sender(app.extensions["sms"]).send_due(get_db())["sent"] == 1
+    return response.json["id"]
+
+
+def stats(app, headers, channel="sms"):
+    return app.test_client().get("/api/v1/stats", query_string={"channel": channel, "period": "day"},
+                                 headers=headers).json["rows"]
+
+
+def test_a_reply_to_an_invitation_becomes_an_sms_rating_for_that_office(sms_province, admin):
+    invitation_id = invited_and_sent(sms_province, admin)
+    response = inbound(sms_province.test_client(), sms_province, " 4 cam on")
+    assert response.status_code == 200 and response.mimetype == "text/xml"
+    assert reply_text(response) == "Cảm ơn bạn đã đánh giá Huyện Một!"
+    [row] = stats(sms_province, admin)
+    assert (row["office"], row["responses"], row["counts"]) == ("P", 1, {"1": 0, "2": 0, "3": 0, "4": 1})
+    assert stats(sms_province, admin, channel="kiosk") == []
+    with sms_province.app_context():
+        rating = dict(next(get_db().query("SELECT * FROM ratings")))
+        invitation = dict(next(get_db().query("SELECT * FROM sms_invitations")))
+    assert rating["channel"] == "sms" and rating["service"] == "1.001" and rating["score"] == 4
+    assert E164 not in str(rating) and "912345678" not in str(rating)
+    assert invitation["id"] == invitation_id and invitation["replied_at"] is not None
+
+
+def test_a_dissatisfied_reply_gets_the_follow_up_and_the_reasons_land_on_the_same_rating(sms_province, admin):
+    invited_and_sent(sms_province, admin)
+    client = sms_province.test_client()
+    assert reply_text(inbound(client, sms_province, "khong hai long")).startswith("Rất tiếc bạn chưa hài lòng")
+    thanks = reply_text(inbound(client, sms_province, "1 3 chờ hai tiếng"))
+    assert thanks == "Cảm ơn góp ý của bạn. Ý kiến đã được ghi nhận."
+    with sms_province.app_context():
+        ratings = [dict(r) for r in get_db().query("SELECT score, reasons, comment FROM ratings")]
+        reasons = [dict(r) for r in get_db().query("SELECT reason, n FROM rollup_reasons ORDER BY reason")]
+    assert ratings == [{"score": 1, "reasons": '["waiting_time", "staff_competence"]', "comment": "chờ hai tiếng"}]
+    assert reasons == [{"reason": "staff_competence", "n": 1}, {"reason": "waiting_time", "n": 1}]
+
+
+def test_a_forged_signature_gets_403_and_changes_nothing(sms_province, admin):
+    invited_and_sent(sms_province, admin)
+    client = sms_province.test_client()
+    params = {"MessageSid": "SM" + "f" * 32, "From": E164, "Body": "1"}
+    forged = "bm90IGEgc2lnbmF0dXJl"
+    assert signed_post(client, sms_province, "/sms/twilio/inbound", params, signature=forged).status_code == 403
+    assert signed_post(client, sms_province, "/sms/twilio/inbound", params, signature="").status_code == 403
+    # signed for other fields than the ones sent
+    good = RequestValidator(gateway.signing_token(sms_province.config)).compute_signature(
+        gateway.public_url(sms_province.config, "/sms/twilio/inbound"), {**params, "Body": "4"})
+    assert signed_post(client, sms_province, "/sms/twilio/inbound", params, signature=good).status_code == 403
+    # signed for another host than PUBLIC_BASE_URL
+    other = RequestValidator(gateway.signing_token(sms_province.config)).compute_signature(
+        "http://localhost/sms/twilio/inbound", params)
+    assert signed_post(client, sms_province, "/sms/twilio/inbound", params, signature=other).status_code == 403
+    assert count(sms_province, "SELECT COUNT(*) FROM ratings") == 0
+    assert count(sms_province, "SELECT COUNT(*) FROM sms_inbound") == 0
+    assert signed_post(client, sms_province, "/sms/twilio/status", {"MessageSid": "SMx", "MessageStatus": "failed"},
+                       signature="").status_code == 403
+
+
+def test_the_same_message_sid_twice_is_processed_once_and_answered_the_same(sms_province, admin):
+    invited_and_sent(sms_province, admin)
+    client = sms_province.test_client()
+    first = inbound(client, sms_province, "??", sid="SM" + "a" * 32)
+    again = inbound(client, sms_province, "??", sid="SM" + "a" * 32)
+    assert first.data == again.data and reply_text(first).startswith("Xin lỗi")
+    # the retry did not use up a re-prompt: two more unreadable answers still get the menu
+    assert reply_text(inbound(client, sms_province, "??")).startswith("Xin lỗi")
+    assert reply_text(inbound(client, sms_province, "4", sid="SM" + "b" * 32)).startswith("Cảm ơn")
+    assert reply_text(inbound(client, sms_province, "4", sid="SM" + "b" * 32)).startswith("Cảm ơn bạn đã đánh giá")
+    assert count(sms_province, "SELECT COUNT(*) FROM ratings") == 1
+
+
+def test_opting_out_by_reply_stops_every_invitation_and_start_opts_back_in(sms_province, admin):
+    invited_and_sent(sms_province, admin)
+    client = sms_province.test_client()
+    assert reply_text(inbound(client, sms_province, "Hủy")).startswith("Bạn đã ngừng nhận tin")
+    with sms_province.app_context():
+        get_db().execute("UPDATE sms_invitations SET created_at = '2020-01-01T00:00:00.000Z'")
+        get_db().conn.commit()
+    invite = {"phone": PHONE, "office": "D"}
+    assert client.post("/api/v1/invitations", json=invite, headers=admin).json["status"] == "opted_out"
+    assert reply_text(inbound(client, sms_province, "START")).startswith("Bạn sẽ nhận lại tin")
+    assert client.post("/api/v1/invitations", json=invite, headers=admin).json["status"] == "queued"
+
+
+def test_an_unprompted_office_code_and_score_is_rated_without_an_invitation(sms_province, admin):
+    client = sms_province.test_client()
+    assert reply_text(inbound(client, sms_province, "d 3")) == "Cảm ơn bạn đã đánh giá Huyện Một!"
+    assert reply_text(inbound(client, sms_province, "ZZ 3")).startswith("Không có mã cơ quan ZZ")
+    [row] = stats(sms_province, admin)
+    assert row["counts"]["3"] == 1 and row["responses"] == 1
+
+
+def test_status_callbacks_move_the_invitation_through_twilios_states(sms_province, admin, fake_twilio):
+    app = sms_province
+    app.config.update(fake_twilio.settings())
+    client = app.test_client()
+    invitation_id = client.post("/api/v1/invitations", json={"phone": PHONE, "office": "D"}, headers=admin).json["id"]
+    with app.app_context():
+        sender = Sender(app.extensions["sms"], transport=gateway.TwilioTransport(app.config))
+        assert sender.send_due(get_db())["sent"] == 1
+    [sent] = fake_twilio.messages
+    assert sent["StatusCallback"].startswith("https://sms.example.gov.vn/sms/twilio/status?m=")
+
+    def status_of():
+        with app.app_context():
+            return dict(next(get_db().query("SELECT status, error_code, delivered_at FROM sms_invitations WHERE id = ?",
+                                            [invitation_id])))
+
+    assert status_of()["status"] == "queued"
+    query = sent["StatusCallback"].split("?", 1)[1]
+    params = {"MessageSid": sent["sid"], "MessageStatus": "sent", "AccountSid": fake_twilio.account_sid}
+    assert signed_post(client, app, "/sms/twilio/status", params, query=query).status_code == 204
+    assert status_of()["status"] == "sent"
+    assert signed_post(client, app, "/sms/twilio/status", {**params, "MessageStatus": "delivered"},
+                       query=query).status_code == 204
+    assert status_of()["status"] == "delivered" and status_of()["delivered_at"] is not None
+    # a late "sent" does not move it back
+    signed_post(client, app, "/sms/twilio/status", params, query=query)
+    assert status_of()["status"] == "delivered"
+
+
+def test_a_failed_status_keeps_the_error_code_and_21610_marks_the_number_opted_out(sms_province, admin):
+    client = sms_province.test_client()
+    first = client.post("/api/v1/invitations", json={"phone": PHONE, "office": "D"}, headers=admin).json["id"]
+    second = client.post("/api/v1/invitations", json={"phone": "0987 654 321", "office": "D"},
+                         headers=admin).json["id"]
+    with sms_province.app_context():
+        db = get_db()
+        Sender(sms_province.extensions["sms"]).send_due(db)
+        with write_transaction(db):
+            db.execute("UPDATE sms_messages SET twilio_sid = 'SM' || printf('%032d', id)")
+    for invitation_id, code in ((first, 30003), (second, 21610)):
+        params = {"MessageSid": "SM" + f"{invitation_id:032d}", "MessageStatus": "undelivered", "ErrorCode": str(code)}
+        assert signed_post(client, sms_province, "/sms/twilio/status", params).status_code == 204
+    with sms_province.app_context():
+        found = {r["id"]: (r["status"], r["error_code"], r["opted_out"])
+                 for r in get_db().query("SELECT id, status, error_code, opted_out FROM sms_invitations")}
+    assert found == {first: ("undelivered", 30003, 0), second: ("opted_out", 21610, 1)}
+    with sms_province.app_context():
+        get_db().execute("UPDATE sms_invitations SET created_at = '2020-01-01T00:00:00.000Z'")
+        get_db().conn.commit()
+    assert client.post("/api/v1/invitations", json={"phone": "0987 654 321", "office": "D"},
+                       headers=admin).json["status"] == "opted_out"
+
+
+def test_a_status_for_a_message_that_is_not_ours_changes_nothing(sms_province):
+    client = sms_province.test_client()
+    params = {"MessageSid": "SM" + "9" * 32, "MessageStatus": "delivered"}
+    assert signed_post(client, sms_province, "/sms/twilio/status", params).status_code == 204
+
+
+def test_sms_send_queues_any_text_and_respects_opt_outs(sms_province):
+    client = sms_province.test_client()
+    inbound(client, sms_province, "STOP", sender="+84987654321")
+    with sms_province.app_context():
+        db = get_db()
+        send = sms_province.extensions["sms_send"]
+        alert = send(db, "0912 345 678", "Cảnh báo: 3 đánh giá không hài lòng trong 15 phút tại Huyện Một", "alert")
+        blocked = send(db, "0987 654 321", "Cảnh báo", "alert")
+        statuses = dict(db.execute("SELECT id, status FROM sms_messages").fetchall())
+        assert statuses == {alert: "pending", blocked: "opted_out"}
+        assert Sender(sms_province.extensions["sms"]).send_due(db, now=dt.datetime.now(dt.UTC))["sent"] == 1
+        with pytest.raises(ValueError):
+            send(db, "12", "x", "alert")
+
+
+def test_the_outbox_command_shows_what_would_have_been_sent(sms_province, admin):
+    invited_and_sent(sms_province, admin)
+    result = sms_province.test_cli_runner().invoke(args=["sms", "outbox"])
+    assert result.exit_code == 0, result.output
+    assert "Huyện Một cảm ơn bạn" in result.output and "+8491" in result.output
+    assert E164 not in result.output
+    assert "invitation" in result.output and "sent" in result.output
