@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-MODULES = ["core"]
+MODULES = ["core", "sms"]
 
 
 def report(name, value, unit, note=""):
