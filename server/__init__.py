@@ -39,6 +39,8 @@ def create_app(test_config=None):
     from server import api, cli
     app.register_blueprint(api.bp)
     cli.init_app(app)
+    import dashboards
+    dashboards.init_app(app)
     _register_health(app)
     _register_errors(app)
     return app

@@ -1,0 +1,188 @@
+"""What the pages read: satisfaction through server.stats (the API's own code), reasons,
+counters and officers from the rollups, comments and kiosks from their tables.
+
+Nothing here scans `ratings` for a figure; comments read it through the partial index
+`ratings_with_text`, newest first, with a LIMIT.
+"""
+
+import json
+
+from server import stats
+from server.figures import summarise
+
+COMMENT_PAGE = 50
+
+
+class OutOfScope(PermissionError):
+    """The user may not see this office (or the thing that belongs to it)."""
+
+
+def stats_user(user):
+    return {"id": user["id"], "username": user["username"], "role": user["role"], "office_id": user["office_id"]}
+
+
+def satisfaction(db, tree, scale, filters, user, today, **overrides):
+    """Rows exactly as GET /api/v1/stats gives them for these filters."""
+    query = stats.parse_query(filters.stats_args(**overrides), today)
+    return stats.satisfaction_rows(db, tree, scale, query, stats_user(user))
+
+
+def total(rows, scale):
+    """Figures of the ratings of several rows together (the counts are summed, not the rates)."""
+    counts = {}
+    for row in rows:
+        for score, n in row["counts"].items():
+            counts[int(score)] = counts.get(int(score), 0) + n
+    return summarise(counts, scale)
+
+
+def difference(scale, minuend, subtrahend):
+    counts = {int(s): minuend["counts"].get(s, 0) - subtrahend["counts"].get(s, 0) for s in minuend["counts"]}
+    return summarise(counts, scale)
+
+
+def office_in_scope(tree, user, code):
+    """The office with this code if the user may see it; OutOfScope otherwise (unknown codes
+    too, so guessing codes tells nothing)."""
+    office = tree.by_code.get((code or "").upper())
+    if office is None or (user["office_id"] is not None and not tree.contains(user["office_id"], office.id)):
+        raise OutOfScope(code)
+    return office
+
+
+def base_ids(tree, user, filters):
+    if filters.office:
+        return [office_in_scope(tree, user, filters.office).id]
+    if user["office_id"] is not None:
+        return [user["office_id"]]
+    return tree.roots(filters.structure)
+
+
+def subtree_ids(tree, user, filters):
+    """Every office whose ratings count in this view."""
+    ids = set()
+    for base in base_ids(tree, user, filters):
+        ids |= tree.subtree(base, filters.structure)
+    return ids
+
+
+def offices_for_picker(tree, user, structure):
+    """(office, depth) in tree order, for the office filter: only offices in scope."""
+    roots = [user["office_id"]] if user["office_id"] is not None else tree.roots(structure)
+    result = []
+
+    def walk(office_id, depth):
+        result.append((tree.by_id[office_id], depth))
+        for child in tree.children(office_id, structure):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(tree.resolve(root, structure), 0)
+    return result
+
+
+def breadcrumbs(tree, user, office_id, structure):
+    """Offices from the top of the user's scope down to this one."""
+    chain = list(reversed(tree.lineage(office_id, structure)))
+    if user["office_id"] is not None:
+        top = tree.resolve(user["office_id"], structure)
+        chain = chain[chain.index(top):] if top in chain else chain[-1:]
+    return [tree.by_id[i] for i in chain]
+
+
+def _rollup_filter(filters):
+    return [filters.start.isoformat(), filters.end.isoformat(), int(filters.include_misuse),
+            filters.channel, filters.channel]
+
+
+def reasons(db, office_ids, filters):
+    """[(reason code, times given)] most frequent first."""
+    sql = """SELECT reason, SUM(n) FROM rollup_reasons
+             WHERE day BETWEEN ? AND ? AND misuse <= ? AND (? = 'all' OR channel = ?)
+               AND office_id IN (SELECT value FROM json_each(?))
+             GROUP BY reason HAVING SUM(n) > 0 ORDER BY SUM(n) DESC, reason"""
+    return [tuple(row) for row in db.execute(sql, [*_rollup_filter(filters), json.dumps(sorted(office_ids))])]
+
+
+def _staff_counts(db, office_ids, filters, column):
+    sql = f"""SELECT {column}, SUM(n1), SUM(n2), SUM(n3), SUM(n4), SUM(n5) FROM rollup_staff
+              WHERE day BETWEEN ? AND ? AND misuse <= ? AND (? = 'all' OR channel = ?)
+                AND office_id IN (SELECT value FROM json_each(?)) AND {column} != 0
+              GROUP BY {column}"""
+    rows = db.execute(sql, [*_rollup_filter(filters), json.dumps(sorted(office_ids))]).fetchall()
+    return {key: {score: n for score, n in enumerate(counts, start=1) if n} for key, *counts in rows}
+
+
+def officers(db, scale, office_ids, filters):
+    """Figures per officer, from rollup_staff: [{id, code, name, office, ...figures}]."""
+    counts = _staff_counts(db, office_ids, filters, "staff_id")
+    names = _names(db, """SELECT s.id, s.code, s.name, o.code FROM staff s JOIN offices o ON o.id = s.office_id
+                          WHERE s.id IN (SELECT value FROM json_each(?))""", counts)
+    return [{"id": key, "code": names[key][0], "name": names[key][1], "office": names[key][2],
+             **summarise(c, scale)} for key, c in counts.items() if key in names]
+
+
+def counters(db, scale, office_ids, filters):
+    """Figures per counter: [{id, code (office code), name (label), office, ...figures}]."""
+    counts = _staff_counts(db, office_ids, filters, "counter_id")
+    names = _names(db, """SELECT c.id, o.code, c.label, o.code FROM counters c JOIN offices o ON o.id = c.office_id
+                          WHERE c.id IN (SELECT value FROM json_each(?))""", counts)
+    return [{"id": key, "code": names[key][0], "name": names[key][1], "office": names[key][2],
+             **summarise(c, scale)} for key, c in counts.items() if key in names]
+
+
+def _names(db, sql, keys):
+    if not keys:
+        return {}
+    return {row[0]: tuple(row[1:]) for row in db.execute(sql, [json.dumps(sorted(keys))])}
+
+
+def comments(db, office_ids, filters, search=None, reason=None, scores=None, before=None, limit=COMMENT_PAGE):
+    """Recent ratings that carry a comment or reasons, newest first.
+
+    `search` matches the comment text (LIKE, escaped); `before` (created_at, id) pages on.
+    """
+    clauses = ["(r.comment IS NOT NULL OR r.reasons IS NOT NULL)", "r.local_day BETWEEN ? AND ?",
+               "r.misuse <= ?", "(? = 'all' OR r.channel = ?)",
+               "r.office_id IN (SELECT value FROM json_each(?))"]
+    params = [*_rollup_filter(filters), json.dumps(sorted(office_ids))]
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("r.comment LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    if reason:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(r.reasons) WHERE value = ?)")
+        params.append(reason)
+    if scores:
+        clauses.append("r.score IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(sorted(scores)))
+    if before:
+        clauses.append("(r.local_day, r.created_at) < (?, ?)")
+        params.extend(before)
+    sql = f"""SELECT r.id, r.created_at, r.local_day, r.channel, r.score, r.reasons, r.comment,
+                     o.code, o.name, c.label, s.name
+              FROM ratings r INDEXED BY ratings_with_text
+              JOIN offices o ON o.id = r.office_id
+              LEFT JOIN counters c ON c.id = r.counter_id LEFT JOIN staff s ON s.id = r.staff_id
+              WHERE {' AND '.join(clauses)}
+              ORDER BY r.local_day DESC, r.created_at DESC LIMIT ?"""
+    keys = ("id", "created_at", "local_day", "channel", "score", "reasons", "comment", "office", "office_name",
+            "counter", "staff")
+    result = []
+    for row in db.execute(sql, [*params, limit]):
+        item = dict(zip(keys, row, strict=True))
+        item["reasons"] = json.loads(item["reasons"]) if item["reasons"] else []
+        result.append(item)
+    return result
+
+
+def kiosks(db, office_ids):
+    """Active kiosks of these offices with their last heartbeat."""
+    sql = """SELECT k.id, o.code, o.name, c.label, k.last_seen_at, k.queue_length, k.last_sync_at, k.app_version,
+                    k.created_at
+             FROM kiosks k JOIN offices o ON o.id = k.office_id JOIN counters c ON c.id = k.counter_id
+             WHERE k.revoked_at IS NULL AND k.office_id IN (SELECT value FROM json_each(?))
+             ORDER BY o.code, c.label, k.id"""
+    keys = ("id", "office", "office_name", "counter", "last_seen_at", "queue_length", "last_sync_at", "app_version",
+            "created_at")
+    return [dict(zip(keys, row, strict=True)) for row in db.execute(sql, [json.dumps(sorted(office_ids))])]
