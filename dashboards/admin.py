@@ -136,10 +136,11 @@ def staff_change():
         db["counters"].update(form.get("counter", type=int), {"staff_id": staff[0] if staff else None})
         flash(_("Officer on duty changed."), "ok")
     elif action == "toggle":
-        row = db.execute("SELECT office_id, active FROM staff WHERE id = ?", [form.get("staff_id", type=int)]).fetchone()
+        staff_id = form.get("staff_id", type=int)
+        row = db.execute("SELECT office_id, active FROM staff WHERE id = ?", [staff_id]).fetchone()
         if row is None or not _in_scope(row[0]):
             abort(404)
-        db["staff"].update(form.get("staff_id", type=int), {"active": 0 if row[1] else 1})
+        db["staff"].update(staff_id, {"active": 0 if row[1] else 1})
     else:
         office = _office(form.get("office"))
         code, name = form.get("code", "").strip(), form.get("name", "").strip()

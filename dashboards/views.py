@@ -102,7 +102,7 @@ def office(code):
     min_n = int(current_app.config["MIN_RATINGS_TO_RANK"])
     overall = context["current"]["satisfaction_rate"]
     context["counters"] = ranking.rank(_named(queries.counters(get_db(), scale(), ids, filters)), min_n, overall)
-    context["officers"] = ranking.rank(queries.officers(get_db(), scale(), ids, filters), min_n, overall)
+    context["officers"] = ranking.rank(_named(queries.officers(get_db(), scale(), ids, filters)), min_n, overall)
     context["breadcrumbs"] = queries.breadcrumbs(tree(), user(), office.id, filters.structure)
     context["office"] = office
     return page("office.html", **context)
@@ -179,7 +179,8 @@ def compare():
     offices = [{**row, "name": row["office_name"]} for row in _by_office(parts)]
     office_rank = ranking.rank(offices, min_n, current["satisfaction_rate"])
     ids = queries.subtree_ids(tree(), user(), filters)
-    officer_rank = ranking.rank(queries.officers(db, scale(), ids, filters), min_n, current["satisfaction_rate"])
+    officer_rank = ranking.rank(_named(queries.officers(db, scale(), ids, filters)), min_n,
+                                current["satisfaction_rate"])
     charts = {"offices": figures.ranking(office_rank[0], current["satisfaction_rate"], lang, _),
               "officers": figures.ranking(officer_rank[0], current["satisfaction_rate"], lang, _)}
     return page("compare.html", filters=filters, current=current, office_rank=office_rank,
