@@ -60,7 +60,7 @@ class Filters:
 
     def previous(self):
         """The same view over the range just before: the previous calendar unit for a
-        calendar preset, else a range of the same length ending the day before."""
+        calendar preset or a range of whole months, else a range of the same length."""
         start, end = previous_range(self.preset, self.start, self.end)
         return replace(self, start=start, end=end)
 
@@ -103,6 +103,11 @@ def previous_range(preset, start, end):
     if unit is not None:
         first = periods.shift(unit, start, -1)
         return first, min(first + (end - start), start - dt.timedelta(days=1))
+    after = end + dt.timedelta(days=1)
+    if start.day == 1 and after.day == 1:
+        # Whole months (a quarter, a year): the same number of calendar months before.
+        months = (after.year - start.year) * 12 + after.month - start.month
+        return periods.shift("month", start, -months), start - dt.timedelta(days=1)
     length = end - start
     return start - length - dt.timedelta(days=1), start - dt.timedelta(days=1)
 
