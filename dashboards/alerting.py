@@ -17,7 +17,8 @@ import os
 import smtplib
 import threading
 import uuid
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
 
 import click
 from flask import current_app
@@ -129,9 +130,10 @@ def recipients(db, tree, office_id):
 
 
 def send_email(config, address, subject, body):
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = config["SMTP_FROM"], address, subject
-    mail.set_content(body)
+    # The legacy Header API: the modern policy folds long Vietnamese subjects into
+    # encoded words that lose the space at the fold ("phiếukhông").
+    mail = MIMEText(body, "plain", "utf-8")
+    mail["From"], mail["To"], mail["Subject"] = config["SMTP_FROM"], address, Header(subject, "utf-8")
     with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=15) as smtp:
         if config["SMTP_STARTTLS"]:
             smtp.starttls()
@@ -153,7 +155,7 @@ def deliver(db, app, alert_id):
             attempts.append(_attempt(person, "sms", lambda p=person: sms_send(db, p["phone"], text, "alert")))
         if app.config["SMTP_HOST"] and person["email"]:
             attempts.append(_attempt(person, "email", lambda p=person: send_email(
-                app.config, p["email"], text[:120], text + "\n\n" + EMAIL_FOOTER)))
+                app.config, p["email"], text, text + "\n\n" + EMAIL_FOOTER)))
     with write_transaction(db):
         db.execute("UPDATE alerts SET delivery = ? WHERE id = ?", [json.dumps(attempts, ensure_ascii=False), alert_id])
     return attempts
