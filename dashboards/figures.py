@@ -20,6 +20,18 @@ def _same(text):
     return text
 
 
+# Offices' official names open with the kind of body; charts keep the distinctive part so
+# the bars, not the labels, get the width (tables keep the full names).
+NAME_PREFIXES = (("Bộ phận Một cửa ", ""), ("Trung tâm Phục vụ hành chính công ", "TT PVHCC "), ("UBND ", ""))
+
+
+def short_name(name):
+    for prefix, replacement in NAME_PREFIXES:
+        if name.startswith(prefix):
+            return replacement + name[len(prefix):]
+    return name
+
+
 def layout(language, height=360, **extra):
     base = {
         "height": height,
@@ -76,7 +88,7 @@ def level_bars(rows, scale, language, tr=_same, label_key="office_name", link_ke
     """Horizontal bars, one per row, stacked by level as shares; sorted by the Decision 766
     rate, best at the top. `customdata` carries the link key so a click can drill down."""
     ordered = sorted(rows, key=lambda row: (row["satisfaction_rate"] is None, row["satisfaction_rate"] or 0))
-    y = [f"{row[label_key]} (n={row['responses']:,})".replace(",", "." if language == "vi" else ",")
+    y = [f"{short_name(row[label_key])} (n={row['responses']:,})".replace(",", "." if language == "vi" else ",")
          for row in ordered]
     data = []
     for level in scale.levels:
@@ -104,11 +116,12 @@ def heatmap(rows, names, language, tr=_same):
     for row in rows:
         if row["office_name"] not in offices:
             offices.append(row["office_name"])
+    labels = [short_name(name) for name in offices]
     periods = sorted({row["period"] for row in rows})
     cell = {(row["office_name"], row["period"]): row for row in rows}
     z = [[cell[(o, p)]["satisfaction_rate"] if (o, p) in cell else None for p in periods] for o in offices]
     n = [[cell[(o, p)]["responses"] if (o, p) in cell else 0 for p in periods] for o in offices]
-    trace = {"type": "heatmap", "x": [names[p] for p in periods], "y": offices, "z": z, "customdata": n,
+    trace = {"type": "heatmap", "x": [names[p] for p in periods], "y": labels, "z": z, "customdata": n,
              "zmin": 0.7, "zmax": 1.0, "colorscale": [[0, "#d7301f"], [0.5, "#fee08b"], [1, "#1a9850"]],
              "colorbar": {"tickformat": ".0%", "thickness": 12},
              "hovertemplate": "%{y}<br>%{x}: %{z:.1%} (n = %{customdata:,})<extra></extra>", "xgap": 1, "ygap": 1}
@@ -147,7 +160,7 @@ def reasons_pareto(reasons, labels, language, tr=_same):
 def ranking(ranked, overall_rate, language, tr=_same):
     """Each ranked entry's rate with its 95 % Wilson interval, best first, and the overall rate."""
     ordered = list(reversed(ranked))
-    y = [f"{item['rank']}. {item['name']}" for item in ordered]
+    y = [f"{item['rank']}. {short_name(item['name'])}" for item in ordered]
     trace = {
         "type": "scatter", "mode": "markers", "name": tr("Satisfaction rate (Decision 766)"), "y": y,
         "x": [item["satisfaction_rate"] for item in ordered],

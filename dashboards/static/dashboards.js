@@ -3,13 +3,30 @@
 (function () {
   "use strict";
 
+  // On a phone, long office names beside horizontal bars leave the bars no room: write
+  // each name above its bar instead, and give the bars the full width.
+  function labelsAboveBars(figure) {
+    var names = figure.data[0].y, layout = figure.layout;
+    layout.yaxis = Object.assign({}, layout.yaxis, {showticklabels: false});
+    layout.margin = Object.assign({}, layout.margin, {l: 4, r: 8});
+    layout.height = Math.round(layout.height * 1.5);
+    layout.bargap = 0.55;
+    layout.annotations = names.map(function (name) {
+      return {x: 0, xref: "paper", xanchor: "left", y: name, yanchor: "bottom", yshift: 11, text: name,
+              showarrow: false, font: {size: 11}};
+    });
+  }
+
   function draw(element) {
     var figure = JSON.parse(document.getElementById(element.dataset.figure).textContent);
     var config = {displaylogo: false, responsive: true,
                   modeBarButtonsToRemove: ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d"]};
     if (window.matchMedia("(max-width: 700px)").matches) {
-      figure.layout.margin = Object.assign({}, figure.layout.margin, {l: 4, r: 4});
       config.displayModeBar = false;
+      if (figure.data.length && figure.data[0].orientation === "h") { labelsAboveBars(figure); }
+      // Rotated period labels need the room below the plot: the legend goes on top.
+      figure.layout.legend = Object.assign({}, figure.layout.legend, {y: 1.02, yanchor: "bottom"});
+      figure.layout.font = Object.assign({}, figure.layout.font, {size: 11});
     }
     return Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
       element.dataset.drawn = "true";
