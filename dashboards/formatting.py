@@ -59,6 +59,12 @@ def day(value):
     return format_date(value, "dd/MM/yyyy")
 
 
+def ink(colour):
+    """Black or white, whichever reads better on a level's colour."""
+    red, green, blue = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return "#111111" if 0.299 * red + 0.587 * green + 0.114 * blue > 150 else "#ffffff"
+
+
 def period(label, kind):
     return period_name(kind, label, language())
 
@@ -67,6 +73,6 @@ def init_app(app):
     for name, function in {"rate": rate, "number": number, "score": score, "points": points, "interval": interval,
                            "local_time": local_time, "day": day, "period_name": period}.items():
         app.jinja_env.filters[name] = function
-    app.jinja_env.globals.update(change=change, language=language,
+    app.jinja_env.globals.update(change=change, language=language, ink=ink,
                                  level_label=lambda level: level.labels.get(language(), level.labels["vi"]),
                                  scale=lambda: current_app.extensions["scale"])
