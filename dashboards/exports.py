@@ -13,6 +13,7 @@ from flask import Response, abort, request
 from flask_babel import gettext as _
 from flask_login import login_required
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from dashboards import figures, queries
@@ -73,16 +74,18 @@ def export_csv():
 @login_required
 def export_xlsx():
     filters = view_filters()
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "satisfaction"
-    sheet.append(columns())
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in export_rows(filters):
-        sheet.append(flat(row))
+    book = Workbook(write_only=True)  # streams rows: several times faster than the full model
+    sheet = book.create_sheet("satisfaction")
     for letter, width in zip("ABCDEFG", (10, 12, 44, 12, 10, 12, 10), strict=True):
         sheet.column_dimensions[letter].width = width
+    header = []
+    for name in columns():
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for row in export_rows(filters):
+        sheet.append(flat(row))
     about = book.create_sheet("filters")
     for key, value in filters.stats_args().items():
         about.append([key, value])

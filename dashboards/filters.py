@@ -15,6 +15,9 @@ TREND_PERIODS = ("day", "week", "month", "quarter")
 DEFAULT_PERIOD = {"this_month": "day", "last_month": "day", "this_quarter": "week", "this_year": "month",
                   "last_12_months": "month"}
 CHANNELS = ("all", "kiosk", "sms")
+# A trend by day is read over weeks, not years: past this many days a view steps by week
+# (and says so), which also keeps every page's answer fast on a province's year of data.
+MAX_DAYS_BY_DAY = 92
 STRUCTURES = ("current", "historical")
 
 
@@ -34,6 +37,7 @@ class Filters:
     channel: str
     include_misuse: bool
     structure: str
+    coarsened: bool = False
 
     def stats_args(self, **overrides):
         """Parameters for server.stats.parse_query (the API's own parameter names)."""
@@ -127,9 +131,11 @@ def parse_filters(args, today, default_office=None):
     else:
         start, end = preset_range(preset, today)
     period = _choice(args, "period", TREND_PERIODS, DEFAULT_PERIOD.get(preset, "month"))
+    coarsened = period == "day" and (end - start).days + 1 > MAX_DAYS_BY_DAY
     office = (args.get("office") or default_office or "").strip().upper() or None
     return Filters(
-        office=office, preset=preset, start=start, end=end, period=period,
+        office=office, preset=preset, start=start, end=end, period="week" if coarsened else period,
+        coarsened=coarsened,
         channel=_choice(args, "channel", CHANNELS, "all"),
         include_misuse=args.get("include_misuse", "0") in ("1", "true", "on"),
         structure=_choice(args, "structure", STRUCTURES, "current"),

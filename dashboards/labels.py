@@ -10,12 +10,12 @@ def period_name(period, label, language):
     first = periods.start_of_label(period, label)
     vi = language == "vi"
     if period == "day":
-        return format_date(first, "dd/MM/yyyy" if vi else "d MMM yyyy", locale=language)
+        return f"{first:%d/%m/%Y}" if vi else format_date(first, "d MMM yyyy", locale=language)
     if period == "week":
         year, week = label.split("-W")
         return f"Tuần {int(week)}/{year}" if vi else f"Week {int(week)}, {year}"
     if period == "month":
-        return format_date(first, "MM/yyyy" if vi else "MMM yyyy", locale=language)
+        return f"{first:%m/%Y}" if vi else format_date(first, "MMM yyyy", locale=language)
     if period == "quarter":
         year, quarter = label.split("-Q")
         return f"Quý {quarter}/{year}" if vi else f"Q{quarter} {year}"

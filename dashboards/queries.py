@@ -5,6 +5,7 @@ Nothing here scans `ratings` for a figure; comments read it through the partial 
 `ratings_with_text`, newest first, with a LIMIT.
 """
 
+import datetime as dt
 import json
 
 from server import stats
@@ -34,6 +35,16 @@ def total(rows, scale):
         for score, n in row["counts"].items():
             counts[int(score)] = counts.get(int(score), 0) + n
     return summarise(counts, scale)
+
+
+def by_period(parts, scale):
+    """One row per period from the breakdown's rows: the parts add up to the whole, so
+    these are the API's rows with breakdown=none, from one query instead of two."""
+    grouped = {}
+    for row in parts:
+        grouped.setdefault((row["period"], row["period_start"]), []).append(row)
+    return [{"period": period, "period_start": start, **total(rows, scale)}
+            for (period, start), rows in sorted(grouped.items())]
 
 
 def difference(scale, minuend, subtrahend):
@@ -91,40 +102,75 @@ def breadcrumbs(tree, user, office_id, structure):
 
 
 def _rollup_filter(filters):
-    return [filters.start.isoformat(), filters.end.isoformat(), int(filters.include_misuse),
-            filters.channel, filters.channel]
+    return [int(filters.include_misuse), filters.channel, filters.channel]
+
+
+NOTHING = ("9999-12-31", "0000-01-01")  # a BETWEEN range that matches nothing
+
+
+def month_split(start, end):
+    """((first month, last month) of the whole months in [start, end], [two day ranges at
+    the ends that are not whole months]); empty parts are ranges that match nothing."""
+    first = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    after = end + dt.timedelta(days=1)
+    last_start = end.replace(day=1) if after.day == 1 else (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    if first > last_start:
+        return NOTHING, [(start.isoformat(), end.isoformat()), NOTHING]
+    head = (start.isoformat(), (first - dt.timedelta(days=1)).isoformat()) if start < first else NOTHING
+    tail = (end.replace(day=1).isoformat(), end.isoformat()) if after.day != 1 else NOTHING
+    return (first.isoformat()[:7], last_start.isoformat()[:7]), [head, tail]
+
+
+def _monthly_union(columns, table, filters, office_ids):
+    """SQL and parameters for `columns` of whole months (monthly table) plus the edge days."""
+    months, (head, tail) = month_split(filters.start, filters.end)
+    where = "misuse <= ? AND (? = 'all' OR channel = ?) AND office_id IN (SELECT value FROM json_each(?))"
+    common = [*_rollup_filter(filters), json.dumps(sorted(office_ids))]
+    sql = f"""SELECT {columns} FROM {table}_monthly WHERE month BETWEEN ? AND ? AND {where}
+              UNION ALL
+              SELECT {columns} FROM {table} WHERE (day BETWEEN ? AND ? OR day BETWEEN ? AND ?) AND {where}"""
+    return sql, [*months, *common, *head, *tail, *common]
 
 
 def reasons(db, office_ids, filters):
     """[(reason code, times given)] most frequent first."""
-    sql = """SELECT reason, SUM(n) FROM rollup_reasons
-             WHERE day BETWEEN ? AND ? AND misuse <= ? AND (? = 'all' OR channel = ?)
-               AND office_id IN (SELECT value FROM json_each(?))
-             GROUP BY reason HAVING SUM(n) > 0 ORDER BY SUM(n) DESC, reason"""
-    return [tuple(row) for row in db.execute(sql, [*_rollup_filter(filters), json.dumps(sorted(office_ids))])]
+    union, params = _monthly_union("reason, n", "rollup_reasons", filters, office_ids)
+    sql = f"""SELECT reason, SUM(n) FROM ({union}) GROUP BY reason HAVING SUM(n) > 0
+              ORDER BY SUM(n) DESC, reason"""
+    return [tuple(row) for row in db.execute(sql, params)]
 
 
-def _staff_counts(db, office_ids, filters, column):
-    sql = f"""SELECT {column}, SUM(n1), SUM(n2), SUM(n3), SUM(n4), SUM(n5) FROM rollup_staff
-              WHERE day BETWEEN ? AND ? AND misuse <= ? AND (? = 'all' OR channel = ?)
-                AND office_id IN (SELECT value FROM json_each(?)) AND {column} != 0
-              GROUP BY {column}"""
-    rows = db.execute(sql, [*_rollup_filter(filters), json.dumps(sorted(office_ids))]).fetchall()
-    return {key: {score: n for score, n in enumerate(counts, start=1) if n} for key, *counts in rows}
+def staff_counts(db, office_ids, filters):
+    """{(counter_id, staff_id): {score: count}} from the staff rollup (0 = none)."""
+    union, params = _monthly_union("counter_id, staff_id, n1, n2, n3, n4, n5", "rollup_staff", filters, office_ids)
+    sql = f"""SELECT counter_id, staff_id, SUM(n1), SUM(n2), SUM(n3), SUM(n4), SUM(n5) FROM ({union})
+              GROUP BY counter_id, staff_id"""
+    return {(counter, staff): {score: n for score, n in enumerate(counts, start=1) if n}
+            for counter, staff, *counts in db.execute(sql, params)}
 
 
-def officers(db, scale, office_ids, filters):
-    """Figures per officer, from rollup_staff: [{id, code, name, office, ...figures}]."""
-    counts = _staff_counts(db, office_ids, filters, "staff_id")
+def _by(counts, position):
+    grouped = {}
+    for key, by_score in counts.items():
+        if key[position]:
+            bucket = grouped.setdefault(key[position], {})
+            for score, n in by_score.items():
+                bucket[score] = bucket.get(score, 0) + n
+    return grouped
+
+
+def officers(db, scale, office_ids, filters, counts=None):
+    """Figures per officer: [{id, code, name, office, ...figures}]."""
+    counts = _by(counts if counts is not None else staff_counts(db, office_ids, filters), 1)
     names = _names(db, """SELECT s.id, s.code, s.name, o.code FROM staff s JOIN offices o ON o.id = s.office_id
                           WHERE s.id IN (SELECT value FROM json_each(?))""", counts)
     return [{"id": key, "code": names[key][0], "name": names[key][1], "office": names[key][2],
              **summarise(c, scale)} for key, c in counts.items() if key in names]
 
 
-def counters(db, scale, office_ids, filters):
+def counters(db, scale, office_ids, filters, counts=None):
     """Figures per counter: [{id, code (office code), name (label), office, ...figures}]."""
-    counts = _staff_counts(db, office_ids, filters, "counter_id")
+    counts = _by(counts if counts is not None else staff_counts(db, office_ids, filters), 0)
     names = _names(db, """SELECT c.id, o.code, c.label, o.code FROM counters c JOIN offices o ON o.id = c.office_id
                           WHERE c.id IN (SELECT value FROM json_each(?))""", counts)
     return [{"id": key, "code": names[key][0], "name": names[key][1], "office": names[key][2],
@@ -145,7 +191,8 @@ def comments(db, office_ids, filters, search=None, reason=None, scores=None, bef
     clauses = ["(r.comment IS NOT NULL OR r.reasons IS NOT NULL)", "r.local_day BETWEEN ? AND ?",
                "r.misuse <= ?", "(? = 'all' OR r.channel = ?)",
                "r.office_id IN (SELECT value FROM json_each(?))"]
-    params = [*_rollup_filter(filters), json.dumps(sorted(office_ids))]
+    params = [filters.start.isoformat(), filters.end.isoformat(), *_rollup_filter(filters),
+              json.dumps(sorted(office_ids))]
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append("r.comment LIKE ? ESCAPE '\\'")

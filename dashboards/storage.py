@@ -57,3 +57,70 @@ def m002_ratings_with_text_index(db):
         """CREATE INDEX IF NOT EXISTS ratings_with_text ON ratings(local_day, created_at)
            WHERE comment IS NOT NULL OR reasons IS NOT NULL"""
     )
+
+
+
+# Monthly sums of the reasons and staff rollups, kept by triggers in the same transaction
+# as every change to the daily rows (so whatever writes the rollups, these follow). A year
+# of reasons for a whole province is ~150,000 daily rows but ~5,000 monthly ones: pages read
+# whole months here and only the partial months at the ends of a range from the daily rows.
+MONTHLY_REASONS = """
+CREATE TABLE rollup_reasons_monthly (
+    office_id INTEGER NOT NULL, month TEXT NOT NULL, channel TEXT NOT NULL, misuse INTEGER NOT NULL,
+    reason TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (office_id, month, channel, misuse, reason));
+
+CREATE TRIGGER rollup_reasons_monthly_insert AFTER INSERT ON rollup_reasons BEGIN
+    INSERT INTO rollup_reasons_monthly (office_id, month, channel, misuse, reason, n)
+    VALUES (NEW.office_id, substr(NEW.day, 1, 7), NEW.channel, NEW.misuse, NEW.reason, NEW.n)
+    ON CONFLICT (office_id, month, channel, misuse, reason) DO UPDATE SET n = n + excluded.n;
+END;
+
+CREATE TRIGGER rollup_reasons_monthly_update AFTER UPDATE ON rollup_reasons BEGIN
+    INSERT INTO rollup_reasons_monthly (office_id, month, channel, misuse, reason, n)
+    VALUES (NEW.office_id, substr(NEW.day, 1, 7), NEW.channel, NEW.misuse, NEW.reason, NEW.n - OLD.n)
+    ON CONFLICT (office_id, month, channel, misuse, reason) DO UPDATE SET n = n + excluded.n;
+END;
+
+INSERT INTO rollup_reasons_monthly (office_id, month, channel, misuse, reason, n)
+SELECT office_id, substr(day, 1, 7), channel, misuse, reason, SUM(n) FROM rollup_reasons
+GROUP BY office_id, substr(day, 1, 7), channel, misuse, reason;
+"""
+
+MONTHLY_STAFF = """
+CREATE TABLE rollup_staff_monthly (
+    office_id INTEGER NOT NULL, counter_id INTEGER NOT NULL, staff_id INTEGER NOT NULL, month TEXT NOT NULL,
+    channel TEXT NOT NULL, misuse INTEGER NOT NULL,
+    n INTEGER NOT NULL DEFAULT 0, n1 INTEGER NOT NULL DEFAULT 0, n2 INTEGER NOT NULL DEFAULT 0,
+    n3 INTEGER NOT NULL DEFAULT 0, n4 INTEGER NOT NULL DEFAULT 0, n5 INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (office_id, counter_id, staff_id, month, channel, misuse));
+
+CREATE TRIGGER rollup_staff_monthly_insert AFTER INSERT ON rollup_staff BEGIN
+    INSERT INTO rollup_staff_monthly (office_id, counter_id, staff_id, month, channel, misuse, n, n1, n2, n3, n4, n5)
+    VALUES (NEW.office_id, NEW.counter_id, NEW.staff_id, substr(NEW.day, 1, 7), NEW.channel, NEW.misuse,
+            NEW.n, NEW.n1, NEW.n2, NEW.n3, NEW.n4, NEW.n5)
+    ON CONFLICT (office_id, counter_id, staff_id, month, channel, misuse) DO UPDATE SET
+        n = n + excluded.n, n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, n3 = n3 + excluded.n3,
+        n4 = n4 + excluded.n4, n5 = n5 + excluded.n5;
+END;
+
+CREATE TRIGGER rollup_staff_monthly_update AFTER UPDATE ON rollup_staff BEGIN
+    INSERT INTO rollup_staff_monthly (office_id, counter_id, staff_id, month, channel, misuse, n, n1, n2, n3, n4, n5)
+    VALUES (NEW.office_id, NEW.counter_id, NEW.staff_id, substr(NEW.day, 1, 7), NEW.channel, NEW.misuse,
+            NEW.n - OLD.n, NEW.n1 - OLD.n1, NEW.n2 - OLD.n2, NEW.n3 - OLD.n3, NEW.n4 - OLD.n4, NEW.n5 - OLD.n5)
+    ON CONFLICT (office_id, counter_id, staff_id, month, channel, misuse) DO UPDATE SET
+        n = n + excluded.n, n1 = n1 + excluded.n1, n2 = n2 + excluded.n2, n3 = n3 + excluded.n3,
+        n4 = n4 + excluded.n4, n5 = n5 + excluded.n5;
+END;
+
+INSERT INTO rollup_staff_monthly (office_id, counter_id, staff_id, month, channel, misuse, n, n1, n2, n3, n4, n5)
+SELECT office_id, counter_id, staff_id, substr(day, 1, 7), channel, misuse,
+       SUM(n), SUM(n1), SUM(n2), SUM(n3), SUM(n4), SUM(n5)
+FROM rollup_staff GROUP BY office_id, counter_id, staff_id, substr(day, 1, 7), channel, misuse;
+"""
+
+
+@migrations()
+def m003_monthly_reasons_and_staff(db):
+    db.executescript(MONTHLY_REASONS)
+    db.executescript(MONTHLY_STAFF)

@@ -101,8 +101,11 @@ def office(code):
     ids = queries.subtree_ids(tree(), user(), filters)
     min_n = int(current_app.config["MIN_RATINGS_TO_RANK"])
     overall = context["current"]["satisfaction_rate"]
-    context["counters"] = ranking.rank(_named(queries.counters(get_db(), scale(), ids, filters)), min_n, overall)
-    context["officers"] = ranking.rank(_named(queries.officers(get_db(), scale(), ids, filters)), min_n, overall)
+    counts = queries.staff_counts(get_db(), ids, filters)
+    context["counters"] = ranking.rank(_named(queries.counters(get_db(), scale(), ids, filters, counts)), min_n,
+                                       overall)
+    context["officers"] = ranking.rank(_named(queries.officers(get_db(), scale(), ids, filters, counts)), min_n,
+                                       overall)
     context["breadcrumbs"] = queries.breadcrumbs(tree(), user(), office.id, filters.structure)
     context["office"] = office
     return page("office.html", **context)
@@ -116,13 +119,13 @@ def satisfaction_view(filters):
     """Everything the overview shows, for the filters' office (or the user's whole scope)."""
     db, lang = get_db(), language()
     day = today()
-    trend_rows = queries.satisfaction(db, tree(), scale(), filters, user(), day)
+    parts = queries.satisfaction(db, tree(), scale(), filters, user(), day, breakdown="children")
+    trend_rows = queries.by_period(parts, scale())
     current = queries.total(trend_rows, scale())
     previous = queries.total(queries.satisfaction(db, tree(), scale(), filters.previous(), user(), day,
                                                   period="year"), scale())
-    parts = queries.satisfaction(db, tree(), scale(), filters, user(), day, breakdown="children")
     by_office = _by_office(parts)
-    names = {row["period"]: period_name(filters.period, row["period"], lang) for row in trend_rows + parts}
+    names = {label: period_name(filters.period, label, lang) for label in {row["period"] for row in trend_rows}}
     reasons = queries.reasons(db, queries.subtree_ids(tree(), user(), filters), filters)
     reason_labels = {r.code: r.labels.get(lang, r.labels["vi"]) for r in scale().reasons}
     charts = {

@@ -186,3 +186,26 @@ def test_the_public_page_shows_aggregates_only(demo_copy):
     with app.app_context():
         names = [row[0] for row in get_db().execute("SELECT name FROM staff")]
     assert not any(name in html for name in names)
+
+
+def chart_data(html, name):
+    import json
+
+    return json.loads(re.search(rf'id="figure-{name}">(.*?)</script>', html, re.S).group(1))
+
+
+def test_the_trend_chart_is_the_apis_rows_period_by_period(as_user):
+    client = as_user("tinh")
+    html = client.get("/dashboard", query_string={**YEAR, "office": "DSO", "period": "quarter"},
+                      follow_redirects=True).text
+    volume, rate, csat = chart_data(html, "trend")["data"]
+    rows = api_rows(client, office="DSO", period="quarter")
+    assert volume["y"] == [r["responses"] for r in rows]
+    assert rate["y"] == [r["satisfaction_rate"] for r in rows] and csat["y"] == [r["csat"] for r in rows]
+    assert volume["x"] == ["Quý 4/2025", "Quý 1/2026", "Quý 2/2026", "Quý 3/2026", "Quý 4/2026"]
+
+
+def test_a_year_by_day_is_shown_by_week_and_says_so(as_user):
+    html = as_user("tinh").get("/dashboard", query_string={**YEAR, "period": "day"}).text
+    assert "đang hiển thị theo tuần" in html
+    assert chart_data(html, "trend")["data"][0]["x"][0].startswith("Tuần ")
