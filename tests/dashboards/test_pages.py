@@ -209,3 +209,29 @@ def test_a_year_by_day_is_shown_by_week_and_says_so(as_user):
     html = as_user("tinh").get("/dashboard", query_string={**YEAR, "period": "day"}).text
     assert "đang hiển thị theo tuần" in html
     assert chart_data(html, "trend")["data"][0]["x"][0].startswith("Tuần ")
+
+
+def test_the_sms_page_draws_the_funnel_from_sms_reports_when_the_package_is_there(as_user, monkeypatch):
+    """The SMS package (another branch) provides sms.reports.funnel(db, office_ids, start, end);
+    this stands in for it with that exact signature, to check the page's side of the contract."""
+    import sys
+    import types
+
+    calls = []
+
+    def funnel(db, office_ids, start, end):
+        calls.append((sorted(office_ids), start, end))
+        return {"invited": 1200, "sent": 1180, "delivered": 1100, "failed": 80, "replied": 330, "opted_out": 9,
+                "segments": 2400}
+
+    package, reports = types.ModuleType("sms"), types.ModuleType("sms.reports")
+    reports.funnel = funnel
+    monkeypatch.setitem(sys.modules, "sms", package)
+    monkeypatch.setitem(sys.modules, "sms.reports", reports)
+    html = as_user("giangia").get("/dashboard/sms", query_string={"preset": "custom", "from": "2026-10-01",
+                                                                   "to": "2026-10-31"}).text
+    assert "Chưa cấu hình SMS" not in html
+    assert "1.100" in html and "30,0%" in html and "2.400" in html  # delivered, replied / delivered, segments
+    assert chart_data(html, "funnel")["data"][0]["x"] == [1200, 1180, 1100, 330]
+    [(office_ids, start, end)] = calls
+    assert (start, end) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31)) and len(office_ids) == 4  # GN + 3 wards
