@@ -17,12 +17,27 @@
     });
   }
 
+  // A Pareto's long reason names cannot stand side by side on a phone: lay the bars down
+  // (most frequent on top), each name above its bar, and leave out the cumulative line.
+  function paretoLaidDown(figure) {
+    var bars = figure.data[0];
+    var names = bars.x.map(function (name) { return name.replace(/<br>/g, " "); });
+    figure.data = [{type: "bar", orientation: "h", name: bars.name, y: names, x: bars.y, marker: bars.marker,
+                    hovertemplate: "%{y}: %{x:,}<extra></extra>"}];
+    figure.layout.xaxis = {tickformat: ",d", gridcolor: "#e5e5e5", fixedrange: true};
+    figure.layout.yaxis = {type: "category", autorange: "reversed", fixedrange: true};
+    delete figure.layout.yaxis2;
+    figure.layout.showlegend = false;
+    figure.layout.height = 60 + 34 * names.length;
+  }
+
   function draw(element) {
     var figure = JSON.parse(document.getElementById(element.dataset.figure).textContent);
     var config = {displaylogo: false, responsive: true,
                   modeBarButtonsToRemove: ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d"]};
     if (window.matchMedia("(max-width: 700px)").matches) {
       config.displayModeBar = false;
+      if (element.dataset.phone === "laid-down") { paretoLaidDown(figure); }
       if (figure.data.length && figure.data[0].orientation === "h") { labelsAboveBars(figure); }
       // Rotated period labels need the room below the plot: the legend goes on top.
       figure.layout.legend = Object.assign({}, figure.layout.legend, {y: 1.02, yanchor: "bottom"});
