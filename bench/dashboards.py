@@ -33,6 +33,9 @@ PAGES = [
     ("comments, newest", f"/dashboard/comments?{YEAR}"),
     ("comments, searched", f"/dashboard/comments?{YEAR}&q=ch%E1%BB%9D"),
     ("comments, one reason", f"/dashboard/comments?{YEAR}&reason=fees"),
+    ("comments, search that matches nothing", f"/dashboard/comments?{YEAR}&q=zzzz"),
+    ("comments, one commune, reason and level", f"/dashboard/comments?{YEAR}&office=GN-NT&reason=fees&score=4"),
+    ("comments, one commune, search that matches nothing", f"/dashboard/comments?{YEAR}&office=GN-NT&q=zzzz"),
     ("kiosk health", "/dashboard/kiosks"),
     ("alerts", "/dashboard/alerts"),
     ("SMS funnel", "/dashboard/sms"),
@@ -107,3 +110,14 @@ def run(report):
         verdict = "ok" if slowest < TARGET_MS else f"OVER {TARGET_MS} ms"
         report(name, median, "ms", f"median; slowest {slowest:.0f} ms; {median / baseline:.1f}x baseline; {verdict}")
     report("slowest page request of all", worst, "ms", f"target < {TARGET_MS} ms")
+    from dashboards import alerting
+    from server.db import connect_app
+
+    db = connect_app(app)
+    try:
+        started = time.perf_counter()
+        alerting.findings(db, app.config, app.extensions["scale"], app.extensions["timezone"],
+                          alerting.utcnow())
+        report("alert rules, one check of the whole province", (time.perf_counter() - started) * 1000, "ms")
+    finally:
+        db.close()

@@ -1,8 +1,10 @@
 """Dashboard users: loading them for Flask-Login, checking passwords, the login lockout.
 
-Lockout: after LOGIN_MAX_FAILURES failed logins for one username, or four times as many
-from one address, further attempts are refused for LOGIN_LOCKOUT_MINUTES without even
-checking the password, and the page says so without saying whether the name exists.
+Lockout: after LOGIN_MAX_FAILURES failed logins for one username within
+LOGIN_LOCKOUT_MINUTES, further attempts on that name are refused for LOGIN_LOCKOUT_MINUTES
+without even checking the password, and the page says so without saying whether the name
+exists. Per username, not per address: behind the provincial proxy every supervisor shares
+one address, and a lock on it would let one bad actor lock everybody out.
 """
 
 import datetime as dt
@@ -74,8 +76,8 @@ def authenticate(db, username, password):
     return DashboardUser(row)
 
 
-def failure_keys(username, address):
-    return [f"user:{username.strip().lower()}", f"ip:{address or '-'}"]
+def failure_keys(username):
+    return [f"user:{username.strip().lower()}"]
 
 
 def locked_until(db, keys, now):
@@ -90,7 +92,7 @@ def record_failure(db, keys, now, max_failures, lockout_minutes):
     """Count a failed login against each key; lock a key that reaches its limit."""
     window = dt.timedelta(minutes=lockout_minutes)
     for key in keys:
-        limit = max_failures if key.startswith("user:") else 4 * max_failures
+        limit = max_failures
         row = db.execute("SELECT failures, first_failure_at FROM login_failures WHERE key = ?", [key]).fetchone()
         if row is None or from_stored(row[1]) < now - window:
             failures, first = 1, now

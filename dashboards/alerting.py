@@ -40,8 +40,11 @@ def _config_rules(config):
 
 def window_counts(db, scale, since):
     """{office_id: (ratings, dissatisfied)} of kiosk ratings since a moment, misuse left out."""
+    # Without INDEXED BY the planner walks ratings_office_day for the GROUP BY: a scan of
+    # every rating (15 s at 10 million) instead of a seek per kiosk.
     sql = """SELECT r.office_id, COUNT(*), SUM(r.score IN (SELECT value FROM json_each(?)))
-             FROM ratings r WHERE r.kiosk_id IN (SELECT id FROM kiosks WHERE revoked_at IS NULL)
+             FROM ratings r INDEXED BY ratings_kiosk_time
+             WHERE r.kiosk_id IN (SELECT id FROM kiosks WHERE revoked_at IS NULL)
                AND r.created_at >= ? AND r.misuse = 0 GROUP BY r.office_id"""
     rows = db.execute(sql, [json.dumps(sorted(scale.dissatisfied_scores)), to_stored(since)]).fetchall()
     return {office_id: (n, bad) for office_id, n, bad in rows}

@@ -27,10 +27,12 @@ def comments():
     if request.args.get("before_day") and request.args.get("before_at"):
         before = (request.args["before_day"][:10], request.args["before_at"][:30])
     ids = queries.subtree_ids(tree(), user(), filters)
-    items = queries.comments(get_db(), ids, filters, search=search, reason=reason, scores=scores, before=before)
+    items, stopped = queries.comments(get_db(), ids, filters, search=search, reason=reason, scores=scores,
+                                      before=before)
     lang = language()
     labels = {r.code: r.labels.get(lang, r.labels["vi"]) for r in scale().reasons}
-    return page("comments.html", filters=filters, items=items, search=search or "", reason=reason, scores=scores,
+    return page("comments.html", filters=filters, items=items, stopped=stopped, scan=queries.COMMENT_SCAN,
+                search=search or "", reason=reason, scores=scores,
                 reason_labels=labels, page_size=queries.COMMENT_PAGE,
                 offices=queries.offices_for_picker(tree(), user(), filters.structure))
 

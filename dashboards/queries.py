@@ -12,6 +12,8 @@ from server import stats
 from server.figures import summarise
 
 COMMENT_PAGE = 50
+COMMENT_SCAN = 20_000
+NARROW_SCOPE = 8  # offices; fewer use the office-ordered comment index
 
 
 class OutOfScope(PermissionError):
@@ -184,43 +186,55 @@ def _names(db, sql, keys):
 
 
 def comments(db, office_ids, filters, search=None, reason=None, scores=None, before=None, limit=COMMENT_PAGE):
-    """Recent ratings that carry a comment or reasons, newest first.
+    """(recent ratings that carry a comment or reasons, newest first; whether the look-back
+    stopped at COMMENT_SCAN ratings before the range's start).
 
-    `search` matches the comment text (LIKE, escaped); `before` (created_at, id) pages on.
+    The newest COMMENT_SCAN candidates of the scope and range are taken from a partial index
+    first; filters then apply to those. That bounds the work of a search that matches nothing
+    (a year of a province holds ~900,000 ratings with reasons); the page says when it stopped.
+    `search` matches the comment text (LIKE, escaped); `before` (local_day, created_at) pages on.
     """
-    clauses = ["(r.comment IS NOT NULL OR r.reasons IS NOT NULL)", "r.local_day BETWEEN ? AND ?",
-               "r.misuse <= ?", "(? = 'all' OR r.channel = ?)",
-               "r.office_id IN (SELECT value FROM json_each(?))"]
-    params = [filters.start.isoformat(), filters.end.isoformat(), *_rollup_filter(filters),
-              json.dumps(sorted(office_ids))]
+    kind = "comment" if search else "text"
+    text = "comment IS NOT NULL" if search else "(comment IS NOT NULL OR reasons IS NOT NULL)"
+    order = "office" if len(office_ids) <= NARROW_SCOPE else "day"
+    inner = [text, "local_day BETWEEN ? AND ?", "office_id IN (SELECT value FROM json_each(?))"]
+    params = [filters.start.isoformat(), filters.end.isoformat(), json.dumps(sorted(office_ids))]
+    if before:
+        inner.append("(local_day, created_at) < (?, ?)")
+        params.extend(before)
+    outer = ["r.misuse <= ?", "(? = 'all' OR r.channel = ?)"]
+    outer_params = _rollup_filter(filters)
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append("r.comment LIKE ? ESCAPE '\\'")
-        params.append(f"%{escaped}%")
+        outer.append("r.comment LIKE ? ESCAPE '\\'")
+        outer_params.append(f"%{escaped}%")
     if reason:
-        clauses.append("EXISTS (SELECT 1 FROM json_each(r.reasons) WHERE value = ?)")
-        params.append(reason)
+        outer.append("EXISTS (SELECT 1 FROM json_each(r.reasons) WHERE value = ?)")
+        outer_params.append(reason)
     if scores:
-        clauses.append("r.score IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(sorted(scores)))
-    if before:
-        clauses.append("(r.local_day, r.created_at) < (?, ?)")
-        params.extend(before)
-    sql = f"""SELECT r.id, r.created_at, r.local_day, r.channel, r.score, r.reasons, r.comment,
-                     o.code, o.name, c.label, s.name
-              FROM ratings r INDEXED BY ratings_with_text
-              JOIN offices o ON o.id = r.office_id
+        outer.append("r.score IN (SELECT value FROM json_each(?))")
+        outer_params.append(json.dumps(sorted(scores)))
+    sql = f"""WITH candidates AS MATERIALIZED (
+                  SELECT id, local_day, created_at FROM ratings INDEXED BY ratings_{kind}_by_{order}
+                  WHERE {' AND '.join(inner)} ORDER BY local_day DESC, created_at DESC LIMIT ?)
+              SELECT r.id, r.created_at, r.local_day, r.channel, r.score, r.reasons, r.comment,
+                     o.code, o.name, c.label, s.name, (SELECT COUNT(*) FROM candidates)
+              FROM candidates w JOIN ratings r ON r.id = w.id JOIN offices o ON o.id = r.office_id
               LEFT JOIN counters c ON c.id = r.counter_id LEFT JOIN staff s ON s.id = r.staff_id
-              WHERE {' AND '.join(clauses)}
-              ORDER BY r.local_day DESC, r.created_at DESC LIMIT ?"""
+              WHERE {' AND '.join(outer)}
+              ORDER BY w.local_day DESC, w.created_at DESC LIMIT ?"""
     keys = ("id", "created_at", "local_day", "channel", "score", "reasons", "comment", "office", "office_name",
             "counter", "staff")
-    result = []
-    for row in db.execute(sql, [*params, limit]):
-        item = dict(zip(keys, row, strict=True))
+    result, scanned = [], 0
+    for row in db.execute(sql, [*params, COMMENT_SCAN, *outer_params, limit]):
+        item = dict(zip(keys, row[:-1], strict=True))
         item["reasons"] = json.loads(item["reasons"]) if item["reasons"] else []
         result.append(item)
-    return result
+        scanned = row[-1]
+    if not result:
+        scanned = db.execute(f"""SELECT COUNT(*) FROM (SELECT 1 FROM ratings INDEXED BY ratings_{kind}_by_{order}
+                                 WHERE {' AND '.join(inner)} LIMIT ?)""", [*params, COMMENT_SCAN]).fetchone()[0]
+    return result, scanned >= COMMENT_SCAN and len(result) < limit
 
 
 def kiosks(db, office_ids):

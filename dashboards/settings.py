@@ -6,7 +6,7 @@ SETTINGS = [
     Setting("MIN_RATINGS_TO_RANK", 30,
             "Dashboards: offices and officers with fewer ratings than this are shown apart, not ranked."),
     Setting("LOGIN_MAX_FAILURES", 5,
-            "Dashboards: failed logins for one username (or 4x this from one address) before a lockout."),
+            "Dashboards: failed logins for one username within LOGIN_LOCKOUT_MINUTES before it is locked."),
     Setting("LOGIN_LOCKOUT_MINUTES", 15, "Dashboards: how long a lockout after repeated failed logins lasts."),
     Setting("PUBLIC_PAGE", False, "Dashboards: serve the public satisfaction page at /public (aggregates only)."),
     Setting("OFFICE_HOURS", "07:30-17:00", "Local office hours as HH:MM-HH:MM; kiosk silence counts only inside them."),

@@ -124,3 +124,23 @@ FROM rollup_staff GROUP BY office_id, counter_id, staff_id, substr(day, 1, 7), c
 def m003_monthly_reasons_and_staff(db):
     db.executescript(MONTHLY_REASONS)
     db.executescript(MONTHLY_STAFF)
+
+
+@migrations()
+def m004_comment_indexes_by_day_and_by_office(db):
+    """Comments are read newest first within a scope: walk the day-ordered index for a wide
+    scope (most rows match), the office-ordered one for a few offices (most rows do not);
+    searches walk only the ratings that carry a comment, a small share of them."""
+    db.executescript(
+        """
+        DROP INDEX IF EXISTS ratings_with_text;
+        CREATE INDEX ratings_text_by_day ON ratings(local_day, created_at, office_id)
+            WHERE comment IS NOT NULL OR reasons IS NOT NULL;
+        CREATE INDEX ratings_text_by_office ON ratings(office_id, local_day, created_at)
+            WHERE comment IS NOT NULL OR reasons IS NOT NULL;
+        CREATE INDEX ratings_comment_by_day ON ratings(local_day, created_at, office_id)
+            WHERE comment IS NOT NULL;
+        CREATE INDEX ratings_comment_by_office ON ratings(office_id, local_day, created_at)
+            WHERE comment IS NOT NULL;
+        """
+    )

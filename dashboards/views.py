@@ -33,7 +33,7 @@ def login():
     username = request.form.get("username", "").strip()[:100]
     password = request.form.get("password", "")[:1000]
     db, now, config = get_db(), utcnow(), current_app.config
-    keys = accounts.failure_keys(username, request.remote_addr)
+    keys = accounts.failure_keys(username)
     if accounts.locked_until(db, keys, now):
         current_app.logger.warning("login refused during lockout for %r", username)
         return page("login.html", error="locked", username=username), 429
@@ -46,7 +46,10 @@ def login():
             accounts.clear_failures(db, username)
     if found is None:
         return page("login.html", error="wrong", username=username), 401
-    session.clear()
+    language_choice = session.get("language")
+    session.clear()  # a fresh session at login: nothing planted before it survives
+    if language_choice:
+        session["language"] = language_choice
     login_user(found)
     target = request.args.get("next", "")
     # Only a local path: a crafted ?next= must not send a supervisor to another site.

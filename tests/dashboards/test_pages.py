@@ -235,3 +235,15 @@ def test_the_sms_page_draws_the_funnel_from_sms_reports_when_the_package_is_ther
     assert chart_data(html, "funnel")["data"][0]["x"] == [1200, 1180, 1100, 330]
     [(office_ids, start, end)] = calls
     assert (start, end) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31)) and len(office_ids) == 4  # GN + 3 wards
+
+
+def test_a_search_says_when_it_stopped_looking_back(as_user, monkeypatch):
+    from dashboards import queries
+
+    monkeypatch.setattr(queries, "COMMENT_SCAN", 40)
+    client = as_user("tinh")
+    html = client.get("/dashboard/comments", query_string={**YEAR, "q": "không có trong ý kiến nào"}).text
+    assert "Đã tìm trong 40 phiếu có ý kiến hoặc lý do gần nhất" in html
+    found = client.get("/dashboard/comments", query_string={**YEAR, "q": "Chờ quá lâu"}).text
+    items = found.split('<li class="comment')[1:]
+    assert items and all("chờ quá lâu" in item.lower() for item in items)
