@@ -59,27 +59,28 @@ def _percent_axis(title=None, lower=None):
 def trend(rows, names, language, tr=_same):
     """Decision 766 rate and CSAT by period (lines) over the number of ratings (bars).
 
-    `names` maps a period label to how the reader writes it.
+    `names` maps a period label to how the reader writes it. The lines sit on the overlaying
+    axis (drawn last, so on top of the bars) but on the left, where rates are read.
     """
     x = [names[row["period"]] for row in rows]
     volume = {"type": "bar", "name": tr("Responses"), "x": x, "y": [row["responses"] for row in rows],
-              "yaxis": "y2", "marker": {"color": VOLUME_COLOUR},
+              "marker": {"color": VOLUME_COLOUR},
               "hovertemplate": "%{x}: %{y:,} " + tr("responses") + "<extra></extra>"}
     rate = {"type": "scatter", "mode": "lines+markers", "name": tr("Satisfaction rate (Decision 766)"), "x": x,
-            "y": [row["satisfaction_rate"] for row in rows], "line": {"color": RATE_COLOUR, "width": 3},
+            "y": [row["satisfaction_rate"] for row in rows], "yaxis": "y2", "line": {"color": RATE_COLOUR, "width": 3},
             "customdata": [[row["responses"]] for row in rows],
             "hovertemplate": "%{x}: %{y:.1%} (n = %{customdata[0]:,})<extra></extra>"}
     csat = {"type": "scatter", "mode": "lines+markers", "name": "CSAT", "x": x, "y": [row["csat"] for row in rows],
-            "line": {"color": CSAT_COLOUR, "width": 2, "dash": "dot"},
+            "yaxis": "y2", "line": {"color": CSAT_COLOUR, "width": 2, "dash": "dot"},
             "customdata": [[row["responses"]] for row in rows],
             "hovertemplate": "%{x}: %{y:.1%} (n = %{customdata[0]:,})<extra></extra>"}
     lowest = min([row["csat"] for row in rows if row["csat"] is not None] or [0.5])
     return {"data": [volume, rate, csat], "layout": layout(
         language,
         xaxis={"type": "category", "fixedrange": True, "automargin": True},
-        yaxis=_percent_axis(lower=max(0.0, round(lowest - 0.1, 1))),
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero", "fixedrange": True,
-                "tickformat": ",d", "title": {"text": tr("Responses")}},
+        yaxis={"side": "right", "showgrid": False, "rangemode": "tozero", "fixedrange": True, "tickformat": ",d",
+               "title": {"text": tr("Responses")}},
+        yaxis2={**_percent_axis(lower=max(0.0, round(lowest - 0.1, 1))), "overlaying": "y", "side": "left"},
         margin={"l": 56, "r": 64, "t": 16, "b": 48},
     )}
 

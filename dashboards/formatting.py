@@ -29,6 +29,7 @@ def points(difference):
     """A change of a rate, in percentage points, with its sign."""
     if difference is None:
         return "–"
+    difference = round(difference, 3)  # what shows as 0.0 gets no sign
     sign = "+" if difference > 0 else "−" if difference < 0 else "±"
     return f"{sign}{format_decimal(abs(difference) * 100, '0.0')} " + gettext("pts")
 

@@ -134,7 +134,7 @@ def satisfaction_view(filters):
     charts = {
         "trend": figures.trend(trend_rows, names, lang, _),
         "offices": figures.level_bars(by_office, scale(), lang, _),
-        "heatmap": figures.heatmap(parts, names, lang, _),
+        "heatmap": figures.heatmap([_own_counters_named(row) for row in parts], names, lang, _),
         "channels": figures.level_bars(_channels(db, filters, current, day), scale(), lang, _),
         "reasons": figures.reasons_pareto(reasons, reason_labels, lang, _),
     }
@@ -144,6 +144,12 @@ def satisfaction_view(filters):
             "open_alerts": _open_alerts()}
 
 
+def _own_counters_named(row):
+    if row["part"] != "office_only":
+        return row
+    return {**row, "office_name": row["office_name"] + " – " + _("own counters")}
+
+
 def _by_office(parts):
     """One row per office part over the whole range (counts summed across periods)."""
     grouped = {}
@@ -151,9 +157,8 @@ def _by_office(parts):
         grouped.setdefault((row["office"], row["part"]), []).append(row)
     result = []
     for (code, part), rows in grouped.items():
-        name = rows[0]["office_name"] + (" – " + _("own counters") if part == "office_only" else "")
-        result.append({"office": code if part == "subtree" else None, "office_name": name, "part": part,
-                       **queries.total(rows, scale())})
+        result.append({"office": code if part == "subtree" else None, "part": part,
+                       "office_name": _own_counters_named(rows[0])["office_name"], **queries.total(rows, scale())})
     return result
 
 
