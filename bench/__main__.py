@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-MODULES = ["core", "sms"]
+MODULES = ["core", "sms", "dashboards"]
 
 
 def report(name, value, unit, note=""):

@@ -40,6 +40,8 @@ def create_app(test_config=None):
     import sms
     sms.init_app(app)
     cli.init_app(app)
+    import dashboards
+    dashboards.init_app(app)
     _register_health(app)
     _register_errors(app)
     return app

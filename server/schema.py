@@ -12,7 +12,7 @@ from sqlite_utils.migrations import Migrations
 core = Migrations("core")
 
 # Modules that own tables, applied in this order after the core set.
-EXTRA_MIGRATION_MODULES = ["sms.storage"]
+EXTRA_MIGRATION_MODULES = ["sms.storage", "dashboards.storage"]
 
 
 def migration_sets():

@@ -46,7 +46,7 @@ SETTINGS = [
 ]
 
 # Packages that declare settings of their own, next to their code, in a SETTINGS list.
-PACKAGE_SETTINGS = ["sms.settings"]
+PACKAGE_SETTINGS = ["sms.settings", "dashboards.settings"]
 
 
 def all_settings():

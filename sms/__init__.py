@@ -9,7 +9,7 @@ from flask import request
 
 
 def init_app(app):
-    from sms import api, cli, webhooks
+    from sms import api, cli, gateway, webhooks
     from sms.channel import Channel
     from sms.sender import BackgroundSender
 
@@ -17,6 +17,8 @@ def init_app(app):
     app.extensions["sms"] = channel
     # The contract for other packages (e.g. supervisors' alerts): sms_send(db, phone, body, purpose) -> message id
     app.extensions["sms_send"] = channel.send_message
+    # Whether texts really leave (a Twilio account is set) or only reach the local outbox.
+    app.extensions["sms_live"] = gateway.twilio_configured(app.config)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
     app.cli.add_command(cli.sms_cli)

@@ -1,0 +1,179 @@
+"""Dashboard pages' server time on the demo province with 10 million ratings.
+
+Each page is asked through Flask's test client (server time only: no network, no browser),
+once to warm up and then REPEAT times; the median and the slowest are reported against the
+300 ms target, beside the stats API's own answer for the whole province as a baseline.
+The 10M database is seeded once (a few minutes) and kept under bench-results/.
+
+Run: make bench BENCH_ARGS=dashboards   (or: .venv/bin/python -m bench dashboards)
+"""
+
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench-results"
+RATINGS = 10_000_000
+SEED, END = 2025, "2026-10-31"
+REPEAT = 5
+TARGET_MS = 300
+YEAR = "preset=custom&from=2025-11-01&to=2026-10-31"
+PAGES = [
+    ("overview, whole province, 12 months by month", f"/dashboard?{YEAR}"),
+    ("overview, whole province, 12 months by day", f"/dashboard?{YEAR}&period=day"),
+    ("overview, default view", "/dashboard"),
+    ("overview, one month by day", "/dashboard?preset=custom&from=2026-10-01&to=2026-10-31&period=day"),
+    ("office page, district GN", f"/dashboard/office/GN?{YEAR}"),
+    ("office page, province DNO", f"/dashboard/office/DNO?{YEAR}"),
+    ("fair comparisons, province", f"/dashboard/compare?{YEAR}"),
+    ("comments, newest", f"/dashboard/comments?{YEAR}"),
+    ("comments, searched", f"/dashboard/comments?{YEAR}&q=ch%E1%BB%9D"),
+    ("comments, one reason", f"/dashboard/comments?{YEAR}&reason=fees"),
+    ("comments, search that matches nothing", f"/dashboard/comments?{YEAR}&q=zzzz"),
+    ("comments, one commune, reason and level", f"/dashboard/comments?{YEAR}&office=GN-NT&reason=fees&score=4"),
+    ("comments, one commune, search that matches nothing", f"/dashboard/comments?{YEAR}&office=GN-NT&q=zzzz"),
+    ("kiosk health", "/dashboard/kiosks"),
+    ("alerts", "/dashboard/alerts"),
+    ("SMS funnel", "/dashboard/sms"),
+    ("export CSV", f"/dashboard/export.csv?{YEAR}"),
+    ("export XLSX", f"/dashboard/export.xlsx?{YEAR}"),
+    ("quarterly report, province", "/dashboard/report/DNO?quarter=2026-Q3"),
+    ("public page", "/public"),
+    ("admin: offices", "/admin/offices"),
+    ("admin: counters and officers", "/admin/staff"),
+    ("admin: users", "/admin/users"),
+]
+
+
+def demo_database():
+    """bench/common.py's cache when the lead's bench is there, else the same files made here."""
+    try:
+        from bench.common import demo_database as cached
+    except ImportError:
+        cached = None
+    if cached is not None:
+        return cached(RATINGS)
+    RESULTS.mkdir(exist_ok=True)
+    path, done = RESULTS / f"demo-{RATINGS}.db", RESULTS / f"demo-{RATINGS}.done"
+    if not (path.exists() and done.exists()):
+        for stale in RESULTS.glob(f"demo-{RATINGS}.db*"):
+            stale.unlink()
+        started = time.monotonic()
+        env = {"SATISFACTION_DATABASE": str(path), "SATISFACTION_SQLITE_SYNCHRONOUS": "NORMAL", "PATH": ""}
+        subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "server", "seed-demo", "--ratings",
+                        str(RATINGS), "--seed", str(SEED), "--end", END, "--days", "365"],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+        done.write_text(f"seeded in {time.monotonic() - started:.0f} s\n")
+    return path
+
+
+def logged_in(app, username):
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    response = client.post("/login", data={"username": username, "password": "demo-password", "csrf_token": token})
+    assert response.status_code == 302, "demo login failed"
+    return client
+
+
+def timed(client, url):
+    """(median ms, slowest ms) of REPEAT requests after one warm-up."""
+    first = client.get(url)
+    assert first.status_code == 200, f"{url}: {first.status_code}"
+    times = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        client.get(url).close()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), max(times)
+
+
+def run(report):
+    from server import create_app
+
+    path = demo_database()
+    started = time.monotonic()
+    app = create_app({"DATABASE": str(path), "PUBLIC_PAGE": True, "ALERT_INTERVAL_SECONDS": 0,
+                      "SQLITE_SYNCHRONOUS": "NORMAL"})
+    report("app start on the 10M database (migrations included)", time.monotonic() - started, "s")
+    client = logged_in(app, "tinh")
+    baseline, _ = timed(client, "/api/v1/stats?period=month&from=2025-11-01&to=2026-10-31")
+    report("baseline: GET /api/v1/stats, province by month", baseline, "ms", "median")
+    worst = 0.0
+    for name, url in PAGES:
+        admin = url.startswith("/admin")
+        median, slowest = timed(logged_in(app, "admin") if admin else client, url)
+        worst = max(worst, slowest)
+        verdict = "ok" if slowest < TARGET_MS else f"OVER {TARGET_MS} ms"
+        report(name, median, "ms", f"median; slowest {slowest:.0f} ms; {median / baseline:.1f}x baseline; {verdict}")
+    report("slowest page request of all", worst, "ms", f"target < {TARGET_MS} ms")
+    from dashboards import alerting
+    from server.db import connect_app
+
+    db = connect_app(app)
+    try:
+        started = time.perf_counter()
+        alerting.findings(db, app.config, app.extensions["scale"], app.extensions["timezone"],
+                          alerting.utcnow())
+        report("alert rules, one check of the whole province", (time.perf_counter() - started) * 1000, "ms")
+    finally:
+        db.close()
+    ingest_cost(report)
+
+
+DASHBOARD_WRITE_EXTRAS = ["DROP TRIGGER rollup_reasons_monthly_insert", "DROP TRIGGER rollup_reasons_monthly_update",
+                          "DROP TRIGGER rollup_staff_monthly_insert", "DROP TRIGGER rollup_staff_monthly_update",
+                          "DROP INDEX ratings_text_by_day", "DROP INDEX ratings_text_by_office",
+                          "DROP INDEX ratings_comment_by_day", "DROP INDEX ratings_comment_by_office"]
+
+
+def _ingest_rate(path, without_extras, batches=40, size=500):
+    """Ratings per second stored in 500-rating batches, with or without the dashboards'
+    triggers and partial indexes (what they add to every write)."""
+    import datetime as dt
+    import random
+    import uuid
+
+    from server import create_app
+    from server.db import get_db, write_transaction
+    from server.offices import add_kiosk, add_office, add_staff, load_tree
+    from server.ratings import Rating, Source
+
+    app = create_app({"DATABASE": str(path), "ALERT_INTERVAL_SECONDS": 0, "SQLITE_SYNCHRONOUS": "NORMAL"})
+    with app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            add_office(db, "P", "Tỉnh", None, "province")
+            add_staff(db, "CB1", "Cán bộ", "P", "Quầy 1")
+            kiosk_id, _, _ = add_kiosk(db, "P", "Quầy 1")
+            for statement in DASHBOARD_WRITE_EXTRAS if without_extras else []:
+                db.execute(statement)
+        ingest, tree, rng = app.extensions["ingest"], load_tree(db), random.Random(1)
+        source = Source("kiosk", tree.by_code["P"].id, 1, kiosk_id)
+        start = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.UTC)
+        elapsed = 0.0
+        for batch in range(batches):
+            ratings = []
+            for i in range(size):
+                score = rng.choice([1, 2, 3, 4, 4, 4])
+                ratings.append(Rating(str(uuid.uuid4()), score, start + dt.timedelta(seconds=5 * (batch * size + i)),
+                                      reasons=["waiting_time"] if score == 1 else [],
+                                      comment="Chờ lâu" if score == 1 and i % 5 == 0 else None, staff_code="CB1"))
+            began = time.perf_counter()
+            with write_transaction(db):
+                ingest.store(db, tree, source, ratings, {"CB1": 1}, start)
+            elapsed += time.perf_counter() - began
+    return batches * size / elapsed
+
+
+def ingest_cost(report):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        plain = _ingest_rate(Path(folder) / "plain.db", without_extras=True)
+        full = _ingest_rate(Path(folder) / "full.db", without_extras=False)
+    report("baseline: batch ingest without the dashboards' triggers and indexes", plain, "ratings/s")
+    report("batch ingest with them", full, "ratings/s", f"{full / plain:.2f}x the baseline")

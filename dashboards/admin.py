@@ -1,0 +1,300 @@
+"""Admin pages: offices, counters, staff, kiosks, users and API tokens, from the web.
+
+Only the admin role reaches them; an admin scoped to an office manages only its subtree.
+Every change goes through the core's functions (server.offices, server.auth) in one write
+transaction; a rejected form says why and changes nothing. New kiosk and API tokens are
+shown once, like on the command line.
+"""
+
+import functools
+
+import phonenumbers
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from dashboards import csrf, queries
+from dashboards.web import error_page, security_headers
+from server import auth, offices
+from server.db import get_db, write_transaction
+from server.offices import load_tree
+from server.timeutil import now_stored
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+bp.after_request(security_headers)
+for code in (400, 403, 404):
+    bp.register_error_handler(code, error_page)
+ROLES = ("admin", "supervisor", "viewer")
+
+
+@bp.before_request
+@login_required
+def admins_only():
+    if current_user.role != "admin":
+        abort(403)
+    if request.method == "POST":
+        csrf.protect()
+
+
+def _user():
+    return current_user.as_dict()
+
+
+def _in_scope(office_id):
+    scope = current_user.office_id
+    return scope is None or load_tree(get_db()).contains(scope, office_id)
+
+
+def _office(code):
+    """An office in the admin's scope by code, or OfficeError."""
+    row = offices.office_by_code(get_db(), (code or "").strip().upper())
+    if not _in_scope(row["id"]):
+        raise offices.OfficeError(_("Office %(code)s is outside your scope.", code=row["code"]))
+    return row
+
+
+def form_action(view):
+    """Run a POST's change; a domain error becomes a message and nothing is changed."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            with write_transaction(get_db()):
+                result = view(*args, **kwargs)
+        except (offices.OfficeError, ValueError) as problem:
+            flash(str(problem), "error")
+            return redirect(request.path)
+        return result or redirect(request.path)
+    return wrapped
+
+
+def render(template, **context):
+    tree = load_tree(get_db())
+    return render_template(f"admin/{template}", offices=queries.offices_for_picker(tree, _user(), "current"),
+                           **context)
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("admin.office_list"))
+
+
+@bp.get("/offices")
+def office_list():
+    rows = [row for row in offices.list_offices(get_db()) if _in_scope(offices.office_by_code(get_db(),
+                                                                                              row["code"])["id"])]
+    return render("offices.html", rows=rows, kinds=offices.KINDS)
+
+
+@bp.post("/offices")
+@form_action
+def office_change():
+    db, form = get_db(), request.form
+    if form.get("action") == "merge":
+        _office(form.get("old")), _office(form.get("new"))
+        offices.merge_office(db, form["old"], form["new"], form.get("effective", ""))
+        flash(_("Office %(old)s merged into %(new)s.", old=form["old"].upper(), new=form["new"].upper()), "ok")
+        return None
+    parent = form.get("parent") or None
+    if parent is None and current_user.office_id is not None:
+        raise offices.OfficeError(_("Choose a parent office in your scope."))
+    if parent:
+        _office(parent)
+    offices.add_office(db, form.get("code"), form.get("name"), parent, form.get("kind", "commune"), None)
+    flash(_("Office %(code)s added.", code=form.get("code", "").upper()), "ok")
+    return None
+
+
+@bp.get("/staff")
+def staff_list():
+    db = get_db()
+    staff = [dict(zip(("id", "code", "name", "office", "office_id", "active", "counter"), row, strict=True))
+             for row in db.execute("""SELECT s.id, s.code, s.name, o.code, o.id, s.active,
+                                        (SELECT group_concat(c.label, ', ') FROM counters c WHERE c.staff_id = s.id)
+                                      FROM staff s JOIN offices o ON o.id = s.office_id ORDER BY o.code, s.code""")]
+    counters = [dict(zip(("id", "office", "office_id", "label", "staff"), row, strict=True))
+                for row in db.execute("""SELECT c.id, o.code, o.id, c.label, s.code FROM counters c
+                                         JOIN offices o ON o.id = c.office_id LEFT JOIN staff s ON s.id = c.staff_id
+                                         ORDER BY o.code, c.label""")]
+    return render("staff.html", staff=[s for s in staff if _in_scope(s["office_id"])],
+                  counters=[c for c in counters if _in_scope(c["office_id"])])
+
+
+@bp.post("/staff")
+@form_action
+def staff_change():
+    db, form = get_db(), request.form
+    action = form.get("action")
+    if action == "add_counter":
+        office = _office(form.get("office"))
+        offices.ensure_counter(db, office["id"], form.get("label"))
+        flash(_("Counter added."), "ok")
+    elif action == "assign":
+        counter = db.execute("SELECT office_id FROM counters WHERE id = ?", [form.get("counter", type=int)]).fetchone()
+        staff = db.execute("SELECT id FROM staff WHERE code = ?", [form.get("staff", "").strip()]).fetchone()
+        if counter is None or not _in_scope(counter[0]) or (form.get("staff") and staff is None):
+            raise offices.OfficeError(_("Unknown counter or officer."))
+        db["counters"].update(form.get("counter", type=int), {"staff_id": staff[0] if staff else None})
+        flash(_("Officer on duty changed."), "ok")
+    elif action == "toggle":
+        staff_id = form.get("staff_id", type=int)
+        row = db.execute("SELECT office_id, active FROM staff WHERE id = ?", [staff_id]).fetchone()
+        if row is None or not _in_scope(row[0]):
+            abort(404)
+        db["staff"].update(staff_id, {"active": 0 if row[1] else 1})
+    else:
+        office = _office(form.get("office"))
+        code, name = form.get("code", "").strip(), form.get("name", "").strip()
+        if not code or not name:
+            raise offices.OfficeError(_("An officer needs a code and a name."))
+        offices.add_staff(db, code, name, office["code"], form.get("counter") or None)
+        flash(_("Officer %(code)s added.", code=code), "ok")
+
+
+@bp.get("/kiosks")
+def kiosk_list():
+    rows = [row for row in offices.list_kiosks(get_db())
+            if _in_scope(offices.office_by_code(get_db(), row["office"])["id"])]
+    return render("kiosks.html", rows=rows, new_token=None)
+
+
+@bp.post("/kiosks")
+def kiosk_add():
+    db, form = get_db(), request.form
+    try:
+        with write_transaction(db):
+            office = _office(form.get("office"))
+            kiosk_id, token, pairing = offices.add_kiosk(db, office["code"], form.get("counter"),
+                                                         with_pairing_code=True)
+    except offices.OfficeError as problem:
+        flash(str(problem), "error")
+        return redirect(request.path)
+    rows = [row for row in offices.list_kiosks(db) if _in_scope(offices.office_by_code(db, row["office"])["id"])]
+    return render("kiosks.html", rows=rows, new_token={"id": kiosk_id, "token": token, "pairing": pairing})
+
+
+@bp.post("/kiosks/<int:kiosk_id>/revoke")
+@form_action
+def kiosk_revoke(kiosk_id):
+    row = get_db().execute("SELECT office_id FROM kiosks WHERE id = ?", [kiosk_id]).fetchone()
+    if row is None or not _in_scope(row[0]):
+        abort(404)
+    offices.revoke_kiosk(get_db(), kiosk_id)
+    flash(_("Kiosk %(id)s revoked: its next request is refused.", id=kiosk_id), "ok")
+    return redirect(url_for("admin.kiosk_list"))
+
+
+USER_FIELDS = ("id", "username", "role", "office_id", "office", "phone", "email", "disabled", "created_at")
+
+
+def _users():
+    rows = get_db().execute("""SELECT u.id, u.username, u.role, u.office_id, o.code, u.phone, u.email, u.disabled,
+                                      u.created_at FROM users u LEFT JOIN offices o ON o.id = u.office_id
+                               ORDER BY u.username""")
+    users = [dict(zip(USER_FIELDS, row, strict=True)) for row in rows]
+    return [u for u in users if current_user.office_id is None or (u["office_id"] and _in_scope(u["office_id"]))]
+
+
+@bp.get("/users")
+def user_list():
+    return render("users.html", users=_users(), roles=ROLES)
+
+
+def _contact(form):
+    phone = form.get("phone", "").strip() or None
+    if phone:
+        try:
+            number = phonenumbers.parse(phone, "VN")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValueError(_("%(phone)s is not a valid phone number.", phone=phone))
+        phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    email = form.get("email", "").strip() or None
+    if email and ("@" not in email or " " in email or len(email) > 254):
+        raise ValueError(_("%(email)s is not an e-mail address.", email=email))
+    return phone, email
+
+
+def _role_and_office(form):
+    role = form.get("role")
+    if role not in ROLES:
+        raise ValueError(_("Choose a role."))
+    code = form.get("office") or None
+    if role != "admin" and not code:
+        raise ValueError(_("A supervisor or viewer needs an office: the subtree they may see."))
+    if code is None and current_user.office_id is not None:
+        raise ValueError(_("Choose an office in your scope."))
+    return role, _office(code)["id"] if code else None
+
+
+@bp.post("/users")
+@form_action
+def user_add():
+    db, form = get_db(), request.form
+    username, password = form.get("username", "").strip(), form.get("password", "")
+    if not username or len(username) > 64:
+        raise ValueError(_("A username is needed (at most 64 characters)."))
+    if len(password) < 8:
+        raise ValueError(_("The password must have at least 8 characters."))
+    if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+        raise ValueError(_("User %(name)s already exists.", name=username))
+    role, office_id = _role_and_office(form)
+    phone, email = _contact(form)
+    db["users"].insert({"username": username, "role": role, "office_id": office_id, "phone": phone, "email": email,
+                        "password_hash": auth.hash_password(password), "created_at": now_stored()})
+    flash(_("User %(name)s added.", name=username), "ok")
+
+
+@bp.post("/users/<int:user_id>")
+@form_action
+def user_change(user_id):
+    db, form = get_db(), request.form
+    if user_id not in {u["id"] for u in _users()}:
+        abort(404)
+    role, office_id = _role_and_office(form)
+    phone, email = _contact(form)
+    changes = {"role": role, "office_id": office_id, "phone": phone, "email": email,
+               "disabled": 1 if form.get("disabled") else 0}
+    if user_id == current_user.id and (changes["disabled"] or role != "admin"):
+        raise ValueError(_("You cannot disable yourself or take away your own admin role."))
+    if form.get("password"):
+        if len(form["password"]) < 8:
+            raise ValueError(_("The password must have at least 8 characters."))
+        changes["password_hash"] = auth.hash_password(form["password"])
+    db["users"].update(user_id, changes)
+    flash(_("User saved."), "ok")
+
+
+@bp.get("/tokens")
+def token_list():
+    return render("tokens.html", tokens=_tokens(), users=_users(), new_token=None)
+
+
+def _tokens():
+    visible = {u["id"] for u in _users()}
+    rows = get_db().execute("""SELECT t.id, u.id, u.username, t.created_at, t.last_used_at, t.revoked_at
+                               FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC""")
+    keys = ("id", "user_id", "username", "created_at", "last_used_at", "revoked_at")
+    return [dict(zip(keys, row, strict=True)) for row in rows if row[1] in visible]
+
+
+@bp.post("/tokens")
+def token_add():
+    db = get_db()
+    user_id = request.form.get("user", type=int)
+    if user_id not in {u["id"] for u in _users() if not u["disabled"]}:
+        abort(404)
+    with write_transaction(db):
+        token = auth.create_user_token(db, user_id)
+    return render("tokens.html", tokens=_tokens(), users=_users(), new_token=token)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@form_action
+def token_revoke(token_id):
+    if token_id not in {t["id"] for t in _tokens()}:
+        abort(404)
+    get_db().execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                     [now_stored(), token_id])
+    flash(_("Token revoked."), "ok")
+    return redirect(url_for("admin.token_list"))

@@ -1,0 +1,201 @@
+"""Plotly figures from report rows (pure: plain dicts in plotly's JSON form, no Flask).
+
+Each function takes rows as server.stats gives them (or as the dashboards' queries give
+them) and returns {"data": [...], "layout": {...}} for Plotly.newPlot. Plain dicts rather
+than plotly.graph_objects: validating objects costs milliseconds per trace, and every page
+must answer in under 300 ms; the tests check each figure against plotly's schema instead.
+`tr` translates the few words a chart carries; `language` picks the scale's labels.
+"""
+
+import textwrap
+
+SEPARATORS = {"vi": ",.", "en": ".,"}
+RATE_COLOUR = "#1f5fa8"
+CSAT_COLOUR = "#6a3d9a"
+VOLUME_COLOUR = "#c9d3df"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
+
+
+def _same(text):
+    return text
+
+
+# Offices' official names open with the kind of body; charts keep the distinctive part so
+# the bars, not the labels, get the width (tables keep the full names).
+NAME_PREFIXES = (("Bộ phận Một cửa ", ""), ("Trung tâm Phục vụ hành chính công ", "TT PVHCC "), ("UBND ", ""))
+
+
+def short_name(name):
+    for prefix, replacement in NAME_PREFIXES:
+        if name.startswith(prefix):
+            return replacement + name[len(prefix):]
+    return name
+
+
+def layout(language, height=360, **extra):
+    base = {
+        "height": height,
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
+        "separators": SEPARATORS.get(language, ".,"),
+        "font": {"family": FONT, "size": 13},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+    base.update(extra)
+    return base
+
+
+def _percent_axis(title=None, lower=None):
+    axis = {"tickformat": ".0%", "gridcolor": "#e5e5e5", "zeroline": False, "fixedrange": True}
+    if lower is not None:
+        axis["range"] = [lower, 1.0]
+    if title:
+        axis["title"] = {"text": title}
+    return axis
+
+
+def trend(rows, names, language, tr=_same):
+    """Decision 766 rate and CSAT by period (lines) over the number of ratings (bars).
+
+    `names` maps a period label to how the reader writes it. The lines sit on the overlaying
+    axis (drawn last, so on top of the bars) but on the left, where rates are read.
+    """
+    x = [names[row["period"]] for row in rows]
+    volume = {"type": "bar", "name": tr("Responses"), "x": x, "y": [row["responses"] for row in rows],
+              "marker": {"color": VOLUME_COLOUR},
+              "hovertemplate": "%{x}: %{y:,} " + tr("responses") + "<extra></extra>"}
+    rate = {"type": "scatter", "mode": "lines+markers", "name": tr("Satisfaction rate (Decision 766)"), "x": x,
+            "y": [row["satisfaction_rate"] for row in rows], "yaxis": "y2", "line": {"color": RATE_COLOUR, "width": 3},
+            "customdata": [[row["responses"]] for row in rows],
+            "hovertemplate": "%{x}: %{y:.1%} (n = %{customdata[0]:,})<extra></extra>"}
+    csat = {"type": "scatter", "mode": "lines+markers", "name": "CSAT", "x": x, "y": [row["csat"] for row in rows],
+            "yaxis": "y2", "line": {"color": CSAT_COLOUR, "width": 2, "dash": "dot"},
+            "customdata": [[row["responses"]] for row in rows],
+            "hovertemplate": "%{x}: %{y:.1%} (n = %{customdata[0]:,})<extra></extra>"}
+    lowest = min([row["csat"] for row in rows if row["csat"] is not None] or [0.5])
+    return {"data": [volume, rate, csat], "layout": layout(
+        language,
+        xaxis={"type": "category", "fixedrange": True, "automargin": True},
+        yaxis={"side": "right", "showgrid": False, "rangemode": "tozero", "fixedrange": True, "tickformat": ",d",
+               "title": {"text": tr("Responses")}},
+        yaxis2={**_percent_axis(lower=max(0.0, round(lowest - 0.1, 1))), "overlaying": "y", "side": "left"},
+        margin={"l": 56, "r": 64, "t": 16, "b": 48},
+    )}
+
+
+def level_bars(rows, scale, language, tr=_same, label_key="office_name", link_key="office"):
+    """Horizontal bars, one per row, stacked by level as shares; sorted by the Decision 766
+    rate, best at the top. `customdata` carries the link key so a click can drill down."""
+    ordered = sorted(rows, key=lambda row: (row["satisfaction_rate"] is None, row["satisfaction_rate"] or 0))
+    y = [f"{short_name(row[label_key])} (n={row['responses']:,})".replace(",", "." if language == "vi" else ",")
+         for row in ordered]
+    data = []
+    for level in scale.levels:
+        key = str(level.score)
+        data.append({
+            "type": "bar", "orientation": "h", "name": level.labels.get(language, level.labels["vi"]),
+            "y": y, "x": [row["counts"].get(key, 0) / row["responses"] if row["responses"] else 0 for row in ordered],
+            "marker": {"color": level.colour},
+            "customdata": [[row.get(link_key), row["counts"].get(key, 0)] for row in ordered],
+            "hovertemplate": "%{y}<br>" + level.labels.get(language, level.labels["vi"])
+                             + ": %{x:.1%} (%{customdata[1]:,})<extra></extra>",
+        })
+    height = max(220, 60 + 34 * len(ordered))
+    return {"data": data, "layout": layout(
+        language, height=height, barmode="stack",
+        xaxis=_percent_axis(), yaxis={"automargin": True, "fixedrange": True, "type": "category"},
+        margin={"l": 8, "r": 16, "t": 8, "b": 40}, legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
+                                                           "traceorder": "normal"},
+    )}
+
+
+def heatmap(rows, names, language, tr=_same):
+    """Office x period: colour is the Decision 766 rate, the text its number of ratings."""
+    offices = []
+    for row in rows:
+        if row["office_name"] not in offices:
+            offices.append(row["office_name"])
+    labels = [short_name(name) for name in offices]
+    periods = sorted({row["period"] for row in rows})
+    cell = {(row["office_name"], row["period"]): row for row in rows}
+    z = [[cell[(o, p)]["satisfaction_rate"] if (o, p) in cell else None for p in periods] for o in offices]
+    n = [[cell[(o, p)]["responses"] if (o, p) in cell else 0 for p in periods] for o in offices]
+    trace = {"type": "heatmap", "x": [names[p] for p in periods], "y": labels, "z": z, "customdata": n,
+             "zmin": 0.7, "zmax": 1.0, "colorscale": [[0, "#d7301f"], [0.5, "#fee08b"], [1, "#1a9850"]],
+             "colorbar": {"tickformat": ".0%", "thickness": 12},
+             "hovertemplate": "%{y}<br>%{x}: %{z:.1%} (n = %{customdata:,})<extra></extra>", "xgap": 1, "ygap": 1}
+    return {"data": [trace], "layout": layout(
+        language, height=max(240, 70 + 30 * len(offices)),
+        xaxis={"type": "category", "fixedrange": True}, yaxis={"automargin": True, "fixedrange": True,
+                                                                "autorange": "reversed"},
+        margin={"l": 8, "r": 8, "t": 8, "b": 56},
+    )}
+
+
+def reasons_pareto(reasons, labels, language, tr=_same):
+    """Reasons behind poor ratings, most frequent first, with the cumulative share."""
+    total = sum(n for _, n in reasons) or 1
+    # Vietnamese reason labels are long: wrap them rather than tilt them.
+    x = ["<br>".join(textwrap.wrap(labels.get(code, code), 18)) for code, _ in reasons]
+    cumulative, running = [], 0
+    for _, n in reasons:
+        running += n
+        cumulative.append(running / total)
+    bars = {"type": "bar", "name": tr("Times given"), "x": x, "y": [n for _, n in reasons],
+            "marker": {"color": "#d7301f"}, "hovertemplate": "%{x}: %{y:,}<extra></extra>"}
+    line = {"type": "scatter", "mode": "lines+markers", "name": tr("Cumulative share"), "x": x, "y": cumulative,
+            "yaxis": "y2", "line": {"color": "#333333"}, "hovertemplate": "%{x}: %{y:.0%}<extra></extra>"}
+    return {"data": [bars, line], "layout": layout(
+        language, height=380,
+        xaxis={"type": "category", "automargin": True, "tickangle": 0, "fixedrange": True},
+        yaxis={"title": {"text": tr("Times given")}, "tickformat": ",d", "gridcolor": "#e5e5e5", "fixedrange": True},
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "tickformat": ".0%", "showgrid": False,
+                "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0], "fixedrange": True},
+        margin={"l": 56, "r": 48, "t": 16, "b": 40},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )}
+
+
+def ranking(ranked, overall_rate, language, tr=_same):
+    """Each ranked entry's rate with its 95 % Wilson interval, best first, and the overall rate."""
+    ordered = list(reversed(ranked))
+    y = [f"{item['rank']}. {short_name(item['name'])}" for item in ordered]
+    trace = {
+        "type": "scatter", "mode": "markers", "name": tr("Satisfaction rate (Decision 766)"), "y": y,
+        "x": [item["satisfaction_rate"] for item in ordered],
+        "error_x": {"type": "data", "symmetric": False, "color": "#777777",
+                    "array": [item["satisfaction_ci95"][1] - item["satisfaction_rate"] for item in ordered],
+                    "arrayminus": [item["satisfaction_rate"] - item["satisfaction_ci95"][0] for item in ordered]},
+        "marker": {"size": 10, "color": [{"above": "#1a9850", "below": "#d7301f"}.get(item["versus"], RATE_COLOUR)
+                                         for item in ordered]},
+        "customdata": [[item["responses"], item["satisfaction_ci95"][0], item["satisfaction_ci95"][1]]
+                       for item in ordered],
+        "hovertemplate": "%{y}: %{x:.1%} [%{customdata[1]:.1%} – %{customdata[2]:.1%}], n = %{customdata[0]:,}"
+                         "<extra></extra>",
+    }
+    shapes = []
+    if overall_rate is not None:
+        shapes.append({"type": "line", "x0": overall_rate, "x1": overall_rate, "yref": "paper", "y0": 0, "y1": 1,
+                       "line": {"color": "#333333", "dash": "dash", "width": 1}})
+    lows = [item["satisfaction_ci95"][0] for item in ranked] or [0.5]
+    return {"data": [trace], "layout": layout(
+        language, height=max(220, 70 + 28 * len(ordered)), shapes=shapes, showlegend=False,
+        xaxis=_percent_axis(lower=max(0.0, round(min(lows) - 0.05, 2))),
+        yaxis={"automargin": True, "fixedrange": True, "type": "category"},
+        margin={"l": 8, "r": 16, "t": 8, "b": 40},
+    )}
+
+
+FUNNEL_STEPS = ("invited", "sent", "delivered", "replied")
+
+
+def sms_funnel(funnel, language, tr=_same):
+    """Invitations through to replies, as a funnel."""
+    names = {"invited": tr("Invited"), "sent": tr("Sent"), "delivered": tr("Delivered"), "replied": tr("Replied")}
+    trace = {"type": "funnel", "y": [names[step] for step in FUNNEL_STEPS],
+             "x": [funnel.get(step, 0) for step in FUNNEL_STEPS], "textinfo": "value+percent initial",
+             "marker": {"color": ["#9ecae1", "#6baed6", "#3182bd", "#08519c"]}}
+    return {"data": [trace], "layout": layout(language, height=300, margin={"l": 8, "r": 8, "t": 8, "b": 8},
+                                              yaxis={"automargin": True})}

@@ -1,0 +1,79 @@
+"""Numbers, rates and times in the reader's language (Jinja filters over Flask-Babel)."""
+
+from flask import current_app
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, gettext
+
+from dashboards.labels import period_name
+from server.timeutil import from_stored
+
+
+def language():
+    locale = get_locale()
+    return locale.language if locale else "vi"
+
+
+def rate(value):
+    """0.9123 -> `91,2 %` (vi) or `91.2%` (en); missing figures show as a dash."""
+    return "–" if value is None else format_percent(value, "#,##0.0%")
+
+
+def number(value):
+    return "–" if value is None else format_decimal(value)
+
+
+def score(value):
+    return "–" if value is None else format_decimal(value, "0.00")
+
+
+def points(difference):
+    """A change of a rate, in percentage points, with its sign."""
+    if difference is None:
+        return "–"
+    difference = round(difference, 3)  # what shows as 0.0 gets no sign
+    sign = "+" if difference > 0 else "−" if difference < 0 else "±"
+    return f"{sign}{format_decimal(abs(difference) * 100, '0.0')} " + gettext("pts")
+
+
+def change(current, previous):
+    """The relative change of a count, with its sign."""
+    if not previous:
+        return "–"
+    ratio = (current - previous) / previous
+    sign = "+" if ratio > 0 else "−" if ratio < 0 else "±"
+    return sign + format_percent(abs(ratio), "#,##0%")
+
+
+def interval(ci):
+    if not ci:
+        return "–"
+    return f"{format_percent(ci[0], '#,##0.0%')} – {format_percent(ci[1], '#,##0.0%')}"
+
+
+def local_time(stored):
+    """A stored UTC time in local time, as the reader writes it."""
+    if not stored:
+        return "–"
+    return format_datetime(from_stored(stored), "dd/MM/yyyy HH:mm")
+
+
+def day(value):
+    return format_date(value, "dd/MM/yyyy")
+
+
+def ink(colour):
+    """Black or white, whichever reads better on a level's colour."""
+    red, green, blue = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return "#111111" if 0.299 * red + 0.587 * green + 0.114 * blue > 150 else "#ffffff"
+
+
+def period(label, kind):
+    return period_name(kind, label, language())
+
+
+def init_app(app):
+    for name, function in {"rate": rate, "number": number, "score": score, "points": points, "interval": interval,
+                           "local_time": local_time, "day": day, "period_name": period}.items():
+        app.jinja_env.filters[name] = function
+    app.jinja_env.globals.update(change=change, language=language, ink=ink,
+                                 level_label=lambda level: level.labels.get(language(), level.labels["vi"]),
+                                 scale=lambda: current_app.extensions["scale"])

@@ -1,0 +1,249 @@
+"""What the pages read: satisfaction through server.stats (the API's own code), reasons,
+counters and officers from the rollups, comments and kiosks from their tables.
+
+Nothing here scans `ratings` for a figure; comments read it through the partial index
+`ratings_with_text`, newest first, with a LIMIT.
+"""
+
+import datetime as dt
+import json
+
+from server import stats
+from server.figures import summarise
+
+COMMENT_PAGE = 50
+COMMENT_SCAN = 20_000
+NARROW_SCOPE = 8  # offices; fewer use the office-ordered comment index
+
+
+class OutOfScope(PermissionError):
+    """The user may not see this office (or the thing that belongs to it)."""
+
+
+def stats_user(user):
+    return {"id": user["id"], "username": user["username"], "role": user["role"], "office_id": user["office_id"]}
+
+
+def satisfaction(db, tree, scale, filters, user, today, **overrides):
+    """Rows exactly as GET /api/v1/stats gives them for these filters."""
+    query = stats.parse_query(filters.stats_args(**overrides), today)
+    return stats.satisfaction_rows(db, tree, scale, query, stats_user(user))
+
+
+def total(rows, scale):
+    """Figures of the ratings of several rows together (the counts are summed, not the rates)."""
+    counts = {}
+    for row in rows:
+        for score, n in row["counts"].items():
+            counts[int(score)] = counts.get(int(score), 0) + n
+    return summarise(counts, scale)
+
+
+def by_period(parts, scale):
+    """One row per period from the breakdown's rows: the parts add up to the whole, so
+    these are the API's rows with breakdown=none, from one query instead of two."""
+    grouped = {}
+    for row in parts:
+        grouped.setdefault((row["period"], row["period_start"]), []).append(row)
+    return [{"period": period, "period_start": start, **total(rows, scale)}
+            for (period, start), rows in sorted(grouped.items())]
+
+
+def difference(scale, minuend, subtrahend):
+    counts = {int(s): minuend["counts"].get(s, 0) - subtrahend["counts"].get(s, 0) for s in minuend["counts"]}
+    return summarise(counts, scale)
+
+
+def office_in_scope(tree, user, code):
+    """The office with this code if the user may see it; OutOfScope otherwise (unknown codes
+    too, so guessing codes tells nothing)."""
+    office = tree.by_code.get((code or "").upper())
+    if office is None or (user["office_id"] is not None and not tree.contains(user["office_id"], office.id)):
+        raise OutOfScope(code)
+    return office
+
+
+def base_ids(tree, user, filters):
+    if filters.office:
+        return [office_in_scope(tree, user, filters.office).id]
+    if user["office_id"] is not None:
+        return [user["office_id"]]
+    return tree.roots(filters.structure)
+
+
+def subtree_ids(tree, user, filters):
+    """Every office whose ratings count in this view."""
+    ids = set()
+    for base in base_ids(tree, user, filters):
+        ids |= tree.subtree(base, filters.structure)
+    return ids
+
+
+def offices_for_picker(tree, user, structure):
+    """(office, depth) in tree order, for the office filter: only offices in scope."""
+    roots = [user["office_id"]] if user["office_id"] is not None else tree.roots(structure)
+    result = []
+
+    def walk(office_id, depth):
+        result.append((tree.by_id[office_id], depth))
+        for child in tree.children(office_id, structure):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(tree.resolve(root, structure), 0)
+    return result
+
+
+def breadcrumbs(tree, user, office_id, structure):
+    """Offices from the top of the user's scope down to this one."""
+    chain = list(reversed(tree.lineage(office_id, structure)))
+    if user["office_id"] is not None:
+        top = tree.resolve(user["office_id"], structure)
+        chain = chain[chain.index(top):] if top in chain else chain[-1:]
+    return [tree.by_id[i] for i in chain]
+
+
+def _rollup_filter(filters):
+    return [int(filters.include_misuse), filters.channel, filters.channel]
+
+
+NOTHING = ("9999-12-31", "0000-01-01")  # a BETWEEN range that matches nothing
+
+
+def month_split(start, end):
+    """((first month, last month) of the whole months in [start, end], [two day ranges at
+    the ends that are not whole months]); empty parts are ranges that match nothing."""
+    first = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    after = end + dt.timedelta(days=1)
+    last_start = end.replace(day=1) if after.day == 1 else (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    if first > last_start:
+        return NOTHING, [(start.isoformat(), end.isoformat()), NOTHING]
+    head = (start.isoformat(), (first - dt.timedelta(days=1)).isoformat()) if start < first else NOTHING
+    tail = (end.replace(day=1).isoformat(), end.isoformat()) if after.day != 1 else NOTHING
+    return (first.isoformat()[:7], last_start.isoformat()[:7]), [head, tail]
+
+
+def _monthly_union(columns, table, filters, office_ids):
+    """SQL and parameters for `columns` of whole months (monthly table) plus the edge days."""
+    months, (head, tail) = month_split(filters.start, filters.end)
+    where = "misuse <= ? AND (? = 'all' OR channel = ?) AND office_id IN (SELECT value FROM json_each(?))"
+    common = [*_rollup_filter(filters), json.dumps(sorted(office_ids))]
+    sql = f"""SELECT {columns} FROM {table}_monthly WHERE month BETWEEN ? AND ? AND {where}
+              UNION ALL
+              SELECT {columns} FROM {table} WHERE (day BETWEEN ? AND ? OR day BETWEEN ? AND ?) AND {where}"""
+    return sql, [*months, *common, *head, *tail, *common]
+
+
+def reasons(db, office_ids, filters):
+    """[(reason code, times given)] most frequent first."""
+    union, params = _monthly_union("reason, n", "rollup_reasons", filters, office_ids)
+    sql = f"""SELECT reason, SUM(n) FROM ({union}) GROUP BY reason HAVING SUM(n) > 0
+              ORDER BY SUM(n) DESC, reason"""
+    return [tuple(row) for row in db.execute(sql, params)]
+
+
+def staff_counts(db, office_ids, filters):
+    """{(counter_id, staff_id): {score: count}} from the staff rollup (0 = none)."""
+    union, params = _monthly_union("counter_id, staff_id, n1, n2, n3, n4, n5", "rollup_staff", filters, office_ids)
+    sql = f"""SELECT counter_id, staff_id, SUM(n1), SUM(n2), SUM(n3), SUM(n4), SUM(n5) FROM ({union})
+              GROUP BY counter_id, staff_id"""
+    return {(counter, staff): {score: n for score, n in enumerate(counts, start=1) if n}
+            for counter, staff, *counts in db.execute(sql, params)}
+
+
+def _by(counts, position):
+    grouped = {}
+    for key, by_score in counts.items():
+        if key[position]:
+            bucket = grouped.setdefault(key[position], {})
+            for score, n in by_score.items():
+                bucket[score] = bucket.get(score, 0) + n
+    return grouped
+
+
+def officers(db, scale, office_ids, filters, counts=None):
+    """Figures per officer: [{id, code, name, office, ...figures}]."""
+    counts = _by(counts if counts is not None else staff_counts(db, office_ids, filters), 1)
+    names = _names(db, """SELECT s.id, s.code, s.name, o.code FROM staff s JOIN offices o ON o.id = s.office_id
+                          WHERE s.id IN (SELECT value FROM json_each(?))""", counts)
+    return [{"id": key, "code": names[key][0], "name": names[key][1], "office": names[key][2],
+             **summarise(c, scale)} for key, c in counts.items() if key in names]
+
+
+def counters(db, scale, office_ids, filters, counts=None):
+    """Figures per counter: [{id, code (office code), name (label), office, ...figures}]."""
+    counts = _by(counts if counts is not None else staff_counts(db, office_ids, filters), 0)
+    names = _names(db, """SELECT c.id, o.code, c.label, o.code FROM counters c JOIN offices o ON o.id = c.office_id
+                          WHERE c.id IN (SELECT value FROM json_each(?))""", counts)
+    return [{"id": key, "code": names[key][0], "name": names[key][1], "office": names[key][2],
+             **summarise(c, scale)} for key, c in counts.items() if key in names]
+
+
+def _names(db, sql, keys):
+    if not keys:
+        return {}
+    return {row[0]: tuple(row[1:]) for row in db.execute(sql, [json.dumps(sorted(keys))])}
+
+
+def comments(db, office_ids, filters, search=None, reason=None, scores=None, before=None, limit=COMMENT_PAGE):
+    """(recent ratings that carry a comment or reasons, newest first; whether the look-back
+    stopped at COMMENT_SCAN ratings before the range's start).
+
+    The newest COMMENT_SCAN candidates of the scope and range are taken from a partial index
+    first; filters then apply to those. That bounds the work of a search that matches nothing
+    (a year of a province holds ~900,000 ratings with reasons); the page says when it stopped.
+    `search` matches the comment text (LIKE, escaped); `before` (local_day, created_at) pages on.
+    """
+    kind = "comment" if search else "text"
+    text = "comment IS NOT NULL" if search else "(comment IS NOT NULL OR reasons IS NOT NULL)"
+    order = "office" if len(office_ids) <= NARROW_SCOPE else "day"
+    inner = [text, "local_day BETWEEN ? AND ?", "office_id IN (SELECT value FROM json_each(?))"]
+    params = [filters.start.isoformat(), filters.end.isoformat(), json.dumps(sorted(office_ids))]
+    if before:
+        inner.append("(local_day, created_at) < (?, ?)")
+        params.extend(before)
+    outer = ["r.misuse <= ?", "(? = 'all' OR r.channel = ?)"]
+    outer_params = _rollup_filter(filters)
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        outer.append("r.comment LIKE ? ESCAPE '\\'")
+        outer_params.append(f"%{escaped}%")
+    if reason:
+        outer.append("EXISTS (SELECT 1 FROM json_each(r.reasons) WHERE value = ?)")
+        outer_params.append(reason)
+    if scores:
+        outer.append("r.score IN (SELECT value FROM json_each(?))")
+        outer_params.append(json.dumps(sorted(scores)))
+    sql = f"""WITH candidates AS MATERIALIZED (
+                  SELECT id, local_day, created_at FROM ratings INDEXED BY ratings_{kind}_by_{order}
+                  WHERE {' AND '.join(inner)} ORDER BY local_day DESC, created_at DESC LIMIT ?)
+              SELECT r.id, r.created_at, r.local_day, r.channel, r.score, r.reasons, r.comment,
+                     o.code, o.name, c.label, s.name, (SELECT COUNT(*) FROM candidates)
+              FROM candidates w JOIN ratings r ON r.id = w.id JOIN offices o ON o.id = r.office_id
+              LEFT JOIN counters c ON c.id = r.counter_id LEFT JOIN staff s ON s.id = r.staff_id
+              WHERE {' AND '.join(outer)}
+              ORDER BY w.local_day DESC, w.created_at DESC LIMIT ?"""
+    keys = ("id", "created_at", "local_day", "channel", "score", "reasons", "comment", "office", "office_name",
+            "counter", "staff")
+    result, scanned = [], 0
+    for row in db.execute(sql, [*params, COMMENT_SCAN, *outer_params, limit]):
+        item = dict(zip(keys, row[:-1], strict=True))
+        item["reasons"] = json.loads(item["reasons"]) if item["reasons"] else []
+        result.append(item)
+        scanned = row[-1]
+    if not result:
+        scanned = db.execute(f"""SELECT COUNT(*) FROM (SELECT 1 FROM ratings INDEXED BY ratings_{kind}_by_{order}
+                                 WHERE {' AND '.join(inner)} LIMIT ?)""", [*params, COMMENT_SCAN]).fetchone()[0]
+    return result, scanned >= COMMENT_SCAN and len(result) < limit
+
+
+def kiosks(db, office_ids):
+    """Active kiosks of these offices with their last heartbeat."""
+    sql = """SELECT k.id, o.code, o.name, c.label, k.last_seen_at, k.queue_length, k.last_sync_at, k.app_version,
+                    k.created_at
+             FROM kiosks k JOIN offices o ON o.id = k.office_id JOIN counters c ON c.id = k.counter_id
+             WHERE k.revoked_at IS NULL AND k.office_id IN (SELECT value FROM json_each(?))
+             ORDER BY o.code, c.label, k.id"""
+    keys = ("id", "office", "office_name", "counter", "last_seen_at", "queue_length", "last_sync_at", "app_version",
+            "created_at")
+    return [dict(zip(keys, row, strict=True)) for row in db.execute(sql, [json.dumps(sorted(office_ids))])]

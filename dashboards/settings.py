@@ -1,0 +1,32 @@
+"""Settings of the supervisors' dashboards, alerts and public page (see README.md)."""
+
+from server.settings import Setting
+
+SETTINGS = [
+    Setting("MIN_RATINGS_TO_RANK", 30,
+            "Dashboards: offices and officers with fewer ratings than this are shown apart, not ranked."),
+    Setting("LOGIN_MAX_FAILURES", 5,
+            "Dashboards: failed logins for one username within LOGIN_LOCKOUT_MINUTES before it is locked."),
+    Setting("LOGIN_LOCKOUT_MINUTES", 15, "Dashboards: how long a lockout after repeated failed logins lasts."),
+    Setting("PUBLIC_PAGE", False, "Dashboards: serve the public satisfaction page at /public (aggregates only)."),
+    Setting("OFFICE_HOURS", "07:30-17:00", "Local office hours as HH:MM-HH:MM; kiosk silence counts only inside them."),
+    Setting("OFFICE_DAYS", [1, 2, 3, 4, 5], "ISO weekdays (1 = Monday) with office hours, as a JSON list."),
+    Setting("KIOSK_SILENT_MINUTES", 30,
+            "Dashboards: a kiosk silent this long within office hours stands out and raises an alert."),
+    Setting("ALERT_WINDOW_MINUTES", 15, "Alert: window for the share of dissatisfied ratings at one office."),
+    Setting("ALERT_WINDOW_SHARE", 0.5, "Alert: share of dissatisfied ratings in the window that raises an alert."),
+    Setting("ALERT_WINDOW_MIN_RATINGS", 4, "Alert: fewest ratings in the window before its share counts."),
+    Setting("ALERT_RATE_THRESHOLD", 0.8,
+            "Alert: a Decision 766 satisfaction rate below this over ALERT_RATE_DAYS raises an alert."),
+    Setting("ALERT_RATE_DAYS", 7, "Alert: how many days (up to today) the satisfaction-rate rule looks at."),
+    Setting("ALERT_RATE_MIN_RATINGS", 30, "Alert: fewest ratings over ALERT_RATE_DAYS before the rate rule fires."),
+    Setting("ALERT_INTERVAL_SECONDS", 60,
+            "Alert: how often the server checks the rules in the background; 0 leaves it to "
+            "`flask alerts check` from cron."),
+    Setting("SMTP_HOST", None, "Alert e-mail: SMTP server host; unset means no e-mail."),
+    Setting("SMTP_PORT", 25, "Alert e-mail: SMTP server port."),
+    Setting("SMTP_USERNAME", None, "Alert e-mail: SMTP login, if the server needs one."),
+    Setting("SMTP_PASSWORD", None, "Alert e-mail: SMTP password."),
+    Setting("SMTP_STARTTLS", False, "Alert e-mail: upgrade the SMTP connection with STARTTLS."),
+    Setting("SMTP_FROM", "satisfaction@localhost", "Alert e-mail: the From address."),
+]

@@ -1,0 +1,87 @@
+/* Draws the page's plotly figures (embedded as JSON), links bars to office pages, and
+   submits the filter form when a filter changes. No inline scripts: the pages' CSP forbids them. */
+(function () {
+  "use strict";
+
+  // On a phone, long office names beside horizontal bars leave the bars no room: write
+  // each name above its bar instead, and give the bars the full width.
+  function labelsAboveBars(figure) {
+    var names = figure.data[0].y, layout = figure.layout;
+    layout.yaxis = Object.assign({}, layout.yaxis, {showticklabels: false});
+    layout.margin = Object.assign({}, layout.margin, {l: 4, r: 8});
+    layout.height = Math.round(layout.height * 1.5);
+    layout.bargap = 0.55;
+    layout.annotations = names.map(function (name) {
+      return {x: 0, xref: "paper", xanchor: "left", y: name, yanchor: "bottom", yshift: 11, text: name,
+              showarrow: false, font: {size: 11}};
+    });
+  }
+
+  // A Pareto's long reason names cannot stand side by side on a phone: lay the bars down
+  // (most frequent on top), each name above its bar, and leave out the cumulative line.
+  function paretoLaidDown(figure) {
+    var bars = figure.data[0];
+    var names = bars.x.map(function (name) { return name.replace(/<br>/g, " "); });
+    figure.data = [{type: "bar", orientation: "h", name: bars.name, y: names, x: bars.y, marker: bars.marker,
+                    hovertemplate: "%{y}: %{x:,}<extra></extra>"}];
+    figure.layout.xaxis = {tickformat: ",d", gridcolor: "#e5e5e5", fixedrange: true};
+    figure.layout.yaxis = {type: "category", autorange: "reversed", fixedrange: true};
+    delete figure.layout.yaxis2;
+    figure.layout.showlegend = false;
+    figure.layout.height = 60 + 34 * names.length;
+  }
+
+  function draw(element) {
+    var figure = JSON.parse(document.getElementById(element.dataset.figure).textContent);
+    var config = {displaylogo: false, responsive: true,
+                  modeBarButtonsToRemove: ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d"]};
+    if (window.matchMedia("(max-width: 700px)").matches) {
+      config.displayModeBar = false;
+      if (element.dataset.phone === "laid-down") { paretoLaidDown(figure); }
+      if (figure.data.length && figure.data[0].orientation === "h") { labelsAboveBars(figure); }
+      // Rotated period labels need the room below the plot: the legend goes on top.
+      figure.layout.legend = Object.assign({}, figure.layout.legend, {y: 1.02, yanchor: "bottom"});
+      figure.layout.font = Object.assign({}, figure.layout.font, {size: 11});
+    }
+    return Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
+      element.dataset.drawn = "true";
+      var link = element.dataset.link;
+      if (!link) { return; }
+      element.on("plotly_click", function (event) {
+        var code = event.points && event.points[0] && event.points[0].customdata && event.points[0].customdata[0];
+        if (code) { window.location.href = link.replace("__CODE__", encodeURIComponent(code)); }
+      });
+    });
+  }
+
+  function filters(form) {
+    var preset = form.querySelector("select[name=preset]");
+    function showDates() {
+      form.querySelectorAll(".custom-dates").forEach(function (label) {
+        label.hidden = preset && preset.value !== "custom";
+      });
+    }
+    if (preset) { showDates(); preset.addEventListener("change", showDates); }
+    // Dates outside a custom range would override the preset: send them only when custom.
+    function send() {
+      if (preset && preset.value !== "custom") {
+        form.querySelectorAll(".custom-dates input").forEach(function (input) { input.disabled = true; });
+      }
+    }
+    form.addEventListener("submit", send);
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "preset" && event.target.value === "custom") { return; }
+      if (event.target.type === "date" || event.target.type === "search") { return; }
+      send();
+      form.submit();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.Plotly) { document.querySelectorAll(".chart[data-figure]").forEach(draw); }
+    document.querySelectorAll("form[data-autosubmit]").forEach(filters);
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  });
+})();

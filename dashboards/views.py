@@ -1,0 +1,199 @@
+"""Login, the overview, the office page and the fair comparisons."""
+
+import dataclasses
+import os
+
+import plotly
+from flask import current_app, redirect, request, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_required, login_user, logout_user
+
+from dashboards import accounts, figures, queries, ranking
+from dashboards.formatting import language
+from dashboards.labels import period_name
+from dashboards.web import bp, error_page, office_in_scope, page, scale, today, tree, user, view_filters
+from server.db import get_db, write_transaction
+from server.timeutil import utcnow
+
+PLOTLY_JS = os.path.join(os.path.dirname(plotly.__file__), "package_data", "plotly.min.js")
+
+for code in (400, 403, 404):
+    bp.register_error_handler(code, error_page)
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("dashboards.overview"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return page("login.html", error=None, username="")
+    username = request.form.get("username", "").strip()[:100]
+    password = request.form.get("password", "")[:1000]
+    db, now, config = get_db(), utcnow(), current_app.config
+    keys = accounts.failure_keys(username)
+    if accounts.locked_until(db, keys, now):
+        current_app.logger.warning("login refused during lockout for %r", username)
+        return page("login.html", error="locked", username=username), 429
+    found = accounts.authenticate(db, username, password)
+    with write_transaction(db):
+        if found is None:
+            accounts.record_failure(db, keys, now, int(config["LOGIN_MAX_FAILURES"]),
+                                    int(config["LOGIN_LOCKOUT_MINUTES"]))
+        else:
+            accounts.clear_failures(db, username)
+    if found is None:
+        return page("login.html", error="wrong", username=username), 401
+    language_choice = session.get("language")
+    session.clear()  # a fresh session at login: nothing planted before it survives
+    if language_choice:
+        session["language"] = language_choice
+    login_user(found)
+    target = request.args.get("next", "")
+    # Only a local path: a crafted ?next= must not send a supervisor to another site.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("dashboards.overview")
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    language_choice = session.get("language")
+    session.clear()
+    if language_choice:
+        session["language"] = language_choice
+    return redirect(url_for("dashboards.login"))
+
+
+@bp.get("/language/<code>")
+def choose_language(code):
+    if code in ("vi", "en"):
+        session["language"] = code
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("dashboards.overview")
+    return redirect(target)
+
+
+@bp.get("/dashboard/assets/plotly.min.js")
+def plotly_js():
+    """Plotly's JavaScript from the plotly package itself: offices may have no internet."""
+    return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)
+
+
+@bp.get("/dashboard")
+@login_required
+def overview():
+    if request.args.get("office"):
+        # An office chosen in the filter opens that office's page, keeping the other filters.
+        args = {k: v for k, v in request.args.items() if k != "office"}
+        return redirect(url_for("dashboards.office", code=request.args["office"].upper(), **args))
+    filters = view_filters()
+    return page("overview.html", **satisfaction_view(filters))
+
+
+@bp.get("/dashboard/office/<code>")
+@login_required
+def office(code):
+    office = office_in_scope(code)
+    filters = dataclasses.replace(view_filters(), office=office.code)
+    context = satisfaction_view(filters)
+    ids = queries.subtree_ids(tree(), user(), filters)
+    min_n = int(current_app.config["MIN_RATINGS_TO_RANK"])
+    overall = context["current"]["satisfaction_rate"]
+    counts = queries.staff_counts(get_db(), ids, filters)
+    context["counters"] = ranking.rank(_named(queries.counters(get_db(), scale(), ids, filters, counts)), min_n,
+                                       overall)
+    context["officers"] = ranking.rank(_named(queries.officers(get_db(), scale(), ids, filters, counts)), min_n,
+                                       overall)
+    context["breadcrumbs"] = queries.breadcrumbs(tree(), user(), office.id, filters.structure)
+    context["office"] = office
+    return page("office.html", **context)
+
+
+def _named(counters):
+    return [{**c, "name": f"{c['name']} – {c['office']}"} for c in counters]
+
+
+def satisfaction_view(filters):
+    """Everything the overview shows, for the filters' office (or the user's whole scope)."""
+    db, lang = get_db(), language()
+    day = today()
+    parts = queries.satisfaction(db, tree(), scale(), filters, user(), day, breakdown="children")
+    trend_rows = queries.by_period(parts, scale())
+    current = queries.total(trend_rows, scale())
+    previous = queries.total(queries.satisfaction(db, tree(), scale(), filters.previous(), user(), day,
+                                                  period="year"), scale())
+    by_office = _by_office(parts)
+    names = {label: period_name(filters.period, label, lang) for label in {row["period"] for row in trend_rows}}
+    reasons = queries.reasons(db, queries.subtree_ids(tree(), user(), filters), filters)
+    reason_labels = {r.code: r.labels.get(lang, r.labels["vi"]) for r in scale().reasons}
+    charts = {
+        "trend": figures.trend(trend_rows, names, lang, _),
+        "offices": figures.level_bars(by_office, scale(), lang, _),
+        "heatmap": figures.heatmap([_own_counters_named(row) for row in parts], names, lang, _),
+        "channels": figures.level_bars(_channels(db, filters, current, day), scale(), lang, _),
+        "reasons": figures.reasons_pareto(reasons, reason_labels, lang, _),
+    }
+    return {"filters": filters, "current": current, "previous": previous, "trend_rows": trend_rows,
+            "by_office": by_office, "reasons": reasons, "reason_labels": reason_labels, "charts": charts,
+            "offices": queries.offices_for_picker(tree(), user(), filters.structure),
+            "open_alerts": _open_alerts()}
+
+
+def _own_counters_named(row):
+    if row["part"] != "office_only":
+        return row
+    return {**row, "office_name": row["office_name"] + " – " + _("own counters")}
+
+
+def _by_office(parts):
+    """One row per office part over the whole range (counts summed across periods)."""
+    grouped = {}
+    for row in parts:
+        grouped.setdefault((row["office"], row["part"]), []).append(row)
+    result = []
+    for (code, part), rows in grouped.items():
+        result.append({"office": code if part == "subtree" else None, "part": part,
+                       "office_name": _own_counters_named(rows[0])["office_name"], **queries.total(rows, scale())})
+    return result
+
+
+def _channels(db, filters, current, day):
+    """Kiosk and SMS figures; SMS is the whole minus kiosk, so the two add up exactly."""
+    if filters.channel != "all":
+        return [{"office": None, "office_name": _("Kiosk") if filters.channel == "kiosk" else _("SMS"), **current}]
+    kiosk = queries.total(queries.satisfaction(db, tree(), scale(), filters, user(), day, channel="kiosk",
+                                               period="year"), scale())
+    sms = queries.difference(scale(), current, kiosk)
+    return [row for row in ({"office": None, "office_name": _("Kiosk"), **kiosk},
+                            {"office": None, "office_name": _("SMS"), **sms}) if row["responses"]]
+
+
+def _open_alerts():
+    from dashboards import alerting
+
+    return alerting.open_alerts(get_db(), tree(), user(), limit=5)
+
+
+@bp.get("/dashboard/compare")
+@login_required
+def compare():
+    filters = view_filters()
+    db, lang, day = get_db(), language(), today()
+    min_n = int(current_app.config["MIN_RATINGS_TO_RANK"])
+    current = queries.total(queries.satisfaction(db, tree(), scale(), filters, user(), day, period="year"), scale())
+    parts = queries.satisfaction(db, tree(), scale(), filters, user(), day, breakdown="children", period="year")
+    offices = [{**row, "name": row["office_name"]} for row in _by_office(parts)]
+    office_rank = ranking.rank(offices, min_n, current["satisfaction_rate"])
+    ids = queries.subtree_ids(tree(), user(), filters)
+    officer_rank = ranking.rank(_named(queries.officers(db, scale(), ids, filters)), min_n,
+                                current["satisfaction_rate"])
+    charts = {"offices": figures.ranking(office_rank[0], current["satisfaction_rate"], lang, _),
+              "officers": figures.ranking(officer_rank[0], current["satisfaction_rate"], lang, _)}
+    return page("compare.html", filters=filters, current=current, office_rank=office_rank,
+                officer_rank=officer_rank, charts=charts, min_n=min_n,
+                offices=queries.offices_for_picker(tree(), user(), filters.structure))

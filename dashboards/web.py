@@ -1,0 +1,107 @@
+"""What every dashboard page shares: the blueprint, login and CSRF guards, the current
+user, the office tree and the filters of the URL, and the error pages."""
+
+import functools
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_login import current_user, login_required
+
+from dashboards import csrf, queries
+from dashboards.filters import FilterError, parse_filters
+from server import stats
+from server.db import get_db
+from server.offices import load_tree
+from server.timeutil import utcnow
+
+bp = Blueprint("dashboards", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/dashboard/static")
+
+
+@bp.before_request
+def check_csrf():
+    if request.method == "POST":
+        csrf.protect()
+
+
+@bp.after_request
+def security_headers(response):
+    # Pages run only our own scripts: a comment that smuggled in a <script> could not run
+    # even if escaping failed. Plotly sets inline styles, hence 'unsafe-inline' for styles.
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_user and current_user.is_authenticated:
+        response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+def today():
+    return utcnow().astimezone(current_app.extensions["timezone"]).date()
+
+
+def user():
+    return current_user.as_dict()
+
+
+def tree():
+    if "office_tree" not in g:
+        g.office_tree = load_tree(get_db())
+    return g.office_tree
+
+
+def scale():
+    return current_app.extensions["scale"]
+
+
+def view_filters(**defaults):
+    """The URL's filters, with the office checked against the user's scope."""
+    args = {**defaults, **request.args.to_dict()}
+    try:
+        filters = parse_filters(args, today())
+    except FilterError as problem:
+        abort(400, str(problem))
+    if filters.office:
+        office_in_scope(filters.office)
+    return filters
+
+
+def office_in_scope(code):
+    try:
+        return queries.office_in_scope(tree(), user(), code)
+    except queries.OutOfScope:
+        abort(403)
+
+
+def role_required(*roles):
+    def decorate(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+def page(template, **context):
+    return render_template(f"dashboards/{template}", **context)
+
+
+@bp.app_errorhandler(stats.ParamError)
+def bad_parameter(problem):
+    return page("error.html", code=400, message=str(problem)), 400
+
+
+@bp.app_errorhandler(stats.ScopeError)
+def outside_scope(_problem):
+    return page("error.html", code=403, message=None), 403
+
+
+def error_page(problem):
+    """HTML error pages for the dashboards' URLs (the API keeps its JSON errors)."""
+    return page("error.html", code=problem.code, message=problem.description if problem.code == 400 else None), \
+        problem.code

@@ -1,0 +1,91 @@
+"""Admin pages: offices, counters, officers, kiosks, users and tokens managed from the web,
+each change real enough that the API sees it."""
+
+import re
+
+from server.db import get_db
+from tests.conftest import auth
+from tests.dashboards.conftest import post_form
+
+
+def test_an_admin_adds_an_office_under_a_district(as_user):
+    client = as_user("admin")
+    response = post_form(client, "/admin/offices", {"action": "add", "code": "gn-moi", "name": "UBND phường Mới",
+                                                    "parent": "GN", "kind": "ward"})
+    assert response.status_code == 302
+    page = client.get("/admin/offices").text
+    assert "GN-MOI" in page and "UBND phường Mới" in page
+    office_page = client.get("/dashboard/office/GN-MOI").text
+    assert "Bộ phận Một cửa thành phố Gia Nghĩa</a>" in office_page.split('class="breadcrumbs"')[1]
+
+
+def test_a_bad_office_is_refused_with_a_reason_and_nothing_changes(as_user):
+    client = as_user("admin")
+    before = client.get("/admin/offices").text.count("<tr>")
+    response = post_form(client, "/admin/offices", {"action": "add", "code": "có dấu", "name": "X", "parent": "GN"})
+    page = client.get(response.location).text
+    assert "office code must be" in page
+    assert page.count("<tr>") == before
+
+
+def test_a_kiosk_added_from_the_web_works_and_revoking_it_locks_it_out(as_user):
+    client = as_user("admin")
+    page = post_form(client, "/admin/kiosks", {"office": "GN-NT", "counter": "Quầy 9"}).text
+    token = re.search(r'data-token>([^<]+)<', page).group(1)
+    heartbeat = {"queue_length": 0, "app_version": "2.0"}
+    assert client.application.test_client().post("/api/v1/kiosk/heartbeat", headers=auth(token),
+                                                  json=heartbeat).status_code == 200
+    kiosk_id = re.search(r'Đã thêm máy (\d+)', page).group(1)
+    assert token not in client.get("/admin/kiosks").text  # shown once only
+    post_form(client, f"/admin/kiosks/{kiosk_id}/revoke", {}, page="/admin/kiosks")
+    assert client.application.test_client().post("/api/v1/kiosk/heartbeat", headers=auth(token),
+                                                  json=heartbeat).status_code == 401
+
+
+def test_officers_and_counters_are_managed_from_the_web(as_user):
+    client = as_user("admin")
+    post_form(client, "/admin/staff", {"action": "add_staff", "code": "GN-CB99", "name": "Lê Thị Mới",
+                                       "office": "GN", "counter": "Quầy 7"})
+    page = client.get("/admin/staff").text
+    row = page.split("GN-CB99</td>")[1].split("</tr>")[0]
+    assert "Lê Thị Mới" in row and "Quầy 7" in row
+
+
+def test_a_user_is_added_with_a_normalised_phone_and_can_log_in(as_user, demo_app):
+    client = as_user("admin")
+    post_form(client, "/admin/users", {"username": "chu.tich", "password": "long-password", "role": "supervisor",
+                                       "office": "DG", "phone": "0912 345 678", "email": "ct@daklong.gov.vn"})
+    with demo_app.app_context():
+        row = get_db().execute("SELECT role, phone, email FROM users WHERE username = 'chu.tich'").fetchone()
+    assert tuple(row) == ("supervisor", "+84912345678", "ct@daklong.gov.vn")
+    bad = post_form(client, "/admin/users", {"username": "x", "password": "long-password", "role": "viewer",
+                                             "office": "DG", "phone": "12"})
+    assert "không phải là số điện thoại hợp lệ" in client.get(bad.location).text
+
+
+def test_a_supervisor_or_viewer_needs_an_office(as_user):
+    client = as_user("admin")
+    response = post_form(client, "/admin/users", {"username": "no.scope", "password": "long-password",
+                                                  "role": "viewer", "office": ""})
+    assert "cần có cơ quan" in client.get(response.location).text
+    assert "no.scope" not in client.get("/admin/users").text
+
+
+def test_an_api_token_made_on_the_web_works_until_revoked(as_user):
+    client = as_user("admin")
+    users = client.get("/admin/tokens").text
+    user_id = re.search(r'<option value="(\d+)">giangia</option>', users).group(1)
+    page = post_form(client, "/admin/tokens", {"user": user_id}, page="/admin/tokens").text
+    token = re.search(r'data-token>([^<]+)<', page).group(1)
+    api = client.application.test_client()
+    assert api.get("/api/v1/stats", headers=auth(token)).status_code == 200
+    token_id = re.search(r'action="/admin/tokens/(\d+)/revoke"', page).group(1)
+    post_form(client, f"/admin/tokens/{token_id}/revoke", {}, page="/admin/tokens")
+    assert api.get("/api/v1/stats", headers=auth(token)).status_code == 401
+
+
+def test_admin_forms_without_a_csrf_token_change_nothing(as_user):
+    client = as_user("admin")
+    response = client.post("/admin/offices", data={"action": "add", "code": "CSRF", "name": "X", "parent": "GN"})
+    assert response.status_code == 400
+    assert "CSRF" not in client.get("/admin/offices").text.replace("csrf_token", "")

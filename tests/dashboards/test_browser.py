@@ -1,0 +1,212 @@
+"""The dashboards in a real browser (Debian's chromium through Playwright) against the real
+server under gunicorn: log in, charts drawn with data, filters, drill-down, export, scope,
+escaping; and screenshots of every page on a laptop and a phone, for people to look at."""
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from tests.support import ARTIFACTS, ServerProcess, flask_cli
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SHOTS = ARTIFACTS / "dashboards"
+YEAR = "preset=custom&from=2025-11-01&to=2026-10-31"
+SCRIPT_COMMENT = '<script>window.hacked = 1; alert("x")</script> Chờ <b>quá</b> lâu'
+LAPTOP, PHONE = {"width": 1366, "height": 768}, {"width": 390, "height": 844}
+
+
+def _prepare(database):
+    """A kiosk that reported a while ago, one with a <script> comment, and an open alert."""
+    token = flask_cli(database, "kiosk", "add", "GN-NT", "--counter", "Quầy thử").stdout.strip().splitlines()[-1]
+    with ServerProcess(database) as server:
+        moment = dt.datetime(2026, 10, 30, 2, 30, tzinfo=dt.UTC).isoformat()
+        response = requests.post(server.url + "/api/v1/ratings", headers={"Authorization": f"Bearer {token}"},
+                                 json={"ratings": [{"id": str(uuid.uuid4()), "score": 1, "created_at": moment,
+                                                    "comment": SCRIPT_COMMENT, "reasons": ["waiting_time"]}]},
+                                 timeout=10)
+        assert response.json()["results"][0]["status"] == "accepted"
+        requests.post(server.url + "/api/v1/kiosk/heartbeat", headers={"Authorization": f"Bearer {token}"},
+                      json={"queue_length": 4, "app_version": "1.3.0"}, timeout=10)
+    import sqlite3
+
+    with sqlite3.connect(database) as conn:
+        office = conn.execute("SELECT id FROM offices WHERE code = 'GN-NT'").fetchone()[0]
+        conn.execute("INSERT INTO alerts (rule, office_id, subject, raised_at, details) VALUES (?, ?, ?, ?, ?)",
+                     ["window", office, f"office:{office}", "2026-10-30T02:40:00.000Z",
+                      json.dumps({"ratings": 5, "dissatisfied": 4, "share": 0.8, "minutes": 15})])
+
+
+@pytest.fixture(scope="module")
+def server(demo_database, tmp_path_factory):
+    database = tmp_path_factory.mktemp("browser") / "demo.db"
+    shutil.copy(demo_database, database)
+    _prepare(database)
+    with ServerProcess(database, workers=2, threads=4, PUBLIC_PAGE="true", ALERT_INTERVAL_SECONDS=0) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def logged_in(browser, server, username, viewport=LAPTOP, **options):
+    context = browser.new_context(viewport=viewport, accept_downloads=True, **options)
+    page = context.new_page()
+    page.goto(server.url + "/dashboard")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo-password")
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/dashboard$"))
+    return context, page
+
+
+def drawn(page, name):
+    chart = page.locator(f"#chart-{name}[data-drawn=true]")
+    expect(chart).to_be_visible()
+    return chart
+
+
+def bar_count(page, name):
+    drawn(page, name)
+    return page.locator(f"#chart-{name} .barlayer .point path").count()
+
+
+def headline(page, name):
+    return page.locator(f'[data-figure="{name}"]').inner_text().strip()
+
+
+def vi_int(text):
+    return int(text.replace(".", ""))
+
+
+def api(page, server, **params):
+    response = page.request.get(server.url + "/api/v1/stats", params=params)
+    assert response.status == 200
+    return response.json()["rows"]
+
+
+def test_charts_draw_with_data_and_a_filter_change_redraws_them(browser, server):
+    context, page = logged_in(browser, server, "tinh")
+    page.goto(f"{server.url}/dashboard?{YEAR}")
+    assert bar_count(page, "offices") >= 9 * 4  # nine offices, four levels each
+    assert page.locator("#chart-trend .scatterlayer .point").count() >= 12
+    assert bar_count(page, "reasons") == 8 and bar_count(page, "channels") == 8
+    expect(page.locator("#chart-heatmap .hm image")).to_have_count(1)
+    expect(page.locator("#chart-trend .xtick text").first).to_have_text("11/2025")
+    everything = vi_int(headline(page, "responses"))
+    page.select_option("select[name=channel]", "sms")  # submits by itself
+    page.wait_for_url(re.compile(r".*channel=sms.*"))
+    sms_rows = api(page, server, channel="sms", period="year", **{"from": "2025-11-01", "to": "2026-10-31"})
+    assert vi_int(headline(page, "responses")) == sum(r["responses"] for r in sms_rows) < everything
+    assert bar_count(page, "channels") == 4  # only the SMS bar now
+    assert page.locator("#chart-trend .scatterlayer .point").count() >= 12
+    context.close()
+
+
+def test_clicking_an_office_drills_down_and_breadcrumbs_lead_back(browser, server):
+    context, page = logged_in(browser, server, "tinh")
+    page.goto(f"{server.url}/dashboard?{YEAR}")
+    drawn(page, "offices")
+    top_bar = page.locator("#chart-offices .barlayer .trace").last.locator(".point path").last
+    page.locator("#chart-offices").scroll_into_view_if_needed()
+    box = top_bar.bounding_box()  # plotly's drag layer lies on top: click where a person would
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(re.compile(r".*/dashboard/office/[A-Z-]+\?.*"))
+    office = re.search(r"/office/([A-Z-]+)", page.url).group(1)
+    assert office == "GN"  # the best district sits on top of the sorted bars
+    expect(page.locator("h1")).to_have_text("Bộ phận Một cửa thành phố Gia Nghĩa")
+    assert bar_count(page, "offices") >= 4 * 4
+    assert "from=2025-11-01" in page.url  # the view's filters travel with the click
+    page.click(".breadcrumbs >> text=Tỉnh Đắk Nông")
+    page.wait_for_url(re.compile(r".*/dashboard/office/DNO\?.*"))
+    expect(page.locator("h1")).to_have_text("Tỉnh Đắk Nông")
+    context.close()
+
+
+def test_the_export_downloads_the_figures_of_the_api(browser, server):
+    context, page = logged_in(browser, server, "tinh")
+    page.goto(f"{server.url}/dashboard/office/DM?{YEAR}&period=quarter")
+    with page.expect_download() as download_info:
+        page.click("text=Xuất CSV")
+    download = download_info.value
+    assert download.suggested_filename.startswith("satisfaction-DM-2025-11-01-2026-10-31-quarter")
+    table = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
+    params = {"office": "DM", "period": "quarter", "from": "2025-11-01", "to": "2026-10-31"}
+    for breakdown in ("none", "children"):
+        rows = api(page, server, breakdown=breakdown, **params)
+        exported = [r for r in table if r["breakdown"] == breakdown]
+        assert [(r["office"], r["period"], int(r["responses"]), float(r["satisfaction_rate"])) for r in exported] \
+            == [(r["office"], r["period"], r["responses"], r["satisfaction_rate"]) for r in rows]
+    context.close()
+
+
+def test_a_supervisor_cannot_reach_another_district(browser, server):
+    context, page = logged_in(browser, server, "giangia")
+    options = page.locator("select[name=office] option").all_inner_texts()
+    assert any("Gia Nghĩa" in o for o in options) and not any("Đắk Glong" in o for o in options)
+    response = page.goto(f"{server.url}/dashboard/office/DG?{YEAR}")
+    assert response.status == 403
+    expect(page.locator("h1")).to_have_text("Ngoài phạm vi của bạn")
+    assert page.request.get(f"{server.url}/dashboard/export.csv?office=DG&{YEAR}").status == 403
+    assert page.request.get(f"{server.url}/api/v1/stats?office=DG").status == 403
+    context.close()
+
+
+def test_a_comment_with_a_script_shows_as_text(browser, server):
+    context, page = logged_in(browser, server, "tinh")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{server.url}/dashboard/comments?{YEAR}&q=hacked")
+    expect(page.locator("blockquote.text")).to_have_text(SCRIPT_COMMENT)
+    assert page.evaluate("window.hacked") is None and dialogs == []
+    context.close()
+
+
+PAGES = [
+    ("overview", f"/dashboard?{YEAR}"),
+    ("office", f"/dashboard/office/GN?{YEAR}"),
+    ("compare", f"/dashboard/compare?office=DM&{YEAR}"),
+    ("comments", f"/dashboard/comments?{YEAR}"),
+    ("kiosks", "/dashboard/kiosks?office=GN"),
+    ("alerts", "/dashboard/alerts"),
+    ("sms", "/dashboard/sms"),
+    ("report", "/dashboard/report/DNO?quarter=2026-Q3"),
+    ("admin-users", "/admin/users"),
+]
+
+
+@pytest.mark.parametrize("size, viewport", [("laptop", LAPTOP), ("phone", PHONE)])
+def test_screenshots_of_every_page(browser, server, size, viewport):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone = {"is_mobile": True, "has_touch": True} if size == "phone" else {}
+    context, page = logged_in(browser, server, "admin", viewport=viewport, **phone)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    for name, url in PAGES:
+        response = page.goto(server.url + url)
+        assert response.status == 200, name
+        for chart in page.locator(".chart[data-figure]").all():
+            expect(chart).to_have_attribute("data-drawn", "true")
+        page.screenshot(path=SHOTS / f"{name}-{size}.png", full_page=True)
+    public = browser.new_context(viewport=viewport, **phone).new_page()
+    public.goto(server.url + "/public")
+    expect(public.locator(".chart")).to_have_attribute("data-drawn", "true")
+    public.screenshot(path=SHOTS / f"public-{size}.png", full_page=True)
+    login = browser.new_context(viewport=viewport, **phone).new_page()
+    login.goto(server.url + "/login")
+    login.screenshot(path=SHOTS / f"login-{size}.png", full_page=True)
+    assert errors == []
+    context.close()

@@ -1,0 +1,86 @@
+"""Figures are pure functions from rows to plotly figures: checked against plotly's schema
+and for what a reader sees (order, labels, sample sizes)."""
+
+import plotly.graph_objects as go
+
+from dashboards import figures
+from server.figures import summarise
+from server.scale import build_scale
+
+SCALE = build_scale(4)
+
+
+def row(office, name, counts, period="2026-09", part="subtree"):
+    return {"office": office, "office_name": name, "part": part, "period": period,
+            **summarise(counts, SCALE)}
+
+
+ROWS = [row("A", "Xã A", {1: 10, 4: 90}), row("B", "Xã B", {1: 1, 3: 4, 4: 45}),
+        row("A", "Xã A", {1: 2, 4: 8}, period="2026-10")]
+
+
+def valid(figure):
+    go.Figure(figure)  # raises on anything plotly does not know
+    return figure
+
+
+def test_office_bars_are_sorted_best_on_top_stacked_by_level_with_n():
+    figure = valid(figures.level_bars(ROWS[:2], SCALE, "vi"))
+    assert [trace["name"] for trace in figure["data"]] == ["Không hài lòng", "Bình thường", "Hài lòng",
+                                                           "Rất hài lòng"]
+    # plotly draws the first category at the bottom: the best office comes last
+    assert figure["data"][0]["y"] == ["Xã A (n=100)", "Xã B (n=50)"]
+    shares = [sum(trace["x"][i] for trace in figure["data"]) for i in range(2)]
+    assert [round(s, 6) for s in shares] == [1.0, 1.0]
+    assert figure["data"][0]["customdata"][0][0] == "A"  # the drill-down key
+    assert figure["layout"]["barmode"] == "stack"
+
+
+def test_numbers_follow_the_language():
+    assert figures.level_bars([row("A", "Xã A", {4: 1234})], SCALE, "vi")["data"][0]["y"] == ["Xã A (n=1.234)"]
+    english = figures.level_bars([row("A", "Xã A", {4: 1234})], SCALE, "en")
+    assert english["data"][0]["y"] == ["Xã A (n=1,234)"] and english["layout"]["separators"] == ".,"
+    assert english["data"][0]["name"] == "Dissatisfied"
+
+
+def test_the_trend_carries_each_periods_sample_size():
+    rows = [row("A", "Xã A", {1: 5, 4: 95}, "2026-09"), row("A", "Xã A", {1: 1, 4: 9}, "2026-10")]
+    figure = valid(figures.trend(rows, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi", lambda s: s))
+    volume, rate, csat = figure["data"]
+    assert volume["y"] == [100, 10] and rate["x"] == ["09/2026", "10/2026"]
+    assert rate["y"] == [0.95, 0.9] and rate["customdata"] == [[100], [10]]
+    assert "n = " in rate["hovertemplate"]
+
+
+def test_the_heatmap_has_an_office_per_row_and_a_period_per_column():
+    figure = valid(figures.heatmap(ROWS, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi"))
+    trace = figure["data"][0]
+    assert trace["y"] == ["Xã A", "Xã B"] and trace["x"] == ["09/2026", "10/2026"]
+    assert trace["z"] == [[0.9, 0.8], [0.98, None]] and trace["customdata"] == [[100, 10], [50, 0]]
+
+
+def test_the_pareto_accumulates_to_the_whole():
+    figure = valid(figures.reasons_pareto([("waiting_time", 6), ("fees", 3), ("facilities", 1)],
+                                          {"waiting_time": "Thời gian chờ đợi lâu"}, "vi"))
+    bars, line = figure["data"]
+    assert bars["y"] == [6, 3, 1] and bars["x"][0] == "Thời gian chờ đợi<br>lâu"
+    assert line["y"] == [0.6, 0.9, 1.0]
+
+
+def test_the_ranking_shows_intervals_best_on_top():
+    ranked = [{"rank": 1, "name": "A", "responses": 3000, "satisfaction_rate": 0.97,
+               "satisfaction_ci95": [0.964, 0.976], "versus": "above"},
+              {"rank": 2, "name": "B", "responses": 31, "satisfaction_rate": 1.0, "satisfaction_ci95": [0.89, 1.0],
+               "versus": "level"}]
+    figure = valid(figures.ranking(ranked, 0.95, "vi"))
+    trace = figure["data"][0]
+    assert trace["y"] == ["2. B", "1. A"]
+    assert [round(v, 4) for v in trace["error_x"]["arrayminus"]] == [0.11, 0.006]
+    assert figure["layout"]["shapes"][0]["x0"] == 0.95
+
+
+def test_the_sms_funnel_runs_from_invited_to_replied():
+    funnel = {"invited": 1000, "sent": 990, "delivered": 950, "failed": 40, "replied": 300, "opted_out": 12,
+              "segments": 2100}
+    trace = valid(figures.sms_funnel(funnel, "vi", lambda s: {"Invited": "Đã mời"}.get(s, s)))["data"][0]
+    assert trace["x"] == [1000, 990, 950, 300] and trace["y"][0] == "Đã mời"
