@@ -10,7 +10,8 @@ def _json(schema, description):
 def _errors(*codes):
     meaning = {400: "The request is not acceptable; `error` says which field or parameter.",
                401: "Missing, unknown or revoked token.", 403: "The office is outside the user's scope.",
-               413: "The body is larger than the server accepts.", 503: "The database does not answer."}
+               413: "The body is larger than the server accepts.", 503: "The database does not answer.",
+               404: "The pairing code is unknown or was already used.", 410: "The pairing code has expired."}
     return {str(code): _json(ERROR, meaning[code]) for code in codes}
 
 
@@ -119,6 +120,22 @@ def document(scale, max_batch):
                 }}}},
                 "responses": {"200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}, "Recorded."),
                               **_errors(400, 401, 413)},
+            }},
+            "/api/v1/kiosk/pair": {"post": {
+                "summary": "Exchange an installer's one-time pairing code for the kiosk's token",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["code"],
+                    "properties": {"code": {"type": "string", "maxLength": 64,
+                                            "description": "Printed by flask kiosk add ... --pairing-code."}},
+                }}}},
+                "responses": {
+                    "200": _json({"type": "object", "required": ["token", "kiosk", "office", "counter"],
+                                  "properties": {"token": {"type": "string"},
+                                                 "kiosk": {"type": "object", "properties": {"id": {"type": "integer"}}},
+                                                 "office": {"type": "object"}, "counter": {"type": "object"}}},
+                                 "The kiosk's new token (shown once); the code is used up."),
+                    **_errors(400, 404, 410, 413),
+                },
             }},
             "/api/v1/stats": {"get": {
                 "summary": "Satisfaction by office and period",
