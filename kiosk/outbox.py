@@ -128,7 +128,8 @@ class Outbox:
 
     def dead_letters(self):
         rows = self.conn.execute("SELECT id, item, error, rejected_at FROM dead_letters ORDER BY rejected_at, id")
-        return [{"id": rid, "item": json.loads(item), "error": error, "rejected_at": at} for rid, item, error, at in rows]
+        return [{"id": rid, "item": json.loads(item), "error": error, "rejected_at": at}
+                for rid, item, error, at in rows]
 
     def dead_count(self):
         return self.conn.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
@@ -139,5 +140,5 @@ class Outbox:
 
     @staticmethod
     def _set(conn, name, value):
-        conn.execute("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                     [name, value])
+        conn.execute("""INSERT INTO meta (name, value) VALUES (?, ?)
+                        ON CONFLICT (name) DO UPDATE SET value = excluded.value""", [name, value])
