@@ -245,5 +245,5 @@ class KioskApp(App):
         languages = config.get("languages", [])
         if len(languages) < 2:
             return
-        for language in reversed(languages):  # the stack fills right to left: keep reading order
+        for language in languages:
             box.add_widget(Factory.LanguageButton(text=language["name"], code=language["code"]))

@@ -12,7 +12,7 @@ from tests.support import ROOT
 
 EXTRA_LANGUAGE = {"ede": {"name": "Ê Đê", "texts": {"question": "Ih mơak hĭ hŏng bruă ti anôk anei?",
                                                    "thanks": "Bơni kơ ih!"},
-                          "levels": {"4": "Mơak snăk", "1": "Amâo mơak ôh"}}}
+                          "levels": {"5": "Mơak snăk", "4": "Mơak", "1": "Amâo mơak ôh"}}}
 
 
 def kiosk_env(tmp_path, display=None):
