@@ -88,9 +88,11 @@ def test_every_rating_arrives_exactly_once_through_outage_and_sigkill(tmp_path):
     config.write_text(f'server = "{proxy.url}"\ntoken = "{token}"\ndata_dir = "{tmp_path / "data"}"\n'
                       'retry_max_seconds = 1.0\n', encoding="utf-8")
     outbox = tmp_path / "data" / "outbox.db"
+    kiosks = []
     try:
         with Xvfb(800, 480) as xvfb:
             kiosk = KioskOnScreen(xvfb, ["--config", str(config)], tmp_path).start()
+            kiosks.append(kiosk)
             kiosk.wait_for_colour(HEADER_BLUE)
             server.stop()  # the server goes down; citizens keep rating
             give(kiosk, ["4", "3", "KP_4", "2"])
@@ -108,6 +110,7 @@ def test_every_rating_arrives_exactly_once_through_outage_and_sigkill(tmp_path):
 
             proxy.hold = False
             kiosk = KioskOnScreen(xvfb, ["--config", str(config)], tmp_path, "kiosk-again.log").start()
+            kiosks.append(kiosk)
             give(kiosk, ["3", "4"])
             deadline = time.monotonic() + 30
             while queued_in(outbox) and time.monotonic() < deadline:
@@ -117,6 +120,8 @@ def test_every_rating_arrives_exactly_once_through_outage_and_sigkill(tmp_path):
         time.sleep(0.5)
         ratings = site.ratings(kiosk_id)
     finally:
+        for kiosk in kiosks:
+            kiosk.stop()
         proxy.close()
         server.stop()
     assert queued_in(outbox) == 0
