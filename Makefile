@@ -33,7 +33,7 @@ run: $(VENV)/.runtime instance/satisfaction.db
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # System packages the tests drive for real: a virtual display, key presses, a browser, nginx.
-SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx
+SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx systemd:systemd-analyze
 system-packages:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  pkg=$${pair%%:*}; cmd=$${pair##*:}; \

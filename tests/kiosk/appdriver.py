@@ -17,7 +17,8 @@ EXTRA_LANGUAGE = {"ede": {"name": "Ê Đê", "texts": {"question": "Ih mơak hĭ
 
 def kiosk_env(tmp_path, display=None):
     env = dict(os.environ)
-    env.update(KIVY_HOME=str(Path(tmp_path) / "kivy-home"), KIVY_NO_ARGS="1", KIVY_NO_CONSOLELOG="0")
+    env.update(KIVY_HOME=str(Path(tmp_path) / "kivy-home"), KIVY_NO_ARGS="1")
+    env.pop("KIVY_NO_CONSOLELOG", None)  # Kivy checks only that it is set: any value silences the log
     if display:
         env["DISPLAY"] = display
         env.pop("SDL_VIDEODRIVER", None)

@@ -12,6 +12,7 @@ PLAN: {"argv": [kiosk arguments], "result": "out.json", "steps": [...]}. Steps, 
   {"shot": "path.png"}   save what the window shows
   {"record": "label"}    note the screen, texts, outbox and any label whose text does not fit
   {"memory": "label"}    note the process's resident memory
+  {"timed_tap": ["level", 4]}  a tap, timed until the next frame is drawn (for make bench)
   {"repeat": n, "steps": [...]}
 
 This is test tooling, not part of the kiosk: it runs the app exactly as `python -m kiosk`
@@ -41,7 +42,7 @@ class VirtualClock:
 class Runner:
     def __init__(self, app, plan):
         self.app, self.plan = app, plan
-        self.results = {"records": [], "memory": [], "errors": []}
+        self.results = {"records": [], "memory": [], "errors": [], "taps": []}
         self.queue = list(plan["steps"])
         self.clock = VirtualClock()
 
@@ -69,6 +70,8 @@ class Runner:
             return 0
         if "tap" in step:
             return self.tap(*step["tap"])
+        if "timed_tap" in step:
+            return self.timed_tap(*step["timed_tap"])
         if "key" in step:
             from kivy.core.window import Window
             key, codepoint = KEYS[str(step["key"])]
@@ -106,6 +109,22 @@ class Runner:
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         touch.touch_up()
+        return 0.1
+
+    def timed_tap(self, kind, value=None):
+        """Seconds from touch-down to the thank-you being stored and drawn on the next frame."""
+        import time
+
+        from kivy.core.window import Window
+        started = time.perf_counter()
+        self.tap(kind, value)
+        handled = time.perf_counter()
+
+        def drawn(*_):
+            Window.unbind(on_flip=drawn)
+            self.results["taps"].append({"handled": handled - started, "drawn": time.perf_counter() - started,
+                                         "screen": self.app.screens.current})
+        Window.bind(on_flip=drawn)
         return 0.1
 
     def find(self, kind, value):
