@@ -33,7 +33,7 @@ run: $(VENV)/.runtime instance/satisfaction.db
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - 'server:create_app()'
 
 # System packages the tests drive for real: a virtual display, key presses, a browser, nginx.
-SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx
+SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx systemd:systemd-analyze
 system-packages:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  pkg=$${pair%%:*}; cmd=$${pair##*:}; \
@@ -45,6 +45,15 @@ apt-install:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(PKGS) >/dev/null
 
+# A kiosk on this machine against `make run`'s server (start that first, in another terminal):
+# the demo's Gia Nghĩa counter 1. Its token is made once and kept in instance/kiosk-token.
+kiosk: $(VENV)/.runtime instance/satisfaction.db
+	@if [ ! -s instance/kiosk-token ]; then \
+	  umask 077; $(BIN)/flask kiosk add GN --counter "Quầy 1" > instance/kiosk-token.new && \
+	  tail -n 1 instance/kiosk-token.new > instance/kiosk-token; rm -f instance/kiosk-token.new; fi
+	$(BIN)/python -m kiosk --server http://127.0.0.1:$(PORT) --token "$$(cat instance/kiosk-token)" \
+	  --data-dir instance/kiosk $(KIOSK_ARGS)
+
 test: $(VENV)/.dev system-packages
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
@@ -55,4 +64,4 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) instance/satisfaction.db* test-artifacts
+	rm -rf $(VENV) instance/satisfaction.db* instance/kiosk-token instance/kiosk test-artifacts

@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-MODULES = ["core", "sms", "dashboards"]
+MODULES = ["core", "kiosk", "sms", "dashboards"]
 
 
 def report(name, value, unit, note=""):

@@ -6,7 +6,7 @@ import json
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
-from server import auth, languages, openapi, stats
+from server import auth, languages, offices, openapi, stats
 from server.db import get_db, write_transaction
 from server.offices import load_tree
 from server.ratings import Source, is_text
@@ -148,6 +148,23 @@ def kiosk_heartbeat():
             "last_sync_at": last_sync_at, "app_version": version.strip(),
         })
     return jsonify({"status": "ok", "server_time": now_stored()})
+
+
+@bp.post("/kiosk/pair")
+def kiosk_pair():
+    """An installer's one-time code becomes the kiosk's token (no token needed to ask)."""
+    code = json_body().get("code")
+    if not is_text(code) or not code.strip() or len(code) > 64:
+        return error(400, "code: must be the pairing code printed by flask kiosk add ... --pairing-code")
+    db = get_db()
+    try:
+        with write_transaction(db):
+            kiosk, token = offices.pair_kiosk(db, code, utcnow())
+    except offices.PairingError as problem:
+        return error(problem.status, str(problem))
+    return jsonify({"token": token, "kiosk": {"id": kiosk["id"]},
+                    "office": {"code": kiosk["office"], "name": kiosk["office_name"]},
+                    "counter": {"label": kiosk["counter"]}})
 
 
 @bp.get("/stats")

@@ -110,15 +110,23 @@ kiosk_cli = AppGroup("kiosk", help="Manage counter kiosks and their tokens.")
 @kiosk_cli.command("add")
 @click.argument("office")
 @click.option("--counter", required=True, help="Counter label, created if new.")
+@click.option("--pairing-code", is_flag=True,
+              help="Print a short one-time code (valid 24 hours) instead of the token; "
+                   "the kiosk exchanges it with: python -m kiosk --server URL --pair CODE")
 @friendly_errors
-def kiosk_add(office, counter):
-    """Add a kiosk at a counter and print its token (last line, shown once).
+def kiosk_add(office, counter, pairing_code):
+    """Add a kiosk at a counter and print its token, or a pairing code (last line, shown once).
 
-    Example: flask --app server kiosk add GN --counter "Quầy 1"
+    Example: flask --app server kiosk add GN --counter "Quầy 1" --pairing-code
     """
     db = get_db()
     with write_transaction(db):
-        kiosk_id, token, _ = offices.add_kiosk(db, office, counter)
+        kiosk_id, token, code = offices.add_kiosk(db, office, counter, with_pairing_code=pairing_code)
+    if pairing_code:
+        click.echo(f"Kiosk {kiosk_id} added at {office.upper()} / {counter}. "
+                   "Its pairing code (one use, valid 24 hours):")
+        click.echo(code)
+        return
     click.echo(f"Kiosk {kiosk_id} added at {office.upper()} / {counter}. Its token (shown once):")
     click.echo(token)
 

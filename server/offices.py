@@ -132,6 +132,43 @@ def new_pairing_code():
     return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
+class PairingError(OfficeError):
+    """A pairing code that cannot be exchanged; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.status = status
+
+
+def normalise_pairing_code(code):
+    """Installers read codes out and type them: ignore case, spaces and dashes."""
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def pair_kiosk(db, code, now):
+    """Exchange a one-time pairing code for a fresh kiosk token; returns (kiosk row, token).
+
+    Call inside a write transaction, so two kiosks racing with one code cannot both win.
+    The code is cleared on use and only the new token's hash is kept.
+    """
+    rows = list(db.query(
+        """SELECT k.id, k.pairing_expires_at, o.code AS office, o.name AS office_name, c.label AS counter
+           FROM kiosks k JOIN offices o ON o.id = k.office_id JOIN counters c ON c.id = k.counter_id
+           WHERE k.pairing_code_hash = ? AND k.revoked_at IS NULL""",
+        [auth.token_hash(normalise_pairing_code(code))],
+    ))
+    if not rows:
+        raise PairingError("code: unknown or already used; ask for a new one (flask kiosk add ... --pairing-code)",
+                           404)
+    kiosk = rows[0]
+    if dt.datetime.fromisoformat(kiosk["pairing_expires_at"]) <= now:
+        raise PairingError("code: expired; ask for a new one (flask kiosk add ... --pairing-code)", 410)
+    token = auth.new_token(auth.KIOSK_PREFIX)
+    db["kiosks"].update(kiosk["id"], {"token_hash": auth.token_hash(token), "pairing_code_hash": None,
+                                      "pairing_expires_at": None})
+    return kiosk, token
+
+
 def revoke_kiosk(db, kiosk_id):
     rows = db.execute("SELECT revoked_at FROM kiosks WHERE id = ?", [kiosk_id]).fetchall()
     if not rows:

@@ -11,6 +11,7 @@ def _errors(*codes):
     meaning = {400: "The request is not acceptable; `error` says which field or parameter.",
                401: "Missing, unknown or revoked token.",
                403: "The office is outside the user's scope (or the user may not do this).",
+               404: "The pairing code is unknown or was already used.", 410: "The pairing code has expired.",
                413: "The body is larger than the server accepts.", 503: "The database does not answer."}
     return {str(code): _json(ERROR, meaning[code]) for code in codes}
 
@@ -146,6 +147,22 @@ def document(scale, max_batch):
                                  "Accepted: queued to send, or not sent because the number opted out or was "
                                  "invited in the last SMS_FREQUENCY_CAP_DAYS days."),
                     **_errors(400, 401, 403, 413),
+                },
+            }},
+            "/api/v1/kiosk/pair": {"post": {
+                "summary": "Exchange an installer's one-time pairing code for the kiosk's token",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["code"],
+                    "properties": {"code": {"type": "string", "maxLength": 64,
+                                            "description": "Printed by flask kiosk add ... --pairing-code."}},
+                }}}},
+                "responses": {
+                    "200": _json({"type": "object", "required": ["token", "kiosk", "office", "counter"],
+                                  "properties": {"token": {"type": "string"},
+                                                 "kiosk": {"type": "object", "properties": {"id": {"type": "integer"}}},
+                                                 "office": {"type": "object"}, "counter": {"type": "object"}}},
+                                 "The kiosk's new token (shown once); the code is used up."),
+                    **_errors(400, 404, 410, 413),
                 },
             }},
             "/api/v1/stats": {"get": {

@@ -1,0 +1,216 @@
+"""What the kiosk shows and records, decided from taps, keys and timeouts (pure: no Kivy, no SQLite).
+
+`step(rules, state, event, now) -> (state, effects)`, in the spirit of electrum's wizard:
+the Kivy layer forwards events and renders `state.screen`; the controller carries out the
+effects (writing to the outbox) before the new screen is shown.
+
+Screens: "idle" (question and one button per level), "reasons" (after a dissatisfied
+level: toggles, send, skip) and "thanks". A dissatisfied rating is recorded *held* the
+moment it is tapped, so a crash on the reasons screen loses nothing; send, skip or the
+timeout release it.
+
+Button-mashing: a tap within the cooldown of the previous rating is not a rating at all; a
+tap after the cooldown but within the server's misuse interval is recorded with
+`misuse: true` (flagged, not dropped).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+IDLE, REASONS, THANKS = "idle", "reasons", "thanks"
+# Someone who switched the language and walked away: the next citizen starts in the default.
+LANGUAGE_RESET_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the flow needs from the server's kiosk config."""
+    scores: tuple  # in screen order, best first
+    dissatisfied: frozenset
+    reason_codes: tuple
+    languages: tuple
+    default_language: str = "vi"
+    thanks_seconds: float = 4
+    reasons_seconds: float = 20
+    cooldown_seconds: float = 2
+    misuse_seconds: float = 3
+    staff_code: str | None = None
+
+    @classmethod
+    def from_config(cls, config):
+        timeouts = config.get("timeouts", {})
+        default = config.get("default_language", "vi")
+        languages = tuple(lang["code"] for lang in config.get("languages", [])) or (default,)
+        return cls(
+            scores=tuple(level["score"] for level in config["scale"]),
+            dissatisfied=frozenset(level["score"] for level in config["scale"] if level.get("dissatisfied")),
+            reason_codes=tuple(reason["code"] for reason in config.get("reasons", [])),
+            languages=languages,
+            default_language=default if default in languages else languages[0],
+            thanks_seconds=float(timeouts.get("thanks_seconds", 4)),
+            reasons_seconds=float(timeouts.get("reasons_seconds", 20)),
+            cooldown_seconds=float(timeouts.get("cooldown_seconds", 2)),
+            misuse_seconds=float(config.get("misuse_interval_seconds", 3)),
+            staff_code=(config.get("staff") or {}).get("code"),
+        )
+
+
+@dataclass(frozen=True)
+class State:
+    screen: str = IDLE
+    language: str = "vi"
+    pending: str | None = None  # id of the held rating on the reasons screen
+    pending_score: int | None = None
+    reasons: tuple = ()  # chosen reason codes, in the config's order
+    since: dt.datetime | None = None  # last interaction on this screen: timeouts count from it
+    last_rating_at: dt.datetime | None = None
+    last_score: int | None = None
+
+
+def start(rules):
+    return State(language=rules.default_language)
+
+
+# Events the Kivy layer forwards.
+@dataclass(frozen=True)
+class Rate:
+    score: int
+    rating_id: str  # a fresh UUID per tap; unused if the tap does not count
+    by: str = "tap"  # "tap" or "key"
+
+
+@dataclass(frozen=True)
+class ToggleReason:
+    code: str
+
+
+@dataclass(frozen=True)
+class Send:
+    pass
+
+
+@dataclass(frozen=True)
+class Skip:
+    pass
+
+
+@dataclass(frozen=True)
+class ChooseLanguage:
+    code: str
+
+
+@dataclass(frozen=True)
+class Dismiss:
+    """A tap on the thank-you screen: the citizen is done, show idle for the next one."""
+
+
+@dataclass(frozen=True)
+class Tick:
+    pass
+
+
+# Effects the controller carries out, in order, before showing the new state.
+@dataclass(frozen=True)
+class Record:
+    item: dict = field(hash=False)  # the rating as POST /api/v1/ratings takes it
+    held: bool = False  # waiting on the reasons screen: not to be sent yet
+
+
+@dataclass(frozen=True)
+class Release:
+    rating_id: str
+    reasons: tuple = ()
+
+
+def step(rules, state, event, now):
+    """The next state and the effects to carry out first."""
+    handler = _HANDLERS.get(type(event))
+    if handler is None:
+        raise TypeError(f"not a kiosk event: {event!r}")
+    return handler(rules, state, event, now)
+
+
+def expired(since, seconds, now):
+    """Timed out, or the clock went back (NTP fixing a Pi without a real-time clock): reset either way."""
+    return since is None or now >= since + dt.timedelta(seconds=seconds) or now < since
+
+
+def in_cooldown(rules, state, now):
+    return state.last_rating_at is not None and not expired(state.last_rating_at, rules.cooldown_seconds, now)
+
+
+def _rate(rules, state, event, now):
+    if event.score not in rules.scores or in_cooldown(rules, state, now):
+        return state, []
+    effects = []
+    if state.screen == REASONS:  # a key press on the reasons screen: the last citizen skipped
+        effects.append(Release(state.pending, ()))
+    misuse = state.last_rating_at is not None and not expired(state.last_rating_at, rules.misuse_seconds, now)
+    item = {"id": event.rating_id, "score": event.score, "created_at": now.isoformat(), "language": state.language}
+    if rules.staff_code:
+        item["staff"] = rules.staff_code
+    if misuse:
+        item["misuse"] = True
+    asks_why = event.score in rules.dissatisfied and bool(rules.reason_codes)
+    effects.append(Record(item, held=asks_why))
+    if asks_why:
+        return replace(state, screen=REASONS, pending=event.rating_id, pending_score=event.score, reasons=(),
+                       since=now, last_rating_at=now, last_score=event.score), effects
+    return replace(state, screen=THANKS, pending=None, pending_score=None, reasons=(), since=now,
+                   last_rating_at=now, last_score=event.score), effects
+
+
+def _toggle_reason(rules, state, event, now):
+    if state.screen != REASONS or event.code not in rules.reason_codes:
+        return state, []
+    chosen = set(state.reasons) ^ {event.code}
+    return replace(state, reasons=tuple(code for code in rules.reason_codes if code in chosen), since=now), []
+
+
+def _finish_reasons(send):
+    def handler(rules, state, event, now):
+        if state.screen != REASONS:
+            return state, []
+        effect = Release(state.pending, state.reasons if send else ())
+        return replace(state, screen=THANKS, pending=None, pending_score=None, reasons=(), since=now), [effect]
+    return handler
+
+
+def _choose_language(rules, state, event, now):
+    if event.code not in rules.languages:
+        return state, []
+    return replace(state, language=event.code, since=now), []
+
+
+def _dismiss(rules, state, event, now):
+    if state.screen != THANKS or in_cooldown(rules, state, now):
+        return state, []
+    return _idle(rules, state), []
+
+
+def _tick(rules, state, event, now):
+    if state.screen == THANKS and expired(state.since, rules.thanks_seconds, now):
+        return _idle(rules, state), []
+    if state.screen == REASONS and expired(state.since, rules.reasons_seconds, now):
+        # Nobody there any more: send without reasons, and the next person starts clean.
+        return _idle(rules, state), [Release(state.pending, ())]
+    if (state.screen == IDLE and state.language != rules.default_language
+            and expired(state.since, LANGUAGE_RESET_SECONDS, now)):
+        return _idle(rules, state), []
+    return state, []
+
+
+def _idle(rules, state):
+    return replace(state, screen=IDLE, language=rules.default_language, pending=None, pending_score=None,
+                   reasons=(), since=None)
+
+
+_HANDLERS = {
+    Rate: _rate,
+    ToggleReason: _toggle_reason,
+    Send: _finish_reasons(send=True),
+    Skip: _finish_reasons(send=False),
+    ChooseLanguage: _choose_language,
+    Dismiss: _dismiss,
+    Tick: _tick,
+}
