@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+PYTHON_VENV := $(BIN)/python
 PORT ?= 5000
 export FLASK_APP := server
 
@@ -22,15 +23,21 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
 	$(BIN)/pip install --quiet --group dev
 	touch $@
 
-instance/satisfaction.db: | $(VENV)/.runtime
+# The demo's own secret and plain-HTTP cookies, written once; production sets its own.
+instance/config.py: | $(VENV)/.runtime
+	mkdir -p instance
+	$(PYTHON_VENV) -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}\nSESSION_COOKIE_SECURE = False')" > $@
+
+instance/satisfaction.db: instance/config.py | $(VENV)/.runtime
 	mkdir -p instance
 	$(BIN)/flask init-db
 	$(BIN)/flask seed-demo --if-empty
 
-run: $(VENV)/.runtime instance/satisfaction.db
+run: $(VENV)/.runtime instance/config.py instance/satisfaction.db
 	$(BIN)/flask init-db
 	@echo "Serving the demo province on http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - 'server:create_app()'
+	SATISFACTION_BIND=127.0.0.1:$(PORT) SATISFACTION_WORKERS=2 SATISFACTION_PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) \
+	  $(BIN)/gunicorn --config deploy/gunicorn.conf.py
 
 # System packages the tests drive for real: a virtual display, key presses, a browser, nginx.
 SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx systemd:systemd-analyze

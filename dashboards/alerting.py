@@ -25,6 +25,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from dashboards import alert_rules
+from server import background
 from server.db import connect_app, write_transaction
 from server.figures import summarise
 from server.offices import load_tree
@@ -272,4 +273,4 @@ def init_app(app):
         return
     checker = Checker(app)
     app.extensions["alert_checker"] = checker
-    app.before_request(checker.start_once)
+    background.register(app, "alert-check", checker.start_once)

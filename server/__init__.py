@@ -5,11 +5,16 @@ import zoneinfo
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import db
+from server import background, db, observability
 from server.ratings import Ingest
 from server.scale import build_scale
-from server.settings import defaults
+from server.settings import DEV_SECRET_KEY, defaults
+
+
+class ConfigurationError(RuntimeError):
+    """The server must not start with this configuration."""
 
 
 def create_app(test_config=None):
@@ -23,6 +28,15 @@ def create_app(test_config=None):
         app.config.from_prefixed_env("SATISFACTION")
     else:
         app.config.from_mapping(test_config)
+    if test_config is None and not app.debug and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise ConfigurationError(
+            "SATISFACTION_SECRET_KEY is not set: refusing to start with the development secret. Set a long random "
+            "value in the environment or in instance/config.py (make run writes one for its demo).")
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
     os.makedirs(os.path.dirname(os.path.abspath(app.config["DATABASE"])), exist_ok=True)
 
     timezone = zoneinfo.ZoneInfo(app.config["TIMEZONE"])
@@ -32,6 +46,7 @@ def create_app(test_config=None):
     app.extensions["ingest"] = Ingest(scale, timezone, float(app.config["MISUSE_INTERVAL_SECONDS"]),
                                       int(app.config["FUTURE_TOLERANCE_SECONDS"]))
 
+    observability.init_app(app)
     db.init_app(app)
     db.migrate_app(app)
 
@@ -44,7 +59,19 @@ def create_app(test_config=None):
     dashboards.init_app(app)
     _register_health(app)
     _register_errors(app)
+    _register_security_headers(app)
+    background.init_app(app)
     return app
+
+
+def _register_security_headers(app):
+    @app.after_request
+    def security_headers(response):
+        # Pages set their own policy (the dashboards); everything else is data, never a page.
+        response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
 
 
 def _register_health(app):

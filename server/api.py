@@ -8,6 +8,7 @@ from werkzeug.exceptions import BadRequest
 
 from server import auth, languages, offices, openapi, stats
 from server.db import get_db, write_transaction
+from server.observability import RATINGS
 from server.offices import load_tree
 from server.ratings import Source, is_text
 from server.timeutil import now_stored, parse_client_time, to_stored, utcnow
@@ -78,6 +79,8 @@ def post_ratings():
     db = get_db()
     with write_transaction(db):
         results = ingest.store_items(db, load_tree(db), source, items, utcnow())
+    for result in results:
+        RATINGS.labels("kiosk", result["status"]).inc()
     return jsonify({"results": results})
 
 

@@ -43,6 +43,12 @@ SETTINGS = [
     Setting("KIOSK_COOLDOWN_SECONDS", 2, "Kiosk: taps this soon after a rating are not counted again."),
     Setting("KIOSK_HEARTBEAT_SECONDS", 60, "Kiosk: how often a kiosk reports its queue and version."),
     Setting("DEMO_RATINGS", 60000, "How many ratings `make run` seeds into a new demo database."),
+    Setting("TRUSTED_PROXIES", 0, "How many proxies (nginx) stand in front: their X-Forwarded-* headers are trusted; "
+            "0 trusts none."),
+    Setting("SESSION_COOKIE_SECURE", True, "Send the login cookie over HTTPS only (make run turns it off for "
+            "its plain-HTTP demo)."),
+    Setting("METRICS_ALLOWED", ["127.0.0.1/32", "::1/128"], "Addresses (CIDR) that may read /metrics."),
+    Setting("LOG_LEVEL", "INFO", "Level of the JSON log lines written to standard error."),
 ]
 
 # Packages that declare settings of their own, next to their code, in a SETTINGS list.

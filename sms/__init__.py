@@ -5,7 +5,7 @@
 webhooks, the `sms` commands and the background sender.
 """
 
-from flask import request
+from server import background as server_background
 
 
 def init_app(app):
@@ -28,11 +28,5 @@ def init_app(app):
         background = BackgroundSender(app, interval)
         app.extensions["sms_sender"] = background
 
-        @app.before_request
-        def _start_background_sender():
-            # Started by the first request a server process serves: gunicorn workers fork
-            # first, CLI commands serve none, and a test client is no server (it sets no
-            # SERVER_SOFTWARE), so an app built in a test never sends in the background.
-            if request.environ.get("SERVER_SOFTWARE"):
-                background.ensure_started()
-
+        # Started when a gunicorn worker boots, or by the first request a server serves.
+        server_background.register(app, "sms-sender", background.ensure_started)

@@ -5,6 +5,7 @@ import datetime as dt
 import threading
 
 from server.db import write_transaction
+from server.observability import RATINGS
 from server.offices import load_tree
 from server.ratings import Rating, Source, attach_followup
 from server.timeutil import parse_client_time, to_stored
@@ -36,7 +37,9 @@ class Channel:
     def __init__(self, app):
         config = app.config
         self.config = config
-        self.secret = config["SECRET_KEY"]
+        # Numbers are hashed under their own key when one is set, so rotating SECRET_KEY
+        # (sessions) does not forget who opted out.
+        self.secret = config["NUMBER_HASH_KEY"] or config["SECRET_KEY"]
         self.timezone = app.extensions["timezone"]
         self.scale = app.extensions["scale"]
         self.ingest = app.extensions["ingest"]
@@ -161,6 +164,7 @@ class Channel:
             rating = Rating(client_id=effect.client_id, score=effect.score, created_at=effect.created_at,
                             service=effect.service, reference=effect.reference, language=language)
             status = self.ingest.store(db, load_tree(db), Source("sms", effect.office_id), [rating], {}, now)
+            RATINGS.labels("sms", status[0]).inc()
             if effect.invitation_id is not None and status == ["accepted"]:
                 storage.update_invitation(db, effect.invitation_id,
                                           {"replied_at": to_stored(now), "rating_client_id": effect.client_id})

@@ -1,9 +1,9 @@
 """Phone numbers: E.164 with Vietnam as the default region, and the keyed hash kept instead.
 
 A raw number is personal data (Decree 13/2023): it is kept only while a message must be
-sent; caps, opt-outs and conversations know a number by HMAC-SHA256 under the deployment's
-SECRET_KEY, which cannot be reversed without the key. Changing SECRET_KEY therefore
-forgets opt-outs and caps: rotate it only with that in mind.
+sent; caps, opt-outs and conversations know a number by HMAC-SHA256 under NUMBER_HASH_KEY
+(or SECRET_KEY when that is not set), which cannot be reversed without the key. Changing
+that key forgets opt-outs and caps: deployments set NUMBER_HASH_KEY and keep it.
 """
 
 import hashlib

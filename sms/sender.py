@@ -20,6 +20,7 @@ import time
 import uuid
 
 from server.db import connect_app, write_transaction
+from server.observability import SMS_MESSAGES
 from server.timeutil import to_stored
 from sms import quiet, storage
 
@@ -65,6 +66,8 @@ class Sender:
                 if outcome == "lease lost":
                     break
                 counts[outcome] += 1
+                if outcome in ("sent", "failed", "opted_out"):
+                    SMS_MESSAGES.labels(outcome).inc()
         finally:
             with write_transaction(db):
                 storage.release_lease(db, self.holder)
@@ -132,7 +135,8 @@ class Sender:
 
 class BackgroundSender:
     """The server process's sender: a daemon thread that wakes every interval or when a
-    message is queued in this process. Started on the first request a worker serves."""
+    message is queued in this process. Started when a gunicorn worker boots (deploy/gunicorn.conf.py),
+    or by the first request a server process serves."""
 
     def __init__(self, app, interval):
         self.app, self.interval = app, interval

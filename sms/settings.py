@@ -20,6 +20,8 @@ SETTINGS = [
             "messaging services more)."),
     Setting("SMS_NUMBER_RETENTION_HOURS", 72, "Hours a raw phone number is kept after its message was sent or "
             "given up; afterwards only a keyed hash remains."),
+    Setting("NUMBER_HASH_KEY", "", "Key of the keyed hash that opt-outs, caps and conversations know a number by; "
+            "empty uses SECRET_KEY. Set it apart so SECRET_KEY can be rotated without forgetting opt-outs."),
     Setting("SMS_LANGUAGE", "vi", "Language of SMS texts: vi, en or vi-ascii (Vietnamese without diacritics: "
             "GSM-7, 160 characters a segment instead of 70)."),
     Setting("SMS_TEMPLATES", None, "JSON {language: {text name: template}} overriding the built-in SMS texts."),

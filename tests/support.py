@@ -28,6 +28,8 @@ def server_env(database, **settings):
     env["SATISFACTION_DATABASE"] = str(database)
     env["FLASK_APP"] = "server"
     env.setdefault("SATISFACTION_SQLITE_SYNCHRONOUS", "NORMAL")
+    env.setdefault("SATISFACTION_SECRET_KEY", "test-secret-" + "x" * 40)
+    env.setdefault("SATISFACTION_SESSION_COOKIE_SECURE", "false")
     for name, value in settings.items():
         env[f"SATISFACTION_{name}"] = str(value)
     return env
@@ -47,10 +49,12 @@ def flask_cli(database, *args, check=True, timeout=300, **settings):
 class ServerProcess:
     """The real server under gunicorn on a loopback port, which tests can stop, kill and restart."""
 
-    def __init__(self, database, workers=1, threads=4, port=None, log_path=None, **settings):
+    def __init__(self, database, workers=1, threads=4, port=None, log_path=None, deploy_config=False, **settings):
+        """`deploy_config` runs gunicorn with deploy/gunicorn.conf.py, as production does."""
         self.database = database
         self.port = port or free_port()
         self.workers, self.threads = workers, threads
+        self.deploy_config = deploy_config
         self.settings = settings
         self.log_path = Path(log_path or Path(database).with_suffix(f".{self.port}.log"))
         self.process = None
@@ -59,15 +63,23 @@ class ServerProcess:
     def url(self):
         return f"http://127.0.0.1:{self.port}"
 
+    def launch(self):
+        """Start the process without waiting for it to answer."""
+        env = server_env(self.database, **self.settings)
+        if self.deploy_config:
+            env.update(SATISFACTION_BIND=f"127.0.0.1:{self.port}", SATISFACTION_WORKERS=str(self.workers),
+                       SATISFACTION_THREADS=str(self.threads))
+            command = [str(BIN / "gunicorn"), "--config", str(ROOT / "deploy" / "gunicorn.conf.py")]
+        else:
+            command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+                       "--threads", str(self.threads), "--graceful-timeout", "2", "server:create_app()"]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log,
+                                            start_new_session=True)
+        return self
+
     def start(self, timeout=30):
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--threads", str(self.threads), "--graceful-timeout", "2", "server:create_app()"],
-            cwd=ROOT, env=server_env(self.database, **self.settings), stdout=log, stderr=log,
-            start_new_session=True,
-        )
-        log.close()
+        self.launch()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

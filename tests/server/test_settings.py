@@ -25,6 +25,7 @@ def test_environment_overrides_instance_config_which_overrides_defaults(tmp_path
     (instance / "config.py").write_text("TIMEZONE = 'Asia/Bangkok'\nMISUSE_INTERVAL_SECONDS = 5\n")
     monkeypatch.setenv("SATISFACTION_MISUSE_INTERVAL_SECONDS", "4")
     monkeypatch.setenv("SATISFACTION_DATABASE", str(tmp_path / "x.db"))
+    monkeypatch.setenv("SATISFACTION_SECRET_KEY", "a-test-secret-that-is-long-enough")
     from flask import Flask
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
     app = create_app()
