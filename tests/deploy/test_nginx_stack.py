@@ -1,0 +1,142 @@
+"""Through nginx with the deploy site and TLS, in front of gunicorn with the deploy config:
+kiosk ratings, a Twilio webhook signed for the public https URL, the dashboard, the stats."""
+
+import os
+import re
+import stat
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+from twilio.request_validator import RequestValidator
+
+from tests.conftest import rating
+from tests.deploy.stack import Stack
+from tests.support import flask_cli
+
+pytestmark = pytest.mark.xdist_group("nginx")
+TWILIO = {"TWILIO_ACCOUNT_SID": "AC" + "7" * 32, "TWILIO_AUTH_TOKEN": "twilio-auth-token-for-the-stack",
+          "TWILIO_FROM": "+15005550006", "TWILIO_API_BASE": "http://127.0.0.1:9"}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--ignore-certificate-errors"]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stack")
+    database = folder / "satisfaction.db"
+    flask_cli(database, "seed-demo", "--ratings", "3000", "--seed", "3", "--end", "2026-10-31")
+    kiosk = flask_cli(database, "kiosk", "add", "GN", "--counter", "Quầy 9").stdout.strip().splitlines()[-1]
+    user = flask_cli(database, "user", "token", "tinh").stdout.strip().splitlines()[-1]
+    with Stack(folder, database, SMS_QUIET_HOURS="", **TWILIO) as running:
+        running.tokens = {"kiosk": kiosk, "user": user}
+        yield running
+
+
+def get(stack, path, **kwargs):
+    return requests.get(stack.url + path, verify=stack.cert, timeout=10, **kwargs)
+
+
+def test_the_installer_writes_private_settings_with_fresh_secrets(stack):
+    env = stack.folder / "etc/satisfaction/satisfaction.env"
+    text = env.read_text()
+    secret = re.search(r"^SATISFACTION_SECRET_KEY=([0-9a-f]{64})$", text, re.M)
+    assert secret and "dev-only" not in text
+    assert re.search(r"^SATISFACTION_NUMBER_HASH_KEY=[0-9a-f]{64}$", text, re.M)
+    assert stat.S_IMODE(os.stat(env).st_mode) & 0o077 == 0
+
+
+def test_kiosk_ratings_go_through_nginx(stack):
+    response = requests.post(stack.url + "/api/v1/ratings", json={"ratings": [rating(4), rating(1)]},
+                             headers={"Authorization": f"Bearer {stack.tokens['kiosk']}"}, verify=stack.cert,
+                             timeout=10)
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json()["results"]] == ["accepted", "accepted"]
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])  # nginx's $request_id, passed on
+
+
+def test_a_twilio_webhook_signed_for_the_public_https_url_is_accepted(stack):
+    url = stack.url + "/sms/twilio/inbound"
+    params = {"MessageSid": "SM" + uuid.uuid4().hex, "From": "+84912345678", "To": TWILIO["TWILIO_FROM"],
+              "Body": "GN 4", "AccountSid": TWILIO["TWILIO_ACCOUNT_SID"]}
+    signature = RequestValidator(TWILIO["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)
+    response = requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, verify=stack.cert,
+                             timeout=10)
+    assert response.status_code == 200 and "<Response>" in response.text
+    forged = requests.post(url, data=params, headers={"X-Twilio-Signature": "AAAA"}, verify=stack.cert, timeout=10)
+    assert forged.status_code == 403
+
+
+def test_the_dashboard_logs_in_over_https_with_a_secure_cookie(stack):
+    session = requests.Session()
+    session.trust_env = False  # REQUESTS_CA_BUNDLE in the environment would override session.verify
+    session.verify = stack.cert
+    login = session.get(stack.url + "/login", timeout=10)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', login.text).group(1)
+    response = session.post(stack.url + "/login", data={"username": "tinh", "password": "demo-password",
+                                                         "csrf_token": token}, allow_redirects=False, timeout=10,
+                            headers={"Referer": stack.url + "/login"})  # as a browser sends it over HTTPS
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = session.get(stack.url + "/dashboard", timeout=10)
+    assert page.status_code == 200 and "Tổng quan" in page.text
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_the_stats_answer_through_nginx(stack):
+    response = get(stack, "/api/v1/stats", params={"period": "year", "from": "2026-01-01", "to": "2026-12-31"},
+                   headers={"Authorization": f"Bearer {stack.tokens['user']}"})
+    assert response.status_code == 200
+    assert response.json()["rows"][0]["responses"] > 1000
+
+
+def test_plain_http_is_sent_to_https(stack):
+    response = requests.get(f"http://127.0.0.1:{stack.http_port}/dashboard", allow_redirects=False, timeout=10)
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"https://127.0.0.1:{stack.https_port}/dashboard"
+
+
+def test_nginx_refuses_oversized_bodies_and_bursts(stack):
+    headers = {"Authorization": f"Bearer {stack.tokens['kiosk']}", "Content-Type": "application/json"}
+    big = requests.post(stack.url + "/api/v1/ratings", data=b'{"ratings": [' + b" " * 2_000_000 + b"]}",
+                        headers=headers, verify=stack.cert, timeout=20)
+    assert big.status_code == 413
+    statuses = [requests.post(stack.url + "/api/v1/ratings", json={"ratings": []}, headers=headers,
+                              verify=stack.cert, timeout=10).status_code for _ in range(60)]
+    assert 429 in statuses and statuses[0] == 200
+
+
+def test_static_files_and_plotly_come_from_nginx(stack):
+    css = get(stack, "/dashboard/static/dashboards.css")
+    assert css.status_code == 200 and "Cache-Control" in css.headers
+    plotly = get(stack, "/dashboard/assets/plotly.min.js")
+    assert plotly.status_code == 200 and len(plotly.content) > 1_000_000
+
+
+def test_metrics_reach_the_server_itself_only(stack):
+    assert get(stack, "/metrics").status_code == 200  # nginx and the app both see 127.0.0.1
+    assert "satisfaction_request_seconds" in get(stack, "/metrics").text
+
+
+def test_charts_draw_under_the_content_security_policy(stack):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_context(ignore_https_errors=True).new_page()
+            violations = []
+            page.on("console", lambda message: violations.append(message.text)
+                    if "Content Security Policy" in message.text else None)
+            page.goto(stack.url + "/login")
+            page.fill("input[name=username]", "tinh")
+            page.fill("input[name=password]", "demo-password")
+            page.click("form button[type=submit]")
+            page.wait_for_url(re.compile(r".*/dashboard$"))
+            page.goto(stack.url + "/dashboard?preset=custom&from=2025-11-01&to=2026-10-31")
+            expect(page.locator("#chart-offices[data-drawn=true]")).to_be_visible()
+            assert page.locator("#chart-offices .barlayer .point path").count() >= 9
+        finally:
+            browser.close()
+    assert violations == []
