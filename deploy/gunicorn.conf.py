@@ -26,6 +26,9 @@ wsgi_app = "server:create_app()"
 # without query strings or bodies), so gunicorn's own access log stays off.
 accesslog = None
 errorlog = "-"
+# systemd manages the server; a control socket in $HOME would also be shared by every
+# instance on the machine.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("SATISFACTION_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

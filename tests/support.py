@@ -72,7 +72,8 @@ class ServerProcess:
             command = [str(BIN / "gunicorn"), "--config", str(ROOT / "deploy" / "gunicorn.conf.py")]
         else:
             command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-                       "--threads", str(self.threads), "--graceful-timeout", "2", "server:create_app()"]
+                       "--threads", str(self.threads), "--graceful-timeout", "2", "--no-control-socket",
+                       "server:create_app()"]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log,
                                             start_new_session=True)
