@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import background, db, observability
+from server.group_commit import GroupCommit
 from server.ratings import Ingest
 from server.scale import build_scale
 from server.settings import DEV_SECRET_KEY, defaults
@@ -43,6 +44,7 @@ def create_app(test_config=None):
     scale = build_scale(app.config["SCALE"], app.config["REASONS"])
     app.extensions["timezone"] = timezone
     app.extensions["scale"] = scale
+    app.extensions["group_commit"] = GroupCommit()
     app.extensions["ingest"] = Ingest(scale, timezone, float(app.config["MISUSE_INTERVAL_SECONDS"]),
                                       int(app.config["FUTURE_TOLERANCE_SECONDS"]))
 

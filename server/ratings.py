@@ -334,35 +334,32 @@ class Rollup:
         self.days.add(day)
 
     def apply(self, db):
-        counts = "n, n1, n2, n3, n4, n5"
-        increments = ", ".join(f"{c} = {c} + excluded.{c}" for c in counts.split(", "))
-        db.conn.executemany(
-            f"""INSERT INTO rollup_daily (office_id, day, channel, misuse, {counts})
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (office_id, day, channel, misuse) DO UPDATE SET {increments}""",
-            [(*key, *value) for key, value in self.daily.items()],
+        tables = (
+            (_UPSERT_DAILY, [(*key, *value) for key, value in self.daily.items()]),
+            (_UPSERT_MONTHLY, [(*key, *value) for key, value in self.monthly.items()]),
+            (_UPSERT_STAFF, [(*key, *value) for key, value in self.staff.items()]),
+            (_UPSERT_REASONS, [(*key, value) for key, value in self.reasons.items()]),
+            (_INSERT_CALENDAR, [_calendar_row(day) for day in self.days]),
         )
-        db.conn.executemany(
-            f"""INSERT INTO rollup_monthly (office_id, month, channel, misuse, {counts})
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (office_id, month, channel, misuse) DO UPDATE SET {increments}""",
-            [(*key, *value) for key, value in self.monthly.items()],
-        )
-        db.conn.executemany(
-            f"""INSERT INTO rollup_staff (office_id, counter_id, staff_id, day, channel, misuse, {counts})
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (office_id, counter_id, staff_id, day, channel, misuse) DO UPDATE SET {increments}""",
-            [(*key, *value) for key, value in self.staff.items()],
-        )
-        db.conn.executemany(
-            """INSERT INTO rollup_reasons (office_id, day, channel, misuse, reason, n) VALUES (?, ?, ?, ?, ?, ?)
-               ON CONFLICT (office_id, day, channel, misuse, reason) DO UPDATE SET n = n + excluded.n""",
-            [(*key, value) for key, value in self.reasons.items()],
-        )
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO calendar (day, week, month, quarter, year) VALUES (?, ?, ?, ?, ?)",
-            [_calendar_row(day) for day in self.days],
-        )
+        for statement, rows in tables:
+            if rows:
+                db.conn.executemany(statement, rows)
+
+
+_COUNTS = "n, n1, n2, n3, n4, n5"
+_INCREMENTS = ", ".join(f"{c} = {c} + excluded.{c}" for c in _COUNTS.split(", "))
+_UPSERT_DAILY = f"""INSERT INTO rollup_daily (office_id, day, channel, misuse, {_COUNTS})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (office_id, day, channel, misuse) DO UPDATE SET {_INCREMENTS}"""
+_UPSERT_MONTHLY = f"""INSERT INTO rollup_monthly (office_id, month, channel, misuse, {_COUNTS})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (office_id, month, channel, misuse) DO UPDATE SET {_INCREMENTS}"""
+_UPSERT_STAFF = f"""INSERT INTO rollup_staff (office_id, counter_id, staff_id, day, channel, misuse, {_COUNTS})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (office_id, counter_id, staff_id, day, channel, misuse) DO UPDATE SET {_INCREMENTS}"""
+_UPSERT_REASONS = """INSERT INTO rollup_reasons (office_id, day, channel, misuse, reason, n) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (office_id, day, channel, misuse, reason) DO UPDATE SET n = n + excluded.n"""
+_INSERT_CALENDAR = "INSERT OR IGNORE INTO calendar (day, week, month, quarter, year) VALUES (?, ?, ?, ?, ?)"
 
 
 def _calendar_row(day):

@@ -49,6 +49,11 @@ SETTINGS = [
             "its plain-HTTP demo)."),
     Setting("METRICS_ALLOWED", ["127.0.0.1/32", "::1/128"], "Addresses (CIDR) that may read /metrics."),
     Setting("LOG_LEVEL", "INFO", "Level of the JSON log lines written to standard error."),
+    # Read by deploy/gunicorn.conf.py from the environment, before the application exists.
+    Setting("BIND", "127.0.0.1:8000", "Address gunicorn listens on (deploy/gunicorn.conf.py)."),
+    Setting("WORKERS", "min(4, cores + 1)", "gunicorn worker processes (deploy/gunicorn.conf.py)."),
+    Setting("THREADS", 4, "Threads per gunicorn worker (deploy/gunicorn.conf.py)."),
+    Setting("FORWARDED_ALLOW_IPS", "127.0.0.1", "Proxies gunicorn takes X-Forwarded-* from (deploy/gunicorn.conf.py)."),
 ]
 
 # Packages that declare settings of their own, next to their code, in a SETTINGS list.
