@@ -24,7 +24,7 @@ from server.db import get_db
 from sms import gateway
 from sms.sender import Sender
 from tests.sms.fake_twilio import FakeTwilio
-from tests.support import ServerProcess, flask_cli, free_port
+from tests.support import ServerProcess, flask_cli, free_port, server_env
 
 SECONDS = 8.0
 
@@ -48,7 +48,9 @@ def _webhooks(report, database):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = {"PUBLIC_BASE_URL": base, "SMS_QUIET_HOURS": "", "SMS_SENDER_INTERVAL_SECONDS": 0}
-    app = create_app({"DATABASE": str(database), **{k: v for k, v in settings.items()}})
+    # the same secret as the server process, so the stand-in signing token matches
+    secret = server_env(database)["SATISFACTION_SECRET_KEY"]
+    app = create_app({"DATABASE": str(database), "SECRET_KEY": secret, **settings})
     token = gateway.signing_token(app.config)
     workers = max(2, os.cpu_count() or 2)
     with ServerProcess(database, port=port, workers=workers, threads=4, **settings):
