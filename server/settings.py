@@ -43,6 +43,8 @@ SETTINGS = [
     Setting("KIOSK_COOLDOWN_SECONDS", 2, "Kiosk: taps this soon after a rating are not counted again."),
     Setting("KIOSK_HEARTBEAT_SECONDS", 60, "Kiosk: how often a kiosk reports its queue and version."),
     Setting("DEMO_RATINGS", 60000, "How many ratings `make run` seeds into a new demo database."),
+    Setting("COMMENT_RETENTION_DAYS", 365,
+            "Days a citizen's free-text comment is kept; `flask purge` then erases it (the rating stays)."),
 ]
 
 # Packages that declare settings of their own, next to their code, in a SETTINGS list.
