@@ -19,4 +19,5 @@ def purge(app, db, now):
             [to_stored(now - window), to_stored(now)]).rowcount
         leases = db.execute("DELETE FROM leases WHERE expires_at <= ?",
                             [to_stored(now - dt.timedelta(days=1))]).rowcount
-    return [("login_failures", "failed-login records past the lockout time", failures), ("leases", "leases lapsed over a day ago", leases)]
+    return [("login_failures", "failed-login records past the lockout time", failures),
+            ("leases", "leases lapsed over a day ago", leases)]

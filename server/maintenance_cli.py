@@ -31,8 +31,9 @@ def backup_command(path, keep):
     """Copy the database to PATH while the server keeps running, and check the copy.
 
     PATH is a file, or a folder (one that exists, or any path ending in /) that gets a
-    dated file satisfaction-YYYY-MM-DD-HHMMSS.db (local time). The copy is one consistent snapshot (SQLite's online backup) and is kept
-    only if it passes PRAGMA integrity_check.
+    dated file satisfaction-YYYY-MM-DD-HHMMSS.db (local time). The copy is one
+    consistent snapshot (SQLite's online backup) and is kept only if it passes
+    PRAGMA integrity_check.
 
     Example: flask --app server backup /var/backups/satisfaction --keep 14
     """

@@ -29,9 +29,10 @@ def purge(app, db, now):
         before = _counts(db)
         numbers = storage.purge(db, now, channel.retention, cap_days)
         after = _counts(db)
+    erased = {name: before[name] - after[name] for name in COUNTS}
     return [
         ("sms_numbers", f"SMS phone numbers kept past {hours} hours", numbers),
-        ("sms_number_hashes", f"SMS number hashes past the {cap_days:g}-day cap window", before["hashes"] - after["hashes"]),
-        ("sms_reply_records", f"SMS reply records older than {storage.INBOUND_KEEP.days} days", before["inbound"] - after["inbound"]),
-        ("sms_conversations", "SMS conversations ended over a day ago", before["conversations"] - after["conversations"]),
+        ("sms_number_hashes", f"SMS number hashes past the {cap_days:g}-day cap window", erased["hashes"]),
+        ("sms_reply_records", f"SMS reply records older than {storage.INBOUND_KEEP.days} days", erased["inbound"]),
+        ("sms_conversations", "SMS conversations ended over a day ago", erased["conversations"]),
     ]

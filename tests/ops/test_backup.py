@@ -22,8 +22,8 @@ def kiosk_token(database, office="GN", counter="Quầy sao lưu"):
 
 def post(url, token, client_id, score=4):
     item = {"id": client_id, "score": score, "created_at": dt.datetime.now(dt.UTC).isoformat()}
-    return requests.post(url + "/api/v1/ratings", json={"ratings": [item]}, headers={"Authorization": f"Bearer {token}"},
-                         timeout=30)
+    return requests.post(url + "/api/v1/ratings", json={"ratings": [item]},
+                         headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 class RatingStream:
