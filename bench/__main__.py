@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-MODULES = ["core", "kiosk", "sms", "dashboards"]
+MODULES = ["core", "kiosk", "sms", "dashboards", "ops"]
 
 
 def report(name, value, unit, note=""):

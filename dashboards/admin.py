@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from dashboards import csrf, queries
 from dashboards.web import error_page, security_headers
-from server import auth, offices
+from server import audit, auth, offices
 from server.db import get_db, write_transaction
 from server.offices import load_tree
 from server.timeutil import now_stored
@@ -38,6 +38,11 @@ def admins_only():
 
 def _user():
     return current_user.as_dict()
+
+
+def _audit(action, target, details=None, office_id=None):
+    """Record the admin's action in the audit log, in the change's own transaction."""
+    audit.record(get_db(), current_user.username, action, target, details, office_id)
 
 
 def _in_scope(office_id):
@@ -90,8 +95,10 @@ def office_list():
 def office_change():
     db, form = get_db(), request.form
     if form.get("action") == "merge":
-        _office(form.get("old")), _office(form.get("new"))
+        old, new = _office(form.get("old")), _office(form.get("new"))
         offices.merge_office(db, form["old"], form["new"], form.get("effective", ""))
+        _audit("office.merge", f"office:{old['code']}", {"into": new["code"], "effective": form["effective"]},
+               old["id"])
         flash(_("Office %(old)s merged into %(new)s.", old=form["old"].upper(), new=form["new"].upper()), "ok")
         return None
     parent = form.get("parent") or None
@@ -99,7 +106,10 @@ def office_change():
         raise offices.OfficeError(_("Choose a parent office in your scope."))
     if parent:
         _office(parent)
-    offices.add_office(db, form.get("code"), form.get("name"), parent, form.get("kind", "commune"), None)
+    office_id = offices.add_office(db, form.get("code"), form.get("name"), parent, form.get("kind", "commune"), None)
+    _audit("office.add", f"office:{form['code'].strip().upper()}",
+           {"name": form["name"].strip(), "parent": parent.upper() if parent else None,
+            "kind": form.get("kind", "commune")}, office_id)
     flash(_("Office %(code)s added.", code=form.get("code", "").upper()), "ok")
     return None
 
@@ -126,7 +136,11 @@ def staff_change():
     action = form.get("action")
     if action == "add_counter":
         office = _office(form.get("office"))
-        offices.ensure_counter(db, office["id"], form.get("label"))
+        label = (form.get("label") or "").strip()
+        known = db.execute("SELECT 1 FROM counters WHERE office_id = ? AND label = ?", [office["id"], label]).fetchone()
+        offices.ensure_counter(db, office["id"], label)
+        if not known:
+            _audit("counter.add", f"counter:{office['code']}/{label}", {}, office["id"])
         flash(_("Counter added."), "ok")
     elif action == "assign":
         counter = db.execute("SELECT office_id FROM counters WHERE id = ?", [form.get("counter", type=int)]).fetchone()
@@ -134,19 +148,26 @@ def staff_change():
         if counter is None or not _in_scope(counter[0]) or (form.get("staff") and staff is None):
             raise offices.OfficeError(_("Unknown counter or officer."))
         db["counters"].update(form.get("counter", type=int), {"staff_id": staff[0] if staff else None})
+        code, label = db.execute("""SELECT o.code, c.label FROM counters c JOIN offices o ON o.id = c.office_id
+                                    WHERE c.id = ?""", [form.get("counter", type=int)]).fetchone()
+        _audit("counter.assign", f"counter:{code}/{label}", {"staff": form.get("staff", "").strip() or None},
+               counter[0])
         flash(_("Officer on duty changed."), "ok")
     elif action == "toggle":
         staff_id = form.get("staff_id", type=int)
-        row = db.execute("SELECT office_id, active FROM staff WHERE id = ?", [staff_id]).fetchone()
+        row = db.execute("SELECT office_id, active, code FROM staff WHERE id = ?", [staff_id]).fetchone()
         if row is None or not _in_scope(row[0]):
             abort(404)
         db["staff"].update(staff_id, {"active": 0 if row[1] else 1})
+        _audit("staff.deactivate" if row[1] else "staff.activate", f"staff:{row[2]}", {}, row[0])
     else:
         office = _office(form.get("office"))
         code, name = form.get("code", "").strip(), form.get("name", "").strip()
         if not code or not name:
             raise offices.OfficeError(_("An officer needs a code and a name."))
         offices.add_staff(db, code, name, office["code"], form.get("counter") or None)
+        _audit("staff.add", f"staff:{code}", {"name": name, "office": office["code"],
+                                              "counter": form.get("counter") or None}, office["id"])
         flash(_("Officer %(code)s added.", code=code), "ok")
 
 
@@ -165,6 +186,8 @@ def kiosk_add():
             office = _office(form.get("office"))
             kiosk_id, token, pairing = offices.add_kiosk(db, office["code"], form.get("counter"),
                                                          with_pairing_code=True)
+            _audit("kiosk.add", f"kiosk:{kiosk_id}", {"office": office["code"], "counter": form.get("counter"),
+                                                      "with_pairing_code": True}, office["id"])
     except offices.OfficeError as problem:
         flash(str(problem), "error")
         return redirect(request.path)
@@ -179,6 +202,7 @@ def kiosk_revoke(kiosk_id):
     if row is None or not _in_scope(row[0]):
         abort(404)
     offices.revoke_kiosk(get_db(), kiosk_id)
+    _audit("kiosk.revoke", f"kiosk:{kiosk_id}", {}, row[0])
     flash(_("Kiosk %(id)s revoked: its next request is refused.", id=kiosk_id), "ok")
     return redirect(url_for("admin.kiosk_list"))
 
@@ -242,6 +266,9 @@ def user_add():
     phone, email = _contact(form)
     db["users"].insert({"username": username, "role": role, "office_id": office_id, "phone": phone, "email": email,
                         "password_hash": auth.hash_password(password), "created_at": now_stored()})
+    _audit("user.add", f"user:{username}", {"role": role, "office": form.get("office") or None,
+                                            "contacts": [name for name, value in (("phone", phone), ("email", email))
+                                                         if value]}, office_id)
     flash(_("User %(name)s added.", name=username), "ok")
 
 
@@ -261,7 +288,14 @@ def user_change(user_id):
         if len(form["password"]) < 8:
             raise ValueError(_("The password must have at least 8 characters."))
         changes["password_hash"] = auth.hash_password(form["password"])
+    before = next(u for u in _users() if u["id"] == user_id)
     db["users"].update(user_id, changes)
+    changed = [name for name in ("role", "office_id", "phone", "email", "disabled") if before[name] != changes[name]]
+    changed += ["password"] if "password_hash" in changes else []
+    if changed:
+        _audit("user.change", f"user:{before['username']}",
+               {"changed": changed, "role": role, "office": form.get("office") or None,
+                "disabled": bool(changes["disabled"])}, office_id)
     flash(_("User saved."), "ok")
 
 
@@ -286,15 +320,41 @@ def token_add():
         abort(404)
     with write_transaction(db):
         token = auth.create_user_token(db, user_id)
+        token_id = db.execute("SELECT id FROM api_tokens WHERE token_hash = ?", [auth.token_hash(token)]).fetchone()[0]
+        owner = next(u for u in _users() if u["id"] == user_id)
+        _audit("token.create", f"user:{owner['username']}", {"token_id": token_id}, owner["office_id"])
     return render("tokens.html", tokens=_tokens(), users=_users(), new_token=token)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @form_action
 def token_revoke(token_id):
-    if token_id not in {t["id"] for t in _tokens()}:
+    token = next((t for t in _tokens() if t["id"] == token_id), None)
+    if token is None:
         abort(404)
-    get_db().execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                     [now_stored(), token_id])
+    revoked = get_db().execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                               [now_stored(), token_id]).rowcount
+    if revoked:
+        owner = next(u for u in _users() if u["id"] == token["user_id"])
+        _audit("token.revoke", f"user:{token['username']}", {"token_id": token_id}, owner["office_id"])
     flash(_("Token revoked."), "ok")
     return redirect(url_for("admin.token_list"))
+
+
+AUDIT_PAGE = 50
+
+
+@bp.get("/audit")
+def audit_log():
+    """Admin actions, newest first, filtered by action and actor; a scoped admin reads its subtree's."""
+    db = get_db()
+    scope = None
+    if current_user.office_id is not None:
+        tree = load_tree(db)
+        scope = tree.subtree(current_user.office_id, "current") | tree.subtree(current_user.office_id, "historical")
+    action, actor = request.args.get("action") or None, request.args.get("actor") or None
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = audit.entries(db, action, actor, scope, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
+    return render("audit.html", entries=rows[:AUDIT_PAGE], more=len(rows) > AUDIT_PAGE, page=page,
+                  action=action, actor=actor, actions=audit.distinct(db, "action", scope),
+                  actors=audit.distinct(db, "actor", scope))

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from dashboards import alert_rules, alerting, figures, queries
 from dashboards.formatting import language
 from dashboards.web import bp, page, role_required, scale, tree, user, view_filters
+from server import audit
 from server.db import get_db, write_transaction
 from server.timeutil import from_stored, now_stored, utcnow
 from sms import reports as sms_reports
@@ -93,7 +94,7 @@ def alerts():
 @role_required("admin", "supervisor")
 def acknowledge(alert_id):
     db = get_db()
-    row = db.execute("SELECT office_id, acknowledged_at FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    row = db.execute("SELECT office_id, acknowledged_at, rule FROM alerts WHERE id = ?", [alert_id]).fetchone()
     if row is None or (user()["office_id"] is not None and not tree().contains(user()["office_id"], row[0])):
         abort(404)
     comment = request.form.get("comment", "").strip()[:1000]
@@ -101,7 +102,10 @@ def acknowledge(alert_id):
         abort(400, _("Write what was done about the alert."))
     if row[1] is None:
         with write_transaction(db):
-            db.execute("""UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?, ack_comment = ?
-                          WHERE id = ? AND acknowledged_at IS NULL""",
-                       [now_stored(), current_user.id, comment, alert_id])
+            acknowledged = db.execute("""UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?, ack_comment = ?
+                                         WHERE id = ? AND acknowledged_at IS NULL""",
+                                      [now_stored(), current_user.id, comment, alert_id]).rowcount
+            if acknowledged:  # a second click, or a colleague first, changes nothing and is not an action
+                audit.record(db, current_user.username, "alert.acknowledge", f"alert:{alert_id}", {"rule": row[2]},
+                             row[0])
     return redirect(url_for("dashboards.alerts"))

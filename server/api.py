@@ -6,7 +6,7 @@ import json
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
-from server import auth, languages, offices, openapi, stats
+from server import audit, auth, languages, offices, openapi, stats
 from server.db import get_db, write_transaction
 from server.observability import RATINGS
 from server.offices import load_tree
@@ -163,6 +163,9 @@ def kiosk_pair():
     try:
         with write_transaction(db):
             kiosk, token = offices.pair_kiosk(db, code, utcnow())
+            audit.record(db, f"kiosk:{kiosk['id']}", "kiosk.pair", f"kiosk:{kiosk['id']}",
+                         {"office": kiosk["office"], "counter": kiosk["counter"]},
+                         load_tree(db).by_code[kiosk["office"]].id)
     except offices.PairingError as problem:
         return error(problem.status, str(problem))
     return jsonify({"token": token, "kiosk": {"id": kiosk["id"]},

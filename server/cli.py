@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from server import auth, demo, offices
+from server import audit, auth, demo, offices
 from server.db import get_db, write_transaction
 from server.timeutil import now_stored
 
@@ -50,7 +50,9 @@ def office_add(code, name, parent, kind):
     """
     db = get_db()
     with write_transaction(db):
-        offices.add_office(db, code, name, parent, kind, dt.date.today().isoformat())
+        office_id = offices.add_office(db, code, name, parent, kind, dt.date.today().isoformat())
+        audit.record(db, audit.cli_actor(), "office.add", f"office:{code.upper()}",
+                     audit.cli_details(name=name, parent=parent.upper() if parent else None, kind=kind), office_id)
     click.echo(f"Added office {code.upper()}")
 
 
@@ -70,6 +72,9 @@ def office_merge(old, new, effective):
     db = get_db()
     with write_transaction(db):
         offices.merge_office(db, old, new, effective)
+        audit.record(db, audit.cli_actor(), "office.merge", f"office:{old.upper()}",
+                     audit.cli_details(into=new.upper(), effective=effective.isoformat()),
+                     offices.office_by_code(db, old.upper())["id"])
     click.echo(f"Merged {old.upper()} into {new.upper()} from {effective.isoformat()}")
 
 
@@ -101,6 +106,9 @@ def staff_add(code, name, office, counter):
     db = get_db()
     with write_transaction(db):
         offices.add_staff(db, code, name, office, counter)
+        audit.record(db, audit.cli_actor(), "staff.add", f"staff:{code}",
+                     audit.cli_details(name=name, office=office.upper(), counter=counter),
+                     offices.office_by_code(db, office.upper())["id"])
     click.echo(f"Added officer {code}")
 
 
@@ -122,6 +130,9 @@ def kiosk_add(office, counter, pairing_code):
     db = get_db()
     with write_transaction(db):
         kiosk_id, token, code = offices.add_kiosk(db, office, counter, with_pairing_code=pairing_code)
+        audit.record(db, audit.cli_actor(), "kiosk.add", f"kiosk:{kiosk_id}",
+                     audit.cli_details(office=office.upper(), counter=counter, with_pairing_code=pairing_code),
+                     offices.office_by_code(db, office.upper())["id"])
     if pairing_code:
         click.echo(f"Kiosk {kiosk_id} added at {office.upper()} / {counter}. "
                    "Its pairing code (one use, valid 24 hours):")
@@ -142,6 +153,8 @@ def kiosk_revoke(kiosk_id):
     db = get_db()
     with write_transaction(db):
         offices.revoke_kiosk(db, kiosk_id)
+        audit.record(db, audit.cli_actor(), "kiosk.revoke", f"kiosk:{kiosk_id}", audit.cli_details(),
+                     db.execute("SELECT office_id FROM kiosks WHERE id = ?", [kiosk_id]).fetchone()[0])
     click.echo(f"Kiosk {kiosk_id} revoked")
 
 
@@ -181,6 +194,8 @@ def user_add(name, role, office, password):
         office_id = offices.office_by_code(db, office.upper())["id"] if office else None
         db["users"].insert({"username": name, "role": role, "office_id": office_id,
                             "password_hash": auth.hash_password(password), "created_at": now_stored()})
+        audit.record(db, audit.cli_actor(), "user.add", f"user:{name}",
+                     audit.cli_details(role=role, office=office.upper() if office else None), office_id)
     click.echo(f"Added {role} {name}")
 
 
@@ -194,10 +209,13 @@ def user_token(name):
     """
     db = get_db()
     with write_transaction(db):
-        rows = db.execute("SELECT id FROM users WHERE username = ? AND disabled = 0", [name]).fetchall()
+        rows = db.execute("SELECT id, office_id FROM users WHERE username = ? AND disabled = 0", [name]).fetchall()
         if not rows:
             raise click.ClickException(f"no active user named {name}")
         token = auth.create_user_token(db, rows[0][0])
+        token_id = db.execute("SELECT id FROM api_tokens WHERE token_hash = ?", [auth.token_hash(token)]).fetchone()[0]
+        audit.record(db, audit.cli_actor(), "token.create", f"user:{name}", audit.cli_details(token_id=token_id),
+                     rows[0][1])
     click.echo(f"API token for {name} (shown once):")
     click.echo(token)
 
@@ -232,3 +250,5 @@ def seed_demo(days, ratings, seed, end, if_empty):
 def init_app(app):
     for command in (office_cli, staff_cli, kiosk_cli, user_cli, seed_demo):
         app.cli.add_command(command)
+    from server import maintenance_cli
+    maintenance_cli.init_app(app)

@@ -221,3 +221,24 @@ def m004_monthly_rollup(db):
             FROM rollup_daily GROUP BY office_id, substr(day, 1, 7), channel, misuse;
         """
     )
+
+
+@core()
+def m005_audit_log(db):
+    # Admin actions, newest read first. office_id lets an admin scoped to an office read
+    # the entries about its subtree; entries about no office are for unscoped admins.
+    db.executescript(
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            office_id INTEGER,
+            details TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_log_action ON audit_log(action, id);
+        CREATE INDEX audit_log_actor ON audit_log(actor, id);
+        """
+    )

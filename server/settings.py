@@ -54,6 +54,8 @@ SETTINGS = [
     Setting("WORKERS", "min(4, cores + 1)", "gunicorn worker processes (deploy/gunicorn.conf.py)."),
     Setting("THREADS", 4, "Threads per gunicorn worker (deploy/gunicorn.conf.py)."),
     Setting("FORWARDED_ALLOW_IPS", "127.0.0.1", "Proxies gunicorn takes X-Forwarded-* from (deploy/gunicorn.conf.py)."),
+    Setting("COMMENT_RETENTION_DAYS", 365,
+            "Days a citizen's free-text comment is kept; `flask purge` then erases it (the rating stays)."),
 ]
 
 # Packages that declare settings of their own, next to their code, in a SETTINGS list.

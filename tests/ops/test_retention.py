@@ -1,0 +1,114 @@
+"""`flask purge`: personal data goes after its retention time (Decree 13/2023); figures stay."""
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+
+from dashboards import accounts
+from server import create_app
+from server.db import get_db, write_transaction
+from sms.sender import Sender
+from tests.conftest import add_user, auth
+from tests.sms.conftest import E164, PHONE, make_app
+from tests.support import flask_cli
+
+ROLLUPS = ["rollup_daily", "rollup_monthly", "rollup_staff", "rollup_staff_monthly", "rollup_reasons",
+           "rollup_reasons_monthly", "calendar"]
+CUTOFF = dt.date(2026, 5, 1)  # inside the demo year (2025-11-01 .. 2026-10-31)
+
+
+def rows(path, sql, params=()):
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def figures(client, token):
+    """Every figure a supervisor reads, by month and by day, per office and its children."""
+    answers = []
+    for period, start in (("month", "2025-11-01"), ("day", "2026-04-01")):
+        for breakdown in ("none", "children"):
+            response = client.get("/api/v1/stats", headers=auth(token), query_string={
+                "period": period, "from": start, "to": "2026-10-31", "breakdown": breakdown, "include_misuse": 1})
+            assert response.status_code == 200
+            answers.append(response.json)
+    return answers
+
+
+def days_until_cutoff():
+    return (dt.date.today() - CUTOFF).days
+
+
+def test_comments_past_retention_are_erased_and_not_one_figure_moves(demo_copy):
+    app = create_app({"DATABASE": str(demo_copy), "SQLITE_SYNCHRONOUS": "NORMAL", "TESTING": True})
+    token = add_user(app, "retention-admin")
+    client = app.test_client()
+    old = "SELECT COUNT(*) FROM ratings WHERE comment IS NOT NULL AND local_day < ?"
+    recent = "SELECT id, comment FROM ratings WHERE comment IS NOT NULL AND local_day >= ? ORDER BY id"
+    [(due,)] = rows(demo_copy, old, [CUTOFF.isoformat()])
+    kept = rows(demo_copy, recent, [CUTOFF.isoformat()])
+    assert due > 20 and len(kept) > 20
+    before = figures(client, token), {table: rows(demo_copy, f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")
+                                      for table in ROLLUPS}
+    ratings = "SELECT id, client_id, office_id, score, reasons, misuse, created_at, local_day FROM ratings ORDER BY id"
+    ratings_before = rows(demo_copy, ratings)
+
+    result = flask_cli(demo_copy, "purge", COMMENT_RETENTION_DAYS=days_until_cutoff())
+
+    assert f"{due:>9,}  comments given before {CUTOFF.isoformat()}" in result.stdout
+    assert rows(demo_copy, old, [CUTOFF.isoformat()]) == [(0,)]
+    assert rows(demo_copy, recent, [CUTOFF.isoformat()]) == kept
+    assert rows(demo_copy, ratings) == ratings_before
+    after = figures(client, token), {table: rows(demo_copy, f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")
+                                     for table in ROLLUPS}
+    assert after == before
+    again = flask_cli(demo_copy, "purge", COMMENT_RETENTION_DAYS=days_until_cutoff())
+    assert f"{0:>9,}  comments given before" in again.stdout
+
+
+def test_the_comment_purge_walks_the_comments_index_not_ten_million_ratings(demo_copy):
+    plan = rows(demo_copy, "EXPLAIN QUERY PLAN SELECT id FROM ratings WHERE comment IS NOT NULL AND local_day < ? "
+                           "LIMIT 2000", ["2026-05-01"])
+    assert any("ratings_comment_by_day" in detail for *_, detail in plan), plan
+
+
+def test_purge_erases_sms_numbers_and_stale_login_failures_and_says_how_many(database):
+    app = make_app(database, SMS_NUMBER_RETENTION_HOURS=0)
+    from tests.sms.test_webhooks import setup_offices
+    setup_offices(app)
+    client = app.test_client()
+    response = client.post("/api/v1/invitations", json={"phone": PHONE, "office": "D"},
+                           headers=auth(add_user(app)))
+    assert response.status_code == 202
+    now = dt.datetime.now(dt.UTC)
+    with app.app_context():
+        db = get_db()
+        assert Sender(app.extensions["sms"]).send_due(db)["sent"] == 1
+        with write_transaction(db):
+            accounts.record_failure(db, ["user:old.typo"], now - dt.timedelta(hours=2), 5, 15)
+            accounts.record_failure(db, ["user:just.now"], now - dt.timedelta(minutes=1), 5, 15)
+    assert rows(database, "SELECT phone FROM sms_messages") == [(E164,)]
+
+    result = flask_cli(database, "purge", SMS_NUMBER_RETENTION_HOURS=0)
+
+    assert "        1  SMS phone numbers kept past 0 hours" in result.stdout
+    assert "        1  failed-login records past the lockout time" in result.stdout
+    [(phone, phone_hash)] = rows(database, "SELECT phone, phone_hash FROM sms_messages")
+    assert phone is None and phone_hash  # the frequency cap still knows the number, by its hash only
+    assert rows(database, "SELECT key FROM login_failures") == [("user:just.now",)]
+    assert E164 not in json.dumps(rows(database, "SELECT * FROM audit_log"), ensure_ascii=False)
+
+
+def test_each_purge_leaves_one_audit_entry_with_the_counts(demo_copy):
+    flask_cli(demo_copy, "purge", COMMENT_RETENTION_DAYS=days_until_cutoff())
+    [(actor, details)] = rows(demo_copy, "SELECT actor, details FROM audit_log WHERE action = 'retention.purge'")
+    assert actor.startswith("cli:")
+    counts = json.loads(details)
+    assert counts["comments"] > 20 and counts["sms_numbers"] == 0 and "login_failures" in counts
+
+
+def test_a_retention_of_zero_days_is_refused_and_nothing_is_erased(demo_copy):
+    before = rows(demo_copy, "SELECT COUNT(comment) FROM ratings")
+    result = flask_cli(demo_copy, "purge", COMMENT_RETENTION_DAYS=0, check=False)
+    assert result.returncode != 0 and "COMMENT_RETENTION_DAYS must be at least 1" in result.stderr
+    assert rows(demo_copy, "SELECT COUNT(comment) FROM ratings") == before
