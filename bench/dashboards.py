@@ -10,15 +10,12 @@ Run: make bench BENCH_ARGS=dashboards   (or: .venv/bin/python -m bench dashboard
 
 import re
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench-results"
+from bench import common
+
 RATINGS = 10_000_000
-SEED, END = 2025, "2026-10-31"
 REPEAT = 5
 TARGET_MS = 300
 YEAR = "preset=custom&from=2025-11-01&to=2026-10-31"
@@ -50,25 +47,7 @@ PAGES = [
 
 
 def demo_database():
-    """bench/common.py's cache when the lead's bench is there, else the same files made here."""
-    try:
-        from bench.common import demo_database as cached
-    except ImportError:
-        cached = None
-    if cached is not None:
-        return cached(RATINGS)
-    RESULTS.mkdir(exist_ok=True)
-    path, done = RESULTS / f"demo-{RATINGS}.db", RESULTS / f"demo-{RATINGS}.done"
-    if not (path.exists() and done.exists()):
-        for stale in RESULTS.glob(f"demo-{RATINGS}.db*"):
-            stale.unlink()
-        started = time.monotonic()
-        env = {"SATISFACTION_DATABASE": str(path), "SATISFACTION_SQLITE_SYNCHRONOUS": "NORMAL", "PATH": ""}
-        subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "server", "seed-demo", "--ratings",
-                        str(RATINGS), "--seed", str(SEED), "--end", END, "--days", "365"],
-                       cwd=ROOT, env=env, check=True, capture_output=True)
-        done.write_text(f"seeded in {time.monotonic() - started:.0f} s\n")
-    return path
+    return common.demo_database(RATINGS)
 
 
 def logged_in(app, username):
