@@ -14,7 +14,6 @@ from server.ratings import Ingest
 from server.scale import build_scale
 from server.settings import DEV_SECRET_KEY, defaults
 
-
 # /healthz reports trouble below this much free space next to the database: a write then
 # soon fails (a 500-rating batch needs a few hundred kB of WAL), so monitoring hears first.
 HEALTH_MIN_FREE_BYTES = 8 * 1024 * 1024
