@@ -43,7 +43,7 @@ class RecordingSession(requests.Session):
         except requests.RequestException:
             self.tally.record(kind, "connection")
             if items is not None:
-                self.ledger.unanswered(items)
+                self.ledger.unanswered()
             raise
         self.tally.record(kind, response.status_code, time.perf_counter() - started)
         if items is not None:
@@ -81,7 +81,7 @@ class Ledger:
                                      response.headers.get("Retry-After"), response.text[:200],
                                      [item["id"] for item in items]))
 
-    def unanswered(self, items):
+    def unanswered(self):
         with self.lock:
             self.unanswered_batches += 1
 
@@ -152,12 +152,14 @@ class Fleet:
         self.stop_giving.set()
         for thread in self.citizens:
             thread.join(10)
-        for sender in self.senders:
-            sender.wake()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.queued()[0] == 0:
                 return True
+            for sender in self.senders:
+                # As a new rating would: a sender asleep until its next heartbeat (its last wake-up
+                # may have landed just as it cleared the previous one) looks at its outbox now.
+                sender.wake()
             time.sleep(0.2)
         return False
 

@@ -118,7 +118,7 @@ def _load_clients(index, queue, base_url, site, plan):
             pacer.wait(stop)
             reader.read(session)
 
-    threads = [threading.Thread(target=kiosk_loop, args=(k,)) for k in kiosks if kiosks]
+    threads = [threading.Thread(target=kiosk_loop, args=(k,)) for k in kiosks]
     threads += [threading.Thread(target=texter_loop, args=(t,)) for t in texters if plan["sms_rate"] > 0]
     if plan["stats_rate"] > 0:
         threads.append(threading.Thread(target=reader_loop))
@@ -328,8 +328,6 @@ def _check_database(report, site, server):
 
 def _stats_total(server, site, channel):
     """Responses the stats API counts for the whole province and channel, misuse included."""
-    if server.process is None or server.process.poll() is not None:
-        server.start()
     today = dt.datetime.now(LOCAL).date()
     params = {"office": PROVINCE[0], "period": "year", "from": (today - dt.timedelta(days=60)).isoformat(),
               "to": (today + dt.timedelta(days=1)).isoformat(), "channel": channel, "include_misuse": "1"}
