@@ -7,7 +7,7 @@ PYTHON_VENV := $(BIN)/python
 PORT ?= 5000
 export FLASK_APP := server
 
-.PHONY: run test bench kiosk lint clean system-packages apt-install
+.PHONY: run test bench soak kiosk lint clean system-packages apt-install
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { $(MAKE) -s PKGS="python3 python3-venv" apt-install; }
@@ -66,6 +66,16 @@ test: $(VENV)/.dev system-packages
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Proof under load and faults, a few minutes: load, SIGKILLs and a full disk with big numbers
+# (python -m soak; mounting the tmpfs needs root), then the bad-input tests with a larger
+# fuzz budget. `make test` runs the same with small numbers (tests/soak/).
+SOAK_FUZZ_EXAMPLES ?= 1000
+soak: $(VENV)/.dev system-packages
+	$(BIN)/python -m soak $(SOAK_ARGS)
+	SOAK_FUZZ_EXAMPLES=$(SOAK_FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 --dist loadgroup -q \
+	  tests/soak/test_fuzz_ratings.py tests/soak/test_fuzz_sms.py tests/soak/test_openapi_every_operation.py \
+	  tests/soak/test_nginx_abuse.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -81,9 +81,12 @@ def _date(args, name):
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise FilterError(name, "must be a date as YYYY-MM-DD") from None
+    if problem := periods.outside_calendar(day):
+        raise FilterError(name, problem)
+    return day
 
 
 def preset_range(preset, today):

@@ -1,10 +1,12 @@
 """The Flask application factory: `flask --app server ...` finds `create_app` here."""
 
 import os
+import shutil
+import sqlite3
 import zoneinfo
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import background, db, observability
@@ -12,6 +14,15 @@ from server.group_commit import GroupCommit
 from server.ratings import Ingest
 from server.scale import build_scale
 from server.settings import DEV_SECRET_KEY, defaults
+
+# /healthz reports trouble below this much free space next to the database: a write then
+# soon fails (a 500-rating batch needs a few hundred kB of WAL), so monitoring hears first.
+HEALTH_MIN_FREE_BYTES = 8 * 1024 * 1024
+# SQLite errors that mean "the storage cannot take this now" (full disk, I/O error, a lock
+# held past the busy timeout): answered 503 with Retry-After, not as a server bug.
+STORAGE_TROUBLE = {sqlite3.SQLITE_FULL: "the database's disk is full", sqlite3.SQLITE_IOERR: "the database's disk "
+                   "failed", sqlite3.SQLITE_BUSY: "the database is busy"}
+RETRY_AFTER_SECONDS = 30
 
 
 class ConfigurationError(RuntimeError):
@@ -90,6 +101,11 @@ def _register_health(app):
         except Exception:  # any database failure means not healthy
             app.logger.exception("health check failed")
             return jsonify({"status": "unavailable"}), 503
+        # Reads still work on a full disk; only writes fail. Say so before they do.
+        free = shutil.disk_usage(os.path.dirname(os.path.abspath(app.config["DATABASE"]))).free
+        if free < HEALTH_MIN_FREE_BYTES:
+            return jsonify({"status": "unavailable",
+                            "error": f"the database's disk is (nearly) full: {free // 1024} kB free"}), 503
         return jsonify({"status": "ok"})
 
 
@@ -99,5 +115,20 @@ def _register_errors(app):
         if request.path.startswith("/api/") or request.path == "/healthz":
             response = jsonify({"error": problem.description})
             response.status_code = problem.code
+            for name, value in problem.get_headers():  # Retry-After, Allow
+                if name.lower() != "content-type":
+                    response.headers[name] = value
             return response
         return problem
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def storage_trouble(problem):
+        """A full disk or a lock held too long is the storage's state, not a bug: 503, try later.
+
+        The transaction was rolled back (server.db.write_transaction), so nothing is half-stored.
+        """
+        reason = STORAGE_TROUBLE.get(getattr(problem, "sqlite_errorcode", 0) & 0xFF)
+        if reason is None:
+            raise problem
+        app.logger.warning("storage trouble on %s %s: %s", request.method, request.path, problem)
+        return http_error(ServiceUnavailable(f"{reason}; try again later", retry_after=RETRY_AFTER_SECONDS))

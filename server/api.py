@@ -60,6 +60,8 @@ def json_body():
         body = json.loads(request.get_data(cache=False))
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the body is not valid JSON") from None
+    except RecursionError:  # "[[[[..." a few thousand deep: Python's parser gives up
+        raise BadRequest("the body is not valid JSON: nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     return body

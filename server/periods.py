@@ -7,6 +7,17 @@ quarter `2026-Q1`, year `2026`.
 import datetime as dt
 
 PERIODS = ("day", "week", "month", "quarter", "year")
+# Reports take dates in this range: ratings start in 2020, and a range, its previous range
+# and its edge months must stay inside what datetime.date can hold (year 1 to 9999).
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2099, 12, 31)
+
+
+def outside_calendar(day):
+    """A message when a report date is outside EARLIEST..LATEST, else None."""
+    if EARLIEST <= day <= LATEST:
+        return None
+    return f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
 
 
 def labels(day):

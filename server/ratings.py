@@ -158,7 +158,8 @@ class Ingest:
         """
         results, ratings = [], []
         for item in items:
-            echo_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+            # Only an id that can go back out as UTF-8: JSON's \udXXX escapes can make lone surrogates.
+            echo_id = item.get("id") if isinstance(item, dict) and is_text(item.get("id")) else None
             try:
                 rating = parse_item(item, self.scale, now, self.future_tolerance)
             except ItemError as error:

@@ -56,9 +56,12 @@ def _date(args, name):
     if not DATE_PATTERN.match(value):
         raise ParamError(name, "must be a date as YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ParamError(name, f"{value} is not a real date") from None
+    if problem := periods.outside_calendar(day):
+        raise ParamError(name, problem)
+    return day
 
 
 def _flag(args, name):

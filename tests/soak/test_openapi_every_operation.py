@@ -1,0 +1,130 @@
+"""Schemathesis over every operation of the served OpenAPI document, against gunicorn with the
+deploy config. Each operation gets the token its `security` names (a kiosk's, a user's, or
+none); answers are never 5xx and match the document; and each operation is also reached with
+data that succeeds (2xx): fresh pairing codes for /api/v1/kiosk/pair, real numbers and
+offices for /api/v1/invitations, plausible ratings for /api/v1/ratings."""
+
+import datetime as dt
+import os
+import uuid
+from collections import Counter
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from server import auth, create_app, offices, openapi
+from server.db import get_db, write_transaction
+from server.scale import build_scale
+from server.timeutil import now_stored
+from tests.support import ServerProcess
+
+pytestmark = pytest.mark.xdist_group("soak-openapi")
+EXAMPLES = max(30, int(os.environ.get("SOAK_FUZZ_EXAMPLES", "250")) // 5)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+DOCUMENT = openapi.document(build_scale(4), 500)
+OPERATIONS = [(path, method.upper()) for path, methods in DOCUMENT["paths"].items() for method in methods]
+TOKEN_FOR_SCHEME = {"kioskToken": "kiosk", "userToken": "user"}
+
+
+class Site:
+    """The province under test, built in-process (a CLI process per step costs seconds), the
+    server, and what the test hands out: tokens and fresh pairing codes."""
+
+    def __init__(self, database):
+        self.database, self.server, self.paired = database, None, 0
+        self.app = create_app({"DATABASE": str(database), "SQLITE_SYNCHRONOUS": "NORMAL"})
+        with self.app.app_context():
+            db = get_db()
+            with write_transaction(db):
+                offices.add_office(db, "P", "Tỉnh Thử", None, "province")
+                offices.add_office(db, "D", "Huyện Một", "P", "district")
+                offices.add_staff(db, "CB1", "Nguyễn Văn An", "D", "Quầy 1")
+                kiosk = offices.add_kiosk(db, "D", "Quầy 1")[1]
+                user_id = db["users"].insert({"username": "admin", "role": "admin", "office_id": None,
+                                              "password_hash": auth.hash_password("long-enough"),
+                                              "created_at": now_stored()}).last_pk
+                self.tokens = {"kiosk": kiosk, "user": auth.create_user_token(db, user_id)}
+
+    def pairing_code(self):
+        with self.app.app_context():
+            db = get_db()
+            with write_transaction(db):
+                self.paired += 1
+                return offices.add_kiosk(db, "D", f"Quầy ghép {self.paired}", with_pairing_code=True)[2]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    site = Site(tmp_path_factory.mktemp("openapi-soak") / "api.db")
+    with ServerProcess(site.database, workers=2, deploy_config=True, SMS_QUIET_HOURS="",
+                       SMS_SENDER_INTERVAL_SECONDS=0, ALERT_INTERVAL_SECONDS=0) as server:
+        site.server = server
+        yield site
+
+
+@pytest.fixture(scope="module")
+def served_schema(site):
+    return schemathesis.openapi.from_url(site.server.url + "/api/v1/openapi.json")
+
+
+def test_the_served_document_has_the_operations_tested_here(site):
+    served = requests.get(site.server.url + "/api/v1/openapi.json", timeout=10).json()
+    assert sorted((p, m.upper()) for p, ms in served["paths"].items() for m in ms) == sorted(OPERATIONS)
+    assert ("/api/v1/invitations", "POST") in OPERATIONS and ("/api/v1/kiosk/pair", "POST") in OPERATIONS
+
+
+def token_header(site, operation_definition):
+    schemes = [name for requirement in operation_definition.get("security", []) for name in requirement]
+    if not schemes:
+        return {}
+    return {"Authorization": f"Bearer {site.tokens[TOKEN_FOR_SCHEME[schemes[0]]]}"}
+
+
+def plausible_rating(draw):
+    moment = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=draw(st.integers(1, 60 * 24 * 300)))
+    return {"id": str(uuid.uuid4()), "score": draw(st.integers(1, 4)), "created_at": moment.isoformat()}
+
+
+def succeeding(case, site, draw):
+    """Now and then, the data a real client would send, so the success path is fuzzed too."""
+    path, body = case.operation.path, case.body
+    if not draw(st.booleans()):
+        return
+    if path == "/api/v1/kiosk/pair":
+        case.body = {"code": site.pairing_code()}
+    elif path == "/api/v1/invitations" and isinstance(body, dict):
+        number = f"+8491{draw(st.integers(0, 9_999_999)):07d}"
+        case.body = {**body, "phone": number, "office": draw(st.sampled_from(["D", "P", "d"]))}
+    elif path == "/api/v1/ratings" and isinstance(body, dict):
+        extra = [plausible_rating(draw) for _ in range(draw(st.integers(1, 5)))]
+        case.body = {**body, "ratings": [*(body.get("ratings") or [])[:495], *extra]}
+
+
+@pytest.mark.parametrize(("path", "method"), OPERATIONS)
+def test_every_operation_with_its_token_never_fails_and_also_succeeds(site, served_schema, path, method):
+    operation = served_schema[path][method]
+    headers = token_header(site, DOCUMENT["paths"][path][method.lower()])
+    seen = Counter()
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(), data=st.data())
+    def exercise(case, data):
+        succeeding(case, site, data.draw)
+        response = case.call(base_url=site.server.url, headers=headers)
+        seen[response.status_code] += 1
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    exercise()
+    assert not [status for status in seen if status >= 500], seen
+    assert any(200 <= status < 300 for status in seen), f"{method} {path} never succeeded: {dict(seen)}"
+    if headers:
+        assert 401 not in seen, f"{method} {path} refused its own token: {dict(seen)}"
