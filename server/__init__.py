@@ -100,7 +100,7 @@ def _register_health(app):
                 probe.close()
         except Exception:  # any database failure means not healthy
             app.logger.exception("health check failed")
-            return jsonify({"status": "unavailable"}), 503
+            return jsonify({"status": "unavailable", "error": "the database does not answer"}), 503
         # Reads still work on a full disk; only writes fail. Say so before they do.
         free = shutil.disk_usage(os.path.dirname(os.path.abspath(app.config["DATABASE"]))).free
         if free < HEALTH_MIN_FREE_BYTES:

@@ -79,4 +79,4 @@ def test_healthz_answers_ok_then_503_when_the_database_is_gone(database, tmp_pat
     database.write_bytes(b"this is not a database" * 100)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json == {"status": "unavailable"}
+    assert response.json == {"status": "unavailable", "error": "the database does not answer"}
