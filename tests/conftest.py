@@ -41,18 +41,27 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def province(app):
-    """A small province: root P, district D with commune C, and district E."""
+# A small province: root P, district D with commune C, and district E.
+TEST_PROVINCE = [("P", "Tỉnh Thử", None, "province"), ("D", "Huyện Một", "P", "district"),
+                 ("C", "Xã Một", "D", "commune"), ("E", "Huyện Hai", "P", "district")]
+
+
+def add_offices(app, rows=TEST_PROVINCE, staff=()):
+    """Offices (code, name, parent, kind) and staff (code, name, office, counter), in one transaction."""
     with app.app_context():
         db = get_db()
         with write_transaction(db):
-            offices.add_office(db, "P", "Tỉnh Thử", None, "province")
-            offices.add_office(db, "D", "Huyện Một", "P", "district")
-            offices.add_office(db, "C", "Xã Một", "D", "commune")
-            offices.add_office(db, "E", "Huyện Hai", "P", "district")
-            offices.add_staff(db, "CB1", "Nguyễn Văn An", "D", "Quầy 1")
+            for row in rows:
+                offices.add_office(db, *row)
+            for row in staff:
+                offices.add_staff(db, *row)
     return app
+
+
+@pytest.fixture
+def province(app):
+    """The test province, with officer CB1 on duty at D's Quầy 1."""
+    return add_offices(app, staff=[("CB1", "Nguyễn Văn An", "D", "Quầy 1")])
 
 
 def add_kiosk(app, office="D", counter="Quầy 1"):

@@ -8,6 +8,7 @@ import pytest
 
 from server import create_app, offices
 from server.db import get_db, write_transaction
+from tests.conftest import add_offices
 from tests.support import ServerProcess
 
 
@@ -46,13 +47,9 @@ class Site:
 
 def build_province(database):
     app = create_app({"DATABASE": str(database), "SQLITE_SYNCHRONOUS": "NORMAL"})
-    with app.app_context():
-        db = get_db()
-        with write_transaction(db):
-            offices.add_office(db, "P", "Tỉnh Đắk Nông", None, "province")
-            offices.add_office(db, "D", "Bộ phận Một cửa huyện Đắk Glong", "P", "district")
-            offices.add_staff(db, "CB1", "Nguyễn Thị Hồng Nhung", "D", "Quầy 1")
-            offices.add_staff(db, "CB2", "Y Blông Niê", "D", "Quầy 2")
+    add_offices(app, [("P", "Tỉnh Đắk Nông", None, "province"),
+                      ("D", "Bộ phận Một cửa huyện Đắk Glong", "P", "district")],
+                staff=[("CB1", "Nguyễn Thị Hồng Nhung", "D", "Quầy 1"), ("CB2", "Y Blông Niê", "D", "Quầy 2")])
 
 
 @pytest.fixture(scope="module")

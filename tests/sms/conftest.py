@@ -6,10 +6,9 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from twilio.request_validator import RequestValidator
 
-from server import create_app, offices
-from server.db import get_db, write_transaction
+from server import create_app
 from sms import gateway
-from tests.conftest import add_user, auth
+from tests.conftest import add_offices, add_user, auth
 from tests.sms.fake_twilio import FakeTwilio
 
 PHONE = "0912 345 678"
@@ -30,14 +29,7 @@ def sms_app(database):
 @pytest.fixture
 def sms_province(sms_app):
     """The test province (P > D > C, P > E) with an admin token and a supervisor of D."""
-    with sms_app.app_context():
-        db = get_db()
-        with write_transaction(db):
-            offices.add_office(db, "P", "Tỉnh Thử", None, "province")
-            offices.add_office(db, "D", "Huyện Một", "P", "district")
-            offices.add_office(db, "C", "Xã Một", "D", "commune")
-            offices.add_office(db, "E", "Huyện Hai", "P", "district")
-    return sms_app
+    return add_offices(sms_app)
 
 
 @pytest.fixture

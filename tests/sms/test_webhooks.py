@@ -5,19 +5,15 @@ import datetime as dt
 import pytest
 from twilio.request_validator import RequestValidator
 
-from server import offices
 from server.db import get_db, write_transaction
 from sms import gateway
 from sms.sender import Sender
+from tests.conftest import TEST_PROVINCE, add_offices
 from tests.sms.conftest import E164, PHONE, inbound, reply_text, signed_post
 
 
 def setup_offices(app):
-    with app.app_context():
-        db = get_db()
-        with write_transaction(db):
-            offices.add_office(db, "P", "Tỉnh Thử", None, "province")
-            offices.add_office(db, "D", "Huyện Một", "P", "district")
+    add_offices(app, TEST_PROVINCE[:2])
 
 
 def count(app, sql, params=()):

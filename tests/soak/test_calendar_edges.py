@@ -9,10 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server import offices
-from server.db import get_db, write_transaction
 from server.periods import PERIODS
-from tests.conftest import add_user, auth
+from tests.conftest import TEST_PROVINCE, add_offices, add_user, auth
 from tests.dashboards.conftest import log_in
 
 EXAMPLES = int(os.environ.get("SOAK_FUZZ_EXAMPLES", "250"))
@@ -22,12 +20,7 @@ dates = st.sampled_from(EDGES) | st.dates().map(dt.date.isoformat) | st.none()
 
 @pytest.fixture
 def reporting(app):
-    with app.app_context():
-        db = get_db()
-        with write_transaction(db):
-            offices.add_office(db, "P", "Tỉnh Thử", None, "province")
-            offices.add_office(db, "D", "Huyện Một", "P", "district")
-    return app, add_user(app)
+    return add_offices(app, TEST_PROVINCE[:2]), add_user(app)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

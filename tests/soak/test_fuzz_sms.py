@@ -19,6 +19,7 @@ from sms import dialogue, parser
 from sms.dialogue import AttachFollowup, Conversation, Dialogue, Office, OptIn, OptOut, StoreRating
 from sms.templates import Texts
 from soak import verify
+from tests.conftest import add_offices
 from tests.sms.conftest import inbound, make_app
 
 EXAMPLES = int(os.environ.get("SOAK_FUZZ_EXAMPLES", "250"))
@@ -96,17 +97,9 @@ def test_the_dialogue_keeps_its_promises_whatever_is_texted(start, talk):
 @pytest.fixture
 def webhook_app(database):
     """The SMS app (Twilio-style signatures) on a real file, with the offices the habits name."""
-    from server import offices
-    from server.db import get_db, write_transaction
-
-    app = make_app(database)
-    with app.app_context():
-        db = get_db()
-        with write_transaction(db):
-            offices.add_office(db, "P", "Tỉnh Thử", None, "province")
-            offices.add_office(db, "GN", "Bộ phận Một cửa thành phố Gia Nghĩa", "P", "district")
-            offices.add_office(db, "DM-DL", "UBND xã Đức Lập", "P", "commune")
-    return app
+    return add_offices(make_app(database), [("P", "Tỉnh Thử", None, "province"),
+                                            ("GN", "Bộ phận Một cửa thành phố Gia Nghĩa", "P", "district"),
+                                            ("DM-DL", "UBND xã Đức Lập", "P", "commune")])
 
 
 SENDERS = ["+84912345678", "+84987654321", "0912 000 111", "VIETTEL", "+1", ""]
