@@ -105,6 +105,25 @@ def load(port, make_request, seconds=8.0, processes=2, threads=4, prebuilt=0):
     }
 
 
+def compare(port, baseline, candidate, rounds=3, seconds=4.0, **options):
+    """Rates of a baseline and a candidate request, measured in alternating rounds.
+
+    The machine is shared and its speed drifts by the minute; alternating short rounds and
+    taking each side's median lets the drift hit both alike, so their ratio is steadier
+    than two long runs one after the other.
+    """
+    sides = {"baseline": [], "candidate": []}
+    for _ in range(rounds):
+        sides["baseline"].append(load(port, baseline, seconds=seconds, **options))
+        sides["candidate"].append(load(port, candidate, seconds=seconds, **options))
+    result = {}
+    for name, runs in sides.items():
+        runs.sort(key=lambda run: run["rate"])
+        middle = runs[len(runs) // 2]
+        result[name] = {**middle, "errors": [e for run in runs for e in run["errors"]]}
+    return result["baseline"], result["candidate"]
+
+
 def json_request(method, path, payload, token=None):
     headers = {"Content-Type": "application/json"}
     if token:

@@ -1,5 +1,6 @@
 """The JSON API under /api/v1: kiosk ratings, config and heartbeat, and the stats."""
 
+import collections
 import functools
 import json
 
@@ -81,8 +82,8 @@ def post_ratings():
     # Shared with other threads' batches: one commit (one fsync) acknowledges them all.
     results = current_app.extensions["group_commit"].run(
         get_db(), lambda db: ingest.store_items(db, load_tree(db), source, items, now))
-    for result in results:
-        RATINGS.labels("kiosk", result["status"]).inc()
+    for status, count in collections.Counter(result["status"] for result in results).items():
+        RATINGS.labels("kiosk", status).inc(count)
     return jsonify({"results": results})
 
 
