@@ -10,9 +10,11 @@ export FLASK_APP := server
 .PHONY: run test bench soak kiosk lint clean system-packages apt-install
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null || { $(MAKE) -s PKGS="python3 python3-venv" apt-install; }
-	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	@command -v $(PYTHON) >/dev/null || $(MAKE) -s PKGS="python3 python3-venv" apt-install
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || $(MAKE) -s PKGS="python3-venv" apt-install
+	@# a half-made .venv would make every later run skip this step: remove it on failure
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip || { rm -rf $(VENV); exit 1; }
 
 # Installed once per change of the dependency lists (the stamp files record it).
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
@@ -40,7 +42,7 @@ run: $(VENV)/.runtime instance/config.py instance/satisfaction.db
 	  $(BIN)/gunicorn --config deploy/gunicorn.conf.py
 
 # System packages the tests drive for real: a virtual display, key presses, a browser, nginx.
-SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx systemd:systemd-analyze
+SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx systemd:systemd-analyze openssl:openssl
 system-packages:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  pkg=$${pair%%:*}; cmd=$${pair##*:}; \

@@ -104,6 +104,8 @@ def quarter_range(label, day):
         match = QUARTER.match(label)
         if not match:
             abort(400, "quarter: must look like 2026-Q3")
+        if not periods.EARLIEST.year <= int(match[1]) <= periods.LATEST.year:
+            abort(400, f"quarter: must be between {periods.EARLIEST.year}-Q1 and {periods.LATEST.year}-Q4")
         first = dt.date(int(match[1]), 3 * int(match[2]) - 2, 1)
     last = periods.shift("quarter", first, 1) - dt.timedelta(days=1)
     return periods.labels(first)["quarter"], first, last

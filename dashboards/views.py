@@ -35,7 +35,8 @@ def login():
     db, now, config = get_db(), utcnow(), current_app.config
     keys = accounts.failure_keys(username)
     if accounts.locked_until(db, keys, now):
-        current_app.logger.warning("login refused during lockout for %r", username)
+        # No name in the log: a mistyped password typed into the name field would land there.
+        current_app.logger.warning("login refused during a lockout")
         return page("login.html", error="locked", username=username), 429
     found = accounts.authenticate(db, username, password)
     with write_transaction(db):

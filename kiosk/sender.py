@@ -68,7 +68,13 @@ class Sender(threading.Thread):
         outbox = Outbox(self.outbox_path, self.synchronous)
         try:
             while not self._stopping.is_set():
-                wait = self._cycle(outbox)
+                try:
+                    wait = self._cycle(outbox)
+                except Exception:  # a failing SD card, an answer we did not expect: try again later
+                    log.exception("sending failed; the ratings stay queued and are tried again")
+                    self._failures += 1
+                    wait = backoff(self._failures, self.retry_base, self.retry_max, self.rand)
+                    self._retry_at = time.monotonic() + wait
                 self._wake.wait(max(0.0, wait))
                 self._wake.clear()
         finally:

@@ -5,6 +5,7 @@ import shutil
 import sqlite3
 import zoneinfo
 
+import click
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -41,9 +42,7 @@ def create_app(test_config=None):
     else:
         app.config.from_mapping(test_config)
     if test_config is None and not app.debug and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise ConfigurationError(
-            "SATISFACTION_SECRET_KEY is not set: refusing to start with the development secret. Set a long random "
-            "value in the environment or in instance/config.py (make run writes one for its demo).")
+        _refuse_development_secret()
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     proxies = int(app.config["TRUSTED_PROXIES"])
@@ -85,6 +84,22 @@ def _register_security_headers(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def _refuse_development_secret():
+    """The server must not run with the development secret; the command line may, with a warning.
+
+    `flask ...` commands (FlaskGroup marks them with FLASK_RUN_FROM_CLI) set up offices,
+    users and kiosks before any secret matters, and sign nothing a citizen sees; a WSGI
+    server (gunicorn) would sign sessions with a value everybody can read in the source.
+    """
+    message = ("SATISFACTION_SECRET_KEY is not set: refusing to serve with the development secret. Set a long "
+               "random value in the environment or in instance/config.py (make run writes one for its demo).")
+    if os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+        click.echo("Warning: SATISFACTION_SECRET_KEY is the development value; the server will refuse to start "
+                   "with it.", err=True)
+        return
+    raise ConfigurationError(message)
 
 
 def _register_health(app):

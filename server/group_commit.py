@@ -58,8 +58,12 @@ def _execute(db, group):
             try:
                 ticket.result = ticket.job(db)
             except Exception as error:  # this job alone is undone; the others go on
-                conn.execute("ROLLBACK TO job")
                 ticket.error = error
+                if not conn.in_transaction:
+                    # SQLite rolled back the whole transaction itself (disk full, I/O error):
+                    # the group is lost, and the storage error is what everyone must hear.
+                    raise
+                conn.execute("ROLLBACK TO job")
             conn.execute("RELEASE job")
         conn.execute("COMMIT")
     except BaseException as error:  # the commit itself failed: nobody's work is stored

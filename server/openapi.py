@@ -39,7 +39,7 @@ def document(scale, max_batch):
         "properties": {
             "id": {"type": ["string", "null"]},
             "status": {"type": "string", "enum": ["accepted", "duplicate", "rejected"]},
-            "error": {"type": "string"},
+            "error": {"type": ["string", "null"], "description": "Why an item was rejected; null otherwise."},
         },
     }
     stats_row = {

@@ -169,21 +169,14 @@ class Ingest:
             except ItemError as error:
                 results.append({"id": echo_id, "status": "rejected", "error": str(error)})
                 continue
-            results.append({"id": echo_id, "status": None})
+            results.append({"id": echo_id, "status": None, "error": None})
             ratings.append((len(results) - 1, rating))
+        # An officer code the server does not know (a kiosk's cached config from before a
+        # restore, say) leaves the rating without an officer rather than losing it.
         staff_ids = self._staff_ids(db, {r.staff_code for _, r in ratings if r.staff_code})
-        valid = []
-        for index, rating in ratings:
-            if rating.staff_code and rating.staff_code not in staff_ids:
-                results[index].update(status="rejected", error=f"staff: unknown staff code {rating.staff_code[:40]!r}")
-            else:
-                valid.append((index, rating))
-        statuses = self.store(db, tree, source, [r for _, r in valid], staff_ids, now)
-        for (index, _), status in zip(valid, statuses, strict=True):
+        statuses = self.store(db, tree, source, [r for _, r in ratings], staff_ids, now)
+        for (index, _), status in zip(ratings, statuses, strict=True):
             results[index]["status"] = status
-        for result in results:
-            if result["status"] != "rejected":
-                result.pop("error", None)
         return results
 
     def store(self, db, tree, source, ratings, staff_ids, now):

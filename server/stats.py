@@ -75,11 +75,10 @@ def parse_query(args, today):
     """A StatsQuery from request parameters, or ParamError naming the bad one."""
     period = _choice(args, "period", periods.PERIODS, "month")
     start, end = _date(args, "from"), _date(args, "to")
-    default_start, default_end = periods.default_range(period, today)
     if end is None:
-        end = default_end if start is None or start <= default_end else start
+        end = today if start is None or start <= today else start
     if start is None:
-        start = min(default_start, periods.start(period, end))
+        start = periods.default_range(period, end)[0]  # the latest periods up to `to`
     if start > end:
         raise ParamError("from", "must not be after to")
     if (end - start).days + 1 > MAX_PERIODS * {"day": 1, "week": 7}.get(period, 28):

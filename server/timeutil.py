@@ -31,4 +31,7 @@ def parse_client_time(text):
         raise ValueError(f"is not a valid ISO 8601 timestamp: {text[:40]!r}") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("needs a UTC offset, e.g. +07:00 or Z")
+    # Year 1 or 9999 with an offset cannot even be turned into UTC (OverflowError).
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError("must be between the years 2000 and 2100")
     return moment

@@ -170,8 +170,9 @@ class Dialogue:
     def _unprompted(self, state, text, now):
         """The result of an `<OFFICE CODE> <score>` message, or None if it is not one.
 
-        A code that names no office is answered as such only outside a conversation
-        waiting for a score (there, "Toi 4" is an answer to the invitation).
+        A code that names no office is answered as such unless a question is open: then
+        "Toi 4" answers the invitation and "Can bo cham, cho 2 tieng" is a follow-up comment
+        typed without diacritics.
         """
         found = parser.office_rating(text)
         if not found:
@@ -183,7 +184,7 @@ class Dialogue:
         office = self.offices.get(code)
         waiting = state.active(now) and state.stage == AWAITING_SCORE
         if office is None:
-            if waiting:
+            if state.active(now) and state.stage in (AWAITING_SCORE, AWAITING_FOLLOWUP):
                 return None
             return state, self.texts.render("unknown_office", state.language, code=code), ()
         if waiting and office.id == state.office_id:

@@ -81,6 +81,10 @@ class Sender:
         return len(orphans)
 
     def _send_one(self, db, message_id, fixed_now):
+        # Wait for the rate limit before claiming the message, not after: a worker recycled
+        # while it sleeps must leave the message pending, not "sending" (which a later
+        # sender can only mark failed, since it cannot know whether Twilio took it).
+        self._pace()
         now = fixed_now or self.clock()
         with write_transaction(db):
             message = storage.message(db, message_id)
@@ -98,7 +102,6 @@ class Sender:
                 return "opted_out"
             storage.update_message(db, message_id, {"status": "sending", "claimed_at": to_stored(now),
                                                     "attempts": message["attempts"] + 1}, now)
-        self._pace()
         outcome = self.transport.send(message["phone"], message["body"], message_id)
         now = fixed_now or self.clock()
         with write_transaction(db):

@@ -5,6 +5,8 @@ import datetime as dt
 import re
 import uuid
 
+import pytest
+
 from server.db import get_db
 from server.offices import add_kiosk
 from tests.conftest import auth
@@ -146,6 +148,12 @@ def test_the_english_switch_translates_labels_and_number_formats(as_user):
     assert "Tỷ lệ hài lòng" not in html
     client.get("/language/vi")
     assert "Tổng quan" in client.get("/dashboard", query_string=YEAR).text
+
+
+@pytest.mark.parametrize("quarter", ["9999-Q4", "0001-Q1", "1999-Q4"])
+def test_a_quarter_outside_the_reporting_years_gets_400(as_user, quarter):
+    response = as_user("tinh").get(f"/dashboard/report/DNO?quarter={quarter}")
+    assert response.status_code == 400
 
 
 def test_the_quarterly_report_shows_the_quarter_with_a_table(as_user):

@@ -82,6 +82,35 @@ def test_while_the_server_is_down_ratings_wait_and_then_all_arrive(tmp_path, out
         sender.stop()
 
 
+class Flaky(Client):
+    """A client whose first sends fail in a way the sender does not expect (a bug, a bad card)."""
+
+    def __init__(self, *args, failures=2):
+        super().__init__(*args)
+        self.failures = failures
+
+    def post_ratings(self, batch):
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("an error nobody planned for")
+        return super().post_ratings(batch)
+
+
+def test_an_unexpected_error_does_not_stop_the_sender_for_good(site, outbox):
+    kiosk_id, token, _ = site.add_kiosk()
+    given = [queued_rating(3, seconds_ago=20), queued_rating(4, seconds_ago=10)]
+    outbox.add_many(given)
+    watch = Watch()
+    sender = Sender(Flaky(site.url, token), outbox.path, None, on_status=watch, synchronous="NORMAL",
+                    retry_base=0.1, retry_max=0.5)
+    sender.start()
+    try:
+        watch.until(lambda s: s.queued == 0 and s.online)
+    finally:
+        sender.stop()
+    assert [r["client_id"] for r in site.ratings(kiosk_id)] == [r["id"] for r in given]
+
+
 def test_an_answer_lost_on_the_way_back_makes_a_duplicate_not_a_second_rating(site, outbox):
     kiosk_id, token, _ = site.add_kiosk()
     given = [queued_rating(2, seconds_ago=9), queued_rating(4, seconds_ago=5)]

@@ -55,6 +55,8 @@ def test_heartbeat_records_queue_sync_and_version(client, kiosk, province):
     ({"queue_length": "3", "app_version": "1"}, "queue_length"),
     ({"queue_length": 1, "app_version": ""}, "app_version"),
     ({"queue_length": 1, "app_version": "1", "last_sync_at": "yesterday"}, "last_sync_at"),
+    ({"queue_length": 1, "app_version": "1", "last_sync_at": "0001-01-01T00:00:00+01:00"}, "last_sync_at"),
+    ({"queue_length": 1, "app_version": "1", "last_sync_at": "9999-12-31T23:59:59-01:00"}, "last_sync_at"),
 ])
 def test_bad_heartbeat_gets_400(client, kiosk, body, name):
     _, token = kiosk

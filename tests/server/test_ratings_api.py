@@ -29,7 +29,7 @@ def test_accepted_rating_is_stored_with_office_counter_and_kiosk_from_the_token(
     item = rating(3, reasons=None, comment="Nhanh gọn", language="vi", staff="CB1", service="khai-sinh")
     response = post(client, token, [item])
     assert response.status_code == 200
-    assert response.json == {"results": [{"id": item["id"], "status": "accepted"}]}
+    assert response.json == {"results": [{"id": item["id"], "status": "accepted", "error": None}]}
     row = stored(province, """SELECT r.score, r.channel, o.code, c.label, r.kiosk_id, s.code, r.service, r.comment
                               FROM ratings r JOIN offices o ON o.id = r.office_id JOIN counters c ON c.id = r.counter_id
                               JOIN staff s ON s.id = r.staff_id""")
@@ -43,7 +43,8 @@ def test_duplicate_rating_is_acknowledged_not_counted(client, kiosk, province):
     assert post(client, token, [item]).json["results"][0]["status"] == "accepted"
     for _ in range(5):
         changed = dict(item, score=1)
-        assert post(client, token, [changed]).json["results"] == [{"id": item["id"], "status": "duplicate"}]
+        assert post(client, token, [changed]).json["results"] == [{"id": item["id"], "status": "duplicate",
+                                                                   "error": None}]
     assert stored(province, "SELECT COUNT(*), MAX(score) FROM ratings") == [(1, 4)]
     assert rollup_total(province) == 1
 
@@ -76,19 +77,26 @@ def test_bad_items_are_rejected_alone_with_a_reason_and_in_order(client, kiosk, 
         (rating(2, comment=42), "comment"),
         (rating(2, comment="lone surrogate \ud800"), "comment: must be a string of valid Unicode"),
         (rating(2, service="\udfff"), "service"),
-        (rating(2, staff="NOBODY"), "staff: unknown staff code"),
         (rating(2, language="Tiếng Việt"), "language"),
     ]
     items = [good_before, *[item for item, _ in bad], good_after]
     results = post(client, token, items).json["results"]
     assert len(results) == len(items)
-    assert results[0] == {"id": good_before["id"], "status": "accepted"}
-    assert results[-1] == {"id": good_after["id"], "status": "accepted"}
+    assert results[0] == {"id": good_before["id"], "status": "accepted", "error": None}
+    assert results[-1] == {"id": good_after["id"], "status": "accepted", "error": None}
     for result, (_, message) in zip(results[1:-1], bad, strict=True):
         assert result["status"] == "rejected"
         assert message in result["error"]
     assert stored(province, "SELECT COUNT(*) FROM ratings") == [(2,)]
     assert rollup_total(province) == 2
+
+
+def test_an_unknown_officer_code_keeps_the_rating_without_an_officer(client, kiosk, province):
+    _, token = kiosk
+    results = post(client, token, [rating(3, staff="NOBODY"), rating(4, staff="CB1")]).json["results"]
+    assert [r["status"] for r in results] == ["accepted", "accepted"]
+    assert stored(province, "SELECT s.code FROM ratings r LEFT JOIN staff s ON s.id = r.staff_id ORDER BY r.score") \
+        == [(None,), ("CB1",)]
 
 
 def test_old_ratings_from_an_offline_kiosk_are_accepted(client, kiosk, province):

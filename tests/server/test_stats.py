@@ -54,6 +54,13 @@ def test_periods_are_labelled_in_local_time_and_in_order(client, province, kiosk
     assert [(r["period"], r["period_start"]) for r in rows] == labels
 
 
+def test_only_to_given_reports_the_latest_periods_up_to_it():
+    query = stats.parse_query({"period": "month", "to": "2025-03-15"}, dt.date(2026, 11, 28))
+    assert (query.start, query.end) == (dt.date(2024, 4, 1), dt.date(2025, 3, 15))
+    query = stats.parse_query({"period": "month", "from": "2026-06-01"}, dt.date(2026, 11, 28))
+    assert (query.start, query.end) == (dt.date(2026, 6, 1), dt.date(2026, 11, 28))
+
+
 def test_no_row_for_a_period_without_ratings(client, province, kiosk, admin_token):
     _, token = kiosk
     post(client, token, spaced(dt.date(2026, 1, 10), [4]) + spaced(dt.date(2026, 3, 10), [3]))

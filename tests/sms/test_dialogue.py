@@ -140,6 +140,9 @@ def test_a_satisfied_rating_gets_a_thank_you_naming_the_office_and_no_question()
     ("Nhân viên không hướng dẫn", (), "Nhân viên không hướng dẫn"),
     ("9", (), "9"),
     ("Stop by tomorrow please", (), "Stop by tomorrow please"),
+    # typed without diacritics, with a number in it: a comment, not "<OFFICE CODE> <score>"
+    ("Toi khong hai long vi cho lau", (), "Toi khong hai long vi cho lau"),
+    ("Can bo lam viec cham, cho 2 tieng", (), "Can bo lam viec cham, cho 2 tieng"),
 ])
 def test_a_dissatisfied_rating_gets_one_follow_up_stored_on_the_same_rating(answer, reasons, comment):
     (state, reply, effects), (after, thanks, follow) = talk(["1", answer])

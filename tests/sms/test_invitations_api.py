@@ -60,6 +60,7 @@ def test_every_usual_way_of_writing_a_number_is_the_same_number(sms_province, ad
     ({"phone": "not a phone"}, "phone:"), ({"office": "NOPE"}, "office: unknown office code"),
     ({"office": ""}, "office:"), ({"service": ""}, "service:"), ({"reference": "x" * 65}, "reference:"),
     ({"send_after": "tomorrow"}, "send_after:"), ({"send_after": "2026-03-05T09:00:00"}, "send_after:"),
+    ({"send_after": "0001-01-01T00:00:00+01:00"}, "send_after:"),
     ({"language": "fr"}, "language:"),
 ])
 def test_bad_fields_get_400_naming_the_field_and_nothing_is_queued(sms_province, admin, fields, message):
