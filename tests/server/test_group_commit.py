@@ -3,6 +3,7 @@ is undone alone, and a failed commit stores nobody's work."""
 
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -25,6 +26,7 @@ def test_many_threads_get_their_own_results_and_share_commits(store):
     def insert(value):
         def job(db):
             db.conn.execute("INSERT INTO items VALUES (?)", [value])
+            time.sleep(0.002)  # as long as a real batch takes, so other threads queue meanwhile
             return value * 2
         return job
 
