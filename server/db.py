@@ -1,8 +1,11 @@
 """The database connection: one per request, cached on `g`, closed on teardown."""
 
 import contextlib
+import fcntl
+import os
 import sqlite3
 import threading
+import time
 
 import click
 import sqlite_utils
@@ -12,10 +15,95 @@ from flask.cli import with_appcontext
 from server import schema
 
 
+class WriterLock:
+    """Writers of one database file take turns here before asking SQLite for its write lock.
+
+    SQLite's busy handler polls: a writer that finds the lock taken sleeps 1, 2, 5, 10, 15,
+    20 ... ms before it looks again, so with several gunicorn workers writing, much of the
+    time goes to sleeping past the moment the lock was freed (single-rating POSTs ran at
+    two thirds of the rate, with a p99 five times as long). Here a thread lock inside the
+    process and flock() between processes, polled every quarter of a millisecond, hand the
+    turn on as soon as the last writer lets go.
+
+    It never waits longer than the busy timeout: past that (a stuck process holding the
+    file, say) the writer goes on without its turn and SQLite's own locking decides, as it
+    always does. SQLite guards correctness either way; this only makes waiting cheaper.
+    """
+
+    def __init__(self, path, timeout):
+        self.path = f"{path}-writer.lock"
+        self.timeout = timeout
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._fd = None
+        self._local = threading.local()
+
+    def __enter__(self):
+        entries = self._local.__dict__.setdefault("entries", [])
+        deadline = time.monotonic() + self.timeout
+        turn = self._thread_lock.acquire(timeout=self.timeout)
+        entries.append(turn)
+        if turn:
+            self._depth += 1
+            if self._depth == 1:
+                self._take_file(deadline)
+        return self
+
+    def __exit__(self, *exc):
+        if self._local.entries.pop():
+            if self._depth == 1:
+                self._close()
+            self._depth -= 1
+            self._thread_lock.release()
+        return False
+
+    def _take_file(self, deadline):
+        try:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:  # no lock file (disk full, read-only folder): SQLite's busy handler alone
+            return
+        pause = 0.00025
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self._close()
+                    return
+                time.sleep(pause)
+            except OSError:
+                self._close()
+                return
+
+    def _close(self):
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file drops its flock
+            self._fd = None
+
+
+_writer_locks = {}
+_writer_locks_guard = threading.Lock()
+
+
+def writer_lock(path, timeout=5.0):
+    """This process's WriterLock for the database at `path` (None for an in-memory one)."""
+    path = str(path)
+    if path == ":memory:" or path.startswith("file:") or not path:
+        return None
+    key = (os.getpid(), os.path.abspath(path))  # a forked child never shares its parent's lock
+    with _writer_locks_guard:
+        lock = _writer_locks.get(key)
+        if lock is None:
+            lock = _writer_locks[key] = WriterLock(key[1], timeout)
+        return lock
+
+
 def connect(path, busy_timeout_ms=5000, synchronous="FULL"):
     """Open the SQLite file with the pragmas every connection needs."""
     conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False)
     db = sqlite_utils.Database(conn, execute_plugins=False)
+    db.writer_lock = writer_lock(path, busy_timeout_ms / 1000)
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
     if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
@@ -62,13 +150,19 @@ def write_transaction(db):
         with db.atomic():
             yield db
         return
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.execute("COMMIT")
+    with db_writer_lock(db):
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.conn.rollback()
+            raise
+        db.conn.execute("COMMIT")
+
+
+def db_writer_lock(db):
+    """The WriterLock of a connection made by connect(), or a no-op for any other."""
+    return getattr(db, "writer_lock", None) or contextlib.nullcontext()
 
 
 def migrate_app(app):

@@ -10,6 +10,8 @@ while it commits form the next group. Nothing is acknowledged before its commit 
 
 import threading
 
+from server.db import db_writer_lock
+
 
 class _Ticket:
     __slots__ = ("job", "result", "error", "finished")
@@ -41,7 +43,8 @@ class GroupCommit:
             self._leading = True
             group, self._queue = self._queue, []
         try:
-            _execute(db, group)
+            with db_writer_lock(db):  # take turns with the other processes' writers
+                _execute(db, group)
         finally:
             with self._condition:
                 self._leading = False
