@@ -9,8 +9,8 @@ def utcnow():
 
 def to_stored(moment):
     """`2026-03-05T02:30:00.123Z` for any aware datetime."""
-    moment = moment.astimezone(dt.UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    # isoformat() is C and ends in "+00:00" for UTC; strftime costs ten times as much
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def from_stored(text):

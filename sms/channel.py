@@ -119,24 +119,25 @@ class Channel:
 
     # --- incoming -----------------------------------------------------------------------
 
-    def receive(self, db, message_sid, sender, body, now):
+    def receive(self, db, message_sid, sender, body, now, run=None):
         """The reply to one incoming message; the same MessageSid gets the same reply.
 
         The dialogue runs on a snapshot read before the write lock is taken, so the lock is
         held only for the writes; under the lock the snapshot is read again, and if another
         message changed it meanwhile the dialogue runs again on what is there now.
+        `run(db, job)` runs the writes in a transaction: by default one of their own; the
+        webhook passes the server's group commit, so concurrent messages share one fsync.
         """
         key = phones.sender_key(self.secret, sender)
-        rules = Dialogue(self.scale, self.texts, OfficeDirectory(db), self.timezone)
         snapshot = self._snapshot(db, message_sid, key)
-        outcome = None if snapshot[0] is not None else self._step(rules, key, snapshot, body, now)
-        with write_transaction(db):
+        outcome = None if snapshot[0] is not None else self._step(self._rules(db), key, snapshot, body, now)
+
+        def write(db):  # on the connection that holds the write lock, perhaps another thread's
             current = self._snapshot(db, message_sid, key)
             if current[0] is not None:
                 return current[0][0]
-            if current != snapshot:
-                outcome = self._step(rules, key, current, body, now)
-            state, new_state, reply, effects = outcome
+            state, new_state, reply, effects = (
+                outcome if current == snapshot else self._step(self._rules(db), key, current, body, now))
             for effect in effects:
                 self._apply(db, key, effect, now)
             storage.save_conversation(db, key, new_state.to_json(),
@@ -144,7 +145,12 @@ class Channel:
             invitation_id = new_state.invitation_id or (state.invitation_id if state.stage != dialogue.IDLE else None)
             storage.record_inbound(db, message_sid, key, invitation_id, reply,
                                    measure(reply).segments if reply else 0, now)
-        return reply
+            return reply
+
+        return (run or _own_transaction)(db, write)
+
+    def _rules(self, db):
+        return Dialogue(self.scale, self.texts, OfficeDirectory(db), self.timezone)
 
     @staticmethod
     def _snapshot(db, message_sid, key):
@@ -275,3 +281,8 @@ def _invitation_fields(fields, now):
         raise InvitationError(400, "language: must be vi, en or vi-ascii")
     return {"phone": phone, "office": office, "service": text("service", 64), "reference": text("reference", 64),
             "send_after": send_after, "language": language}
+
+
+def _own_transaction(db, job):
+    with write_transaction(db):
+        return job(db)

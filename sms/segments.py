@@ -8,6 +8,7 @@ the Basic Multilingual Plane (emoji) taking two. A part never splits a two-unit 
 The GSM 03.38 alphabet itself comes from the gsm0338 codec.
 """
 
+import functools
 from dataclasses import dataclass
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
@@ -48,6 +49,7 @@ def _pack(units, single, multi):
     return segments
 
 
+@functools.lru_cache(maxsize=1024)  # the same template texts are measured again and again
 def measure(text):
     """Encoding, segment count and length in units of `text` as an SMS."""
     units = _gsm_units(text)

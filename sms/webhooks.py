@@ -31,7 +31,8 @@ def inbound():
     if not message_sid or not sender:
         abort(400, "MessageSid and From are required")
     channel = current_app.extensions["sms"]
-    reply = channel.receive(get_db(), message_sid, sender, form.get("Body", ""), utcnow())
+    reply = channel.receive(get_db(), message_sid, sender, form.get("Body", ""), utcnow(),
+                            run=current_app.extensions["group_commit"].run)
     return Response(gateway.twiml(reply), mimetype="text/xml")
 
 

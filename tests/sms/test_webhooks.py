@@ -1,6 +1,7 @@
 """Twilio's webhooks against the real Flask app, signed exactly as Twilio signs them."""
 
 import datetime as dt
+import threading
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -201,3 +202,28 @@ def test_the_outbox_command_shows_what_would_have_been_sent(sms_province, admin)
     assert "Huyện Một cảm ơn bạn" in result.output and "+8491" in result.output
     assert E164 not in result.output
     assert "invitation" in result.output and "sent" in result.output
+
+
+def test_messages_arriving_at_once_are_each_rated_once_even_when_twilio_retries_them(sms_province, admin):
+    # Webhooks share commits with each other (and with kiosk batches): 12 citizens rate at the
+    # same moment and Twilio delivers each message three times from parallel connections.
+    replies, errors = {}, []
+
+    def deliver(citizen, copy):
+        try:
+            response = inbound(sms_province.test_client(), sms_province, f"D {1 + citizen % 4}",
+                               sender=f"+8491234{citizen:04d}", sid=f"SM{citizen:032d}")
+            replies.setdefault(citizen, set()).add(response.data)
+        except Exception as error:  # an assertion inside a thread would be lost otherwise
+            errors.append(error)
+
+    threads = [threading.Thread(target=deliver, args=(citizen, copy)) for copy in range(3) for citizen in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert all(len(answers) == 1 for answers in replies.values()) and len(replies) == 12
+    assert count(sms_province, "SELECT COUNT(*) FROM ratings WHERE channel = 'sms'") == 12
+    [row] = stats(sms_province, admin)
+    assert row["responses"] == 12 and row["counts"] == {"1": 3, "2": 3, "3": 3, "4": 3}
