@@ -43,8 +43,7 @@ class GroupCommit:
             self._leading = True
             group, self._queue = self._queue, []
         try:
-            with db_writer_lock(db):  # take turns with the other processes' writers
-                _execute(db, group)
+            _execute(db, group)
         finally:
             with self._condition:
                 self._leading = False
@@ -53,6 +52,20 @@ class GroupCommit:
 
 
 def _execute(db, group):
+    try:
+        with db_writer_lock(db):  # take turns with the other processes' writers
+            _transaction(db, group)
+    except BaseException as error:  # no turn, or the commit failed: nobody's work is stored
+        for ticket in group:
+            ticket.result, ticket.error = None, ticket.error or error
+        if not isinstance(error, Exception):
+            raise
+    finally:
+        for ticket in group:
+            ticket.finished = True
+
+
+def _transaction(db, group):
     conn = db.conn
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -69,13 +82,7 @@ def _execute(db, group):
                 conn.execute("ROLLBACK TO job")
             conn.execute("RELEASE job")
         conn.execute("COMMIT")
-    except BaseException as error:  # the commit itself failed: nobody's work is stored
+    except BaseException:
         if conn.in_transaction:
             conn.rollback()
-        for ticket in group:
-            ticket.result, ticket.error = None, ticket.error or error
-        if not isinstance(error, Exception):
-            raise
-    finally:
-        for ticket in group:
-            ticket.finished = True
+        raise

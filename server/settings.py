@@ -30,7 +30,8 @@ SETTINGS = [
             "provincial survey reasons."),
     Setting("LANGUAGES", None, "Extra kiosk languages as a JSON object {code: {name, texts, levels, reasons}}; "
             "Vietnamese and English are built in."),
-    Setting("BUSY_TIMEOUT_MS", 5000, "How long a write waits for SQLite's lock before failing."),
+    Setting("BUSY_TIMEOUT_MS", 5000,
+            "How long a write waits for its turn among writers, then for SQLite's lock, before failing."),
     Setting("SQLITE_SYNCHRONOUS", "FULL",
             "SQLite synchronous mode; FULL keeps an acknowledged rating through a power cut."),
     Setting("MAX_CONTENT_LENGTH", 1_000_000, "Largest request body in bytes; bigger bodies get 413."),

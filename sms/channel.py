@@ -135,19 +135,21 @@ class Channel:
         def write(db):  # on the connection that holds the write lock, perhaps another thread's
             current = self._snapshot(db, message_sid, key)
             if current[0] is not None:
-                return current[0][0]
+                return current[0][0], []
             state, new_state, reply, effects = (
                 outcome if current == snapshot else self._step(self._rules(db), key, current, body, now))
-            for effect in effects:
-                self._apply(db, key, effect, now)
+            statuses = [status for effect in effects for status in self._apply(db, key, effect, now)]
             storage.save_conversation(db, key, new_state.to_json(),
                                       new_state.expires_at if new_state.stage != dialogue.IDLE else None, now)
             invitation_id = new_state.invitation_id or (state.invitation_id if state.stage != dialogue.IDLE else None)
             storage.record_inbound(db, message_sid, key, invitation_id, reply,
                                    measure(reply).segments if reply else 0, now)
-            return reply
+            return reply, statuses
 
-        return (run or _own_transaction)(db, write)
+        reply, statuses = (run or _own_transaction)(db, write)
+        for status in statuses:  # counted once committed: a failed commit is retried by Twilio
+            RATINGS.labels("sms", status).inc()
+        return reply
 
     def _rules(self, db):
         return Dialogue(self.scale, self.texts, OfficeDirectory(db), self.timezone)
@@ -165,21 +167,23 @@ class Channel:
         return (state, *rules.step(state, body, now))
 
     def _apply(self, db, key, effect, now):
+        """Carry out one effect of the dialogue; the statuses of the ratings it stored."""
         if isinstance(effect, StoreRating):
             language = "vi" if effect.language in (None, "vi-ascii") else effect.language
             rating = Rating(client_id=effect.client_id, score=effect.score, created_at=effect.created_at,
                             service=effect.service, reference=effect.reference, language=language)
             status = self.ingest.store(db, load_tree(db), Source("sms", effect.office_id), [rating], {}, now)
-            RATINGS.labels("sms", status[0]).inc()
             if effect.invitation_id is not None and status == ["accepted"]:
                 storage.update_invitation(db, effect.invitation_id,
                                           {"replied_at": to_stored(now), "rating_client_id": effect.client_id})
-        elif isinstance(effect, AttachFollowup):
+            return status
+        if isinstance(effect, AttachFollowup):
             attach_followup(db, effect.client_id, list(effect.reasons) or None, effect.comment)
         elif isinstance(effect, OptOut):
             self.opt_out(db, key, "keyword", now, effect.invitation_id)
         elif isinstance(effect, OptIn):
             storage.opt_in(db, key)
+        return []
 
     def opt_out(self, db, key, source, now, invitation_id=None):
         """Record an opt-out and stop every message still waiting for that number."""

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import sqlite3
 import time
 import uuid
 
@@ -9,6 +10,7 @@ import requests
 
 from server import create_app
 from server.db import get_db
+from sms import storage as sms_storage
 from sms.sender import Sender
 from tests.conftest import add_user, auth, rating
 from tests.sms.conftest import signed_post
@@ -115,6 +117,32 @@ def test_sms_counters_follow_the_sender(database):
         ratings = metric(client.get("/metrics").text, "satisfaction_ratings_total", channel="sms", result="accepted")
     assert after - before == 1
     assert ratings - ratings_before == 1
+
+
+def test_an_sms_rating_that_was_not_stored_is_not_counted_and_its_retry_counts_once(database, monkeypatch):
+    app = create_app({"DATABASE": str(database), "SQLITE_SYNCHRONOUS": "NORMAL", "TESTING": True,
+                      "PUBLIC_BASE_URL": "https://sms.example.gov.vn", "SMS_QUIET_HOURS": ""})
+    app.test_cli_runner().invoke(args=["office", "add", "P", "Tỉnh"])
+    client = app.test_client()
+    before = metric(client.get("/metrics").text, "satisfaction_ratings_total", channel="sms", result="accepted")
+    record_inbound = sms_storage.record_inbound
+
+    def disk_full(*args):  # the rating is written, then the disk fills before the message is
+        full = sqlite3.OperationalError("database or disk is full")
+        full.sqlite_errorcode = sqlite3.SQLITE_FULL
+        raise full
+
+    message = {"MessageSid": "SM" + uuid.uuid4().hex, "From": "+84912000222", "Body": "P 4"}
+    monkeypatch.setattr(sms_storage, "record_inbound", disk_full)
+    refused = signed_post(client, app, "/sms/twilio/inbound", message)
+    missed = metric(client.get("/metrics").text, "satisfaction_ratings_total", channel="sms", result="accepted")
+    monkeypatch.setattr(sms_storage, "record_inbound", record_inbound)
+    retried = signed_post(client, app, "/sms/twilio/inbound", message)  # Twilio retries the same message
+    after = metric(client.get("/metrics").text, "satisfaction_ratings_total", channel="sms", result="accepted")
+    with app.app_context():
+        stored = get_db().execute("SELECT COUNT(*) FROM ratings WHERE channel = 'sms'").fetchone()[0]
+    assert refused.status_code == 503 and retried.status_code == 200
+    assert missed == before and after == before + 1 and stored == 1
 
 
 def test_the_sms_sender_starts_with_the_workers_before_any_request(database):

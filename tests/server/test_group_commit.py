@@ -66,3 +66,49 @@ def test_a_failed_commit_stores_nothing_and_tells_every_job(store, monkeypatch):
                                   db.conn.execute("INSERT INTO child VALUES (99)")))
     assert sqlite3.connect(store).execute("SELECT COUNT(*) FROM items").fetchone()[0] == 0
     assert not db.conn.in_transaction
+
+
+class NoTurnOnce:
+    """A turn among writers refused once, as when another process held it too long."""
+
+    def __init__(self):
+        self.refused = False
+
+    def __enter__(self):
+        if not self.refused:
+            self.refused = True
+            raise sqlite3.OperationalError("database is locked")
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_when_a_leader_cannot_get_its_turn_every_job_in_its_group_hears_it_and_none_is_stored(store):
+    group, outcomes, turn = GroupCommit(), {}, NoTurnOnce()
+
+    def slow(db):
+        db.conn.execute("INSERT INTO items VALUES (1)")
+        time.sleep(1.0)  # meanwhile the others queue up and form the next group
+
+    def write(value, job):
+        db = connect(store, synchronous="NORMAL")
+        if value != 1:
+            db.writer_lock = turn
+        try:
+            outcomes[value] = group.run(db, job)
+        except sqlite3.OperationalError as error:
+            outcomes[value] = str(error)
+
+    first = threading.Thread(target=write, args=(1, slow))
+    first.start()
+    time.sleep(0.1)
+    def insert(value):
+        return lambda db: db.conn.execute("INSERT INTO items VALUES (?)", [value])
+
+    others = [threading.Thread(target=write, args=(value, insert(value))) for value in (2, 3, 4)]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join()
+    assert outcomes == {1: None, 2: "database is locked", 3: "database is locked", 4: "database is locked"}
+    assert sqlite3.connect(store).execute("SELECT value FROM items").fetchall() == [(1,)]
