@@ -1,12 +1,15 @@
 """The background sender against the real server on loopback: in order, exactly once, nothing lost."""
 
+import datetime as dt
 import time
+import uuid
 
 import pytest
 
 from kiosk.client import Client
 from kiosk.controller import Controller
 from kiosk.datadir import DataDir
+from kiosk.flow import Dismiss
 from kiosk.outbox import Outbox
 from kiosk.sender import Sender, backoff
 from tests.kiosk.conftest import queued_rating
@@ -217,3 +220,22 @@ def test_config_is_cached_so_a_kiosk_starts_and_takes_ratings_with_the_server_un
 def test_backoff_doubles_up_to_its_cap_with_jitter():
     assert [backoff(n, 1, 60, lambda: 1.0) for n in (1, 2, 3, 4, 7, 20)] == [1, 2, 4, 8, 60, 60]
     assert [backoff(n, 1, 60, lambda: 0.0) for n in (1, 3, 20)] == [0.5, 2, 30]
+
+
+def test_rating_ids_are_time_ordered_uuids_so_the_servers_index_grows_at_one_end(site, tmp_path):
+    _, token, _ = site.add_kiosk(counter="Quầy 3")
+    data_dir = DataDir(tmp_path / "kiosk")
+    outbox = Outbox(data_dir.outbox_path, synchronous="NORMAL")
+    sender, watch = start_sender(site.url, token, outbox, data_dir=data_dir)
+    try:
+        watch.until(lambda s: s.online)
+    finally:
+        sender.stop()
+    moments = iter(dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=20 * n) for n in range(99))
+    controller = Controller(outbox, data_dir.load_config(), clock=lambda: next(moments))
+    for score in (4, 3, 4, 2, 4):
+        controller.rate(score)
+        controller.handle(Dismiss())  # the citizen taps the thank-you away; the next one comes
+    ids = [item["id"] for item in outbox.next_batch(10)]
+    assert len(ids) == 5 and all(uuid.UUID(i).version == 7 for i in ids)
+    assert ids == sorted(ids)  # given in this order, sorted in this order
