@@ -193,8 +193,9 @@ def test_the_heartbeat_reports_queue_last_sync_and_version(site, outbox):
     assert row["last_sync_at"] is not None and status.last_sync_at is not None
 
 
-def test_config_is_cached_so_a_kiosk_starts_and_takes_ratings_with_the_server_unreachable(site, tmp_path):
-    _, token, _ = site.add_kiosk(counter="Quầy 2")
+def synced_kiosk(site, tmp_path, counter):
+    """A kiosk that has been online once (so its config is cached): (token, data dir)."""
+    _, token, _ = site.add_kiosk(counter=counter)
     data_dir = DataDir(tmp_path / "kiosk")
     outbox = Outbox(data_dir.outbox_path, synchronous="NORMAL")
     sender, watch = start_sender(site.url, token, outbox, data_dir=data_dir)
@@ -202,6 +203,11 @@ def test_config_is_cached_so_a_kiosk_starts_and_takes_ratings_with_the_server_un
         watch.until(lambda s: s.online)
     finally:
         sender.stop()
+    return token, data_dir
+
+
+def test_config_is_cached_so_a_kiosk_starts_and_takes_ratings_with_the_server_unreachable(site, tmp_path):
+    token, data_dir = synced_kiosk(site, tmp_path, "Quầy 2")
     # Next morning the network is down: the kiosk starts from what it cached.
     cached = DataDir(tmp_path / "kiosk").load_config()
     assert cached["counter"]["label"] == "Quầy 2" and cached["staff"]["name"] == "Y Blông Niê"
@@ -223,14 +229,8 @@ def test_backoff_doubles_up_to_its_cap_with_jitter():
 
 
 def test_rating_ids_are_time_ordered_uuids_so_the_servers_index_grows_at_one_end(site, tmp_path):
-    _, token, _ = site.add_kiosk(counter="Quầy 3")
-    data_dir = DataDir(tmp_path / "kiosk")
+    _, data_dir = synced_kiosk(site, tmp_path, "Quầy 3")
     outbox = Outbox(data_dir.outbox_path, synchronous="NORMAL")
-    sender, watch = start_sender(site.url, token, outbox, data_dir=data_dir)
-    try:
-        watch.until(lambda s: s.online)
-    finally:
-        sender.stop()
     moments = iter(dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=20 * n) for n in range(99))
     controller = Controller(outbox, data_dir.load_config(), clock=lambda: next(moments))
     for score in (4, 3, 4, 2, 4):
