@@ -1,7 +1,8 @@
 """Retention of personal data (Decree 13/2023: the minimum, for a bounded time).
 
 `flask --app server purge` runs every rule: the core's (free-text comments, erased after
-COMMENT_RETENTION_DAYS; the rating, its score, reasons and every figure stay) and each
+COMMENT_RETENTION_DAYS, and dossier references, after REFERENCE_RETENTION_DAYS; the rating,
+its score, reasons and every figure stay) and each
 package's, from a `purge(app, db, now)` function in the modules of RETENTION_MODULES that
 returns [(key, what was removed, how many)].
 """
@@ -17,10 +18,10 @@ RETENTION_MODULES = ["sms.retention", "dashboards.retention"]
 BATCH = 2000
 
 
-def comment_cutoff(today, days):
-    """The first local day whose comments are still kept: `days` full days before today."""
+def cutoff(today, days, setting="COMMENT_RETENTION_DAYS"):
+    """The first local day whose data is still kept: `days` full days before today."""
     if days < 1:
-        raise ValueError("COMMENT_RETENTION_DAYS must be at least 1")
+        raise ValueError(f"{setting} must be at least 1")
     return today - dt.timedelta(days=days)
 
 
@@ -31,12 +32,24 @@ def purge_comments(db, before_day, batch=BATCH):
     (ratings_comment_by_day), so on 10 million ratings it reads only the comments due.
     Scores, reasons and the rollups are untouched, so no figure moves.
     """
+    return _erase(db, "comment", before_day, batch)
+
+
+def purge_references(db, before_day, batch=BATCH):
+    """Set to NULL every dossier reference on a rating given before `before_day`; how many.
+
+    Walks the partial index ratings_reference_by_day; no figure moves.
+    """
+    return _erase(db, "reference", before_day, batch)
+
+
+def _erase(db, column, before_day, batch):
     erased = 0
     while True:
-        with write_transaction(db):
+        with write_transaction(db):  # in batches: kiosks' ratings wait for at most one
             count = db.execute(
-                """UPDATE ratings SET comment = NULL WHERE id IN (
-                       SELECT id FROM ratings WHERE comment IS NOT NULL AND local_day < ? LIMIT ?)""",
+                f"""UPDATE ratings SET {column} = NULL WHERE id IN (
+                        SELECT id FROM ratings WHERE {column} IS NOT NULL AND local_day < ? LIMIT ?)""",
                 [before_day.isoformat(), batch]).rowcount
         erased += count
         if count < batch:
@@ -47,8 +60,14 @@ def purge_everything(app, db, now):
     """Run every retention rule; [(key, what was removed, how many)] in the order they ran."""
     today = now.astimezone(app.extensions["timezone"]).date()
     days = int(app.config["COMMENT_RETENTION_DAYS"])
-    cutoff = comment_cutoff(today, days)
-    removed = [("comments", f"comments given before {cutoff.isoformat()} ({days} days)", purge_comments(db, cutoff))]
+    comments = cutoff(today, days)
+    reference_days = int(app.config["REFERENCE_RETENTION_DAYS"])
+    references = cutoff(today, reference_days, "REFERENCE_RETENTION_DAYS")
+    removed = [
+        ("comments", f"comments given before {comments.isoformat()} ({days} days)", purge_comments(db, comments)),
+        ("references", f"dossier references on ratings before {references.isoformat()} ({reference_days} days)",
+         purge_references(db, references)),
+    ]
     for name in RETENTION_MODULES:
         removed.extend(importlib.import_module(name).purge(app, db, now))
     return removed

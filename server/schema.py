@@ -242,3 +242,10 @@ def m005_audit_log(db):
         CREATE INDEX audit_log_actor ON audit_log(actor, id);
         """
     )
+
+
+@core()
+def m006_reference_retention_index(db):
+    # Dossier references are erased after REFERENCE_RETENTION_DAYS; this small index (only
+    # SMS ratings answering an invitation carry one) lets the purge find them without a scan.
+    db.execute("CREATE INDEX ratings_reference_by_day ON ratings(local_day) WHERE reference IS NOT NULL")

@@ -57,6 +57,9 @@ SETTINGS = [
     Setting("FORWARDED_ALLOW_IPS", "127.0.0.1", "Proxies gunicorn takes X-Forwarded-* from (deploy/gunicorn.conf.py)."),
     Setting("COMMENT_RETENTION_DAYS", 365,
             "Days a citizen's free-text comment is kept; `flask purge` then erases it (the rating stays)."),
+    Setting("REFERENCE_RETENTION_DAYS", 365,
+            "Days a dossier reference (which leads to a person through the dossier system) is kept on an "
+            "SMS rating and its invitation; `flask purge` then erases it (the rating stays)."),
 ]
 
 # Packages that declare settings of their own, next to their code, in a SETTINGS list.

@@ -10,7 +10,7 @@ from server import create_app
 from server.db import get_db, write_transaction
 from sms.sender import Sender
 from tests.conftest import add_user, auth
-from tests.sms.conftest import E164, PHONE, make_app
+from tests.sms.conftest import E164, PHONE, inbound, make_app, reply_text
 from tests.support import flask_cli
 
 ROLLUPS = ["rollup_daily", "rollup_monthly", "rollup_staff", "rollup_staff_monthly", "rollup_reasons",
@@ -112,3 +112,43 @@ def test_a_retention_of_zero_days_is_refused_and_nothing_is_erased(demo_copy):
     result = flask_cli(demo_copy, "purge", COMMENT_RETENTION_DAYS=0, check=False)
     assert result.returncode != 0 and "COMMENT_RETENTION_DAYS must be at least 1" in result.stderr
     assert rows(demo_copy, "SELECT COUNT(comment) FROM ratings") == before
+
+
+def test_dossier_references_past_retention_are_erased_from_ratings_and_invitations(database):
+    app = make_app(database)
+    from tests.sms.test_webhooks import setup_offices
+    setup_offices(app)
+    token = add_user(app)
+    client = app.test_client()
+    citizens = {"HS-2025-000123": ("0912 345 678", E164, "4"), "HS-2026-000456": ("0912 000 222", "+84912000222", "3")}
+    for reference, (phone, _, _) in citizens.items():
+        invitation = {"phone": phone, "office": "D", "service": "1.001", "reference": reference}
+        assert client.post("/api/v1/invitations", json=invitation, headers=auth(token)).status_code == 202
+    with app.app_context():
+        assert Sender(app.extensions["sms"]).send_due(get_db())["sent"] == 2
+    for _, number, score in citizens.values():
+        assert reply_text(inbound(client, app, score, sender=number)).startswith("Cảm ơn")
+    with app.app_context():  # the first dossier was rated long ago
+        db = get_db()
+        with write_transaction(db):
+            for table in ("ratings", "sms_invitations"):
+                db.execute(f"UPDATE {table} SET local_day = '2025-06-02' WHERE reference = 'HS-2025-000123'")
+    ratings = "SELECT client_id, office_id, score, service, local_day FROM ratings ORDER BY id"
+    before = rows(database, ratings), client.get("/api/v1/stats", headers=auth(token),
+                                                 query_string={"period": "year", "from": "2025-01-01"}).json
+
+    result = flask_cli(database, "purge", REFERENCE_RETENTION_DAYS=365)
+
+    assert "        1  dossier references on ratings before" in result.stdout
+    assert "        1  dossier references on SMS invitations before" in result.stdout
+    assert rows(database, "SELECT reference FROM ratings ORDER BY id") == [(None,), ("HS-2026-000456",)]
+    assert rows(database, "SELECT reference FROM sms_invitations ORDER BY id") == [(None,), ("HS-2026-000456",)]
+    after = rows(database, ratings), client.get("/api/v1/stats", headers=auth(token),
+                                                query_string={"period": "year", "from": "2025-01-01"}).json
+    assert after == before and len(before[0]) == 2  # the ratings and every figure stay
+
+
+def test_the_reference_purge_walks_its_small_index(demo_copy):
+    plan = rows(demo_copy, "EXPLAIN QUERY PLAN SELECT id FROM ratings WHERE reference IS NOT NULL AND local_day < ? "
+                           "LIMIT 2000", ["2026-05-01"])
+    assert any("ratings_reference_by_day" in detail for *_, detail in plan), plan
