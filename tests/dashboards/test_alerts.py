@@ -50,6 +50,15 @@ def run_check(app, now=None):
         return alerting.check(app, get_db(), now)
 
 
+def raised_alert(app):
+    """Supervisor truong.d of office D, and one alert raised there by a bad window at Quầy 1."""
+    add_supervisor(app, "truong.d", "D")
+    _, token = add_kiosk(app, "D", "Quầy 1")
+    deliver(app, token, bad_window())
+    [alert_id] = run_check(app)
+    return alert_id
+
+
 def stored_alerts(app):
     with app.app_context():
         rows = get_db().execute("SELECT rule, subject, details, delivery FROM alerts ORDER BY id").fetchall()
@@ -150,10 +159,7 @@ def test_a_low_rate_and_a_silent_kiosk_raise_alerts(database, province):
 
 def test_an_alert_is_acknowledged_with_a_comment(database, province):
     app = create_app({"DATABASE": str(database), "TESTING": True})
-    add_supervisor(app, "truong.d", "D")
-    _, token = add_kiosk(app, "D", "Quầy 1")
-    deliver(app, token, bad_window())
-    [alert_id] = run_check(app)
+    alert_id = raised_alert(app)
     client = app.test_client()
     log_in(client, "truong.d")
     empty = post_form(client, f"/dashboard/alerts/{alert_id}/acknowledge", {"comment": " "}, page="/dashboard/alerts")

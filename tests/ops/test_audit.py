@@ -8,9 +8,9 @@ import pytest
 
 from server import audit, create_app
 from server.db import get_db, write_transaction
-from tests.conftest import add_kiosk, add_user
+from tests.conftest import add_user
 from tests.dashboards.conftest import log_in, post_form
-from tests.dashboards.test_alerts import add_supervisor, bad_window, deliver, run_check
+from tests.dashboards.test_alerts import add_supervisor, raised_alert
 
 PASSWORD = "correct-horse"
 
@@ -140,10 +140,7 @@ def test_saving_a_user_without_a_change_is_not_an_action(province, admin_client)
 
 def test_acknowledging_an_alert_is_recorded_once_for_the_supervisor(database, province):
     app = create_app({"DATABASE": str(database), "TESTING": True})
-    add_supervisor(app, "truong.d", "D")
-    _, token = add_kiosk(app, "D", "Quầy 1")
-    deliver(app, token, bad_window())
-    [alert_id] = run_check(app)
+    alert_id = raised_alert(app)
     client = app.test_client()
     log_in(client, "truong.d", "demo-password")
     for _ in range(2):  # a second click changes nothing and is no second action
