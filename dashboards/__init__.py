@@ -1,19 +1,21 @@
 """Supervisors' dashboards: login, satisfaction pages, exports, alerts, admin and public pages.
 
 `init_app(app)` wires the package into the core app: Flask-Login sessions (and the
-`session_user` hook the API reads, so a logged-in browser can call /api/v1/stats),
+`session_user` hook the API reads, so a logged-in browser can call /api/v1/stats; sessions
+are rows of `login_sessions`, see accounts.py),
 CSRF checks on every form of these blueprints, Flask-Babel (Vietnamese by default), the
 blueprints, the `alerts` CLI group and the background alert check.
 """
 
 import os
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from server.db import get_db
+from server.db import get_db, write_transaction
+from server.timeutil import utcnow
 
 from . import accounts, formatting
 
@@ -31,10 +33,27 @@ def select_language():
 
 
 def session_user():
-    """The logged-in dashboard user as the API's user dict, or None."""
+    """The logged-in dashboard user as the API's user dict, or None.
+
+    A state-changing API call from a session needs the CSRF header (X-CSRFToken) like a
+    form does: the API does not rely on JSON's preflight or SameSite to keep other sites
+    out. Calls with an API token carry no cookie and need none.
+    """
     if current_user and current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
         return current_user.as_dict()
     return None
+
+
+def load_user(key):
+    db, now = get_db(), utcnow()
+
+    def touch(session_id):
+        with write_transaction(db):
+            accounts.touch_session(db, session_id, now)
+
+    return accounts.load_session_user(db, key, now, float(current_app.config["SESSION_IDLE_HOURS"]), touch)
 
 
 def init_app(app):
@@ -51,11 +70,11 @@ def init_app(app):
     login_manager.init_app(app)
     login_manager.login_view = "dashboards.login"
     login_manager.login_message = None
-    login_manager.user_loader(lambda session_id: accounts.load_session_user(get_db(), session_id))
+    login_manager.user_loader(load_user)
     app.extensions["session_user"] = session_user
     formatting.init_app(app)
 
-    from . import admin, alerting, exports, monitoring, public, views, web  # noqa: F401 (routes register on import)
+    from . import account, admin, alerting, exports, monitoring, public, views, web  # noqa: F401 (routes register on import)
     app.register_blueprint(web.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(public.bp)

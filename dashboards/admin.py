@@ -13,12 +13,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from dashboards import csrf, queries
+from dashboards import accounts, csrf, queries
 from dashboards.web import error_page, security_headers
 from server import audit, auth, offices
 from server.db import get_db, write_transaction
 from server.offices import load_tree
-from server.timeutil import now_stored
+from server.timeutil import now_stored, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 bp.after_request(security_headers)
@@ -292,11 +292,28 @@ def user_change(user_id):
     db["users"].update(user_id, changes)
     changed = [name for name in ("role", "office_id", "phone", "email", "disabled") if before[name] != changes[name]]
     changed += ["password"] if "password_hash" in changes else []
+    # A new password or a disabled account ends the user's sessions for good (an admin who
+    # sets their own password keeps this session); re-enabling revives none of them.
+    if "password_hash" in changes or changes["disabled"]:
+        accounts.end_sessions(db, user_id, utcnow(), "disabled" if changes["disabled"] else "password",
+                              keep=current_user.session_id if user_id == current_user.id else None)
     if changed:
         _audit("user.change", f"user:{before['username']}",
                {"changed": changed, "role": role, "office": form.get("office") or None,
                 "disabled": bool(changes["disabled"])}, office_id)
     flash(_("User saved."), "ok")
+
+
+@bp.post("/users/<int:user_id>/logout-everywhere")
+@form_action
+def user_logout_everywhere(user_id):
+    target = next((u for u in _users() if u["id"] == user_id), None)
+    if target is None:
+        abort(404)
+    ended = accounts.end_sessions(get_db(), user_id, utcnow(), "everywhere")
+    _audit("user.logout_everywhere", f"user:{target['username']}", {"sessions_ended": ended}, target["office_id"])
+    flash(_("%(name)s was logged out everywhere (%(n)s sessions).", name=target["username"], n=ended), "ok")
+    return redirect(url_for("admin.user_list"))
 
 
 @bp.get("/tokens")

@@ -1,7 +1,8 @@
 """The dashboards' retention rules, for `flask --app server purge` (see server/retention.py).
 
 Failed-login records name what was typed as a username (sometimes a password typed in the
-wrong field), so they go once they no longer count towards a lockout; lapsed leases go too.
+wrong field), so they go once they no longer count towards a lockout; ended login sessions
+(an address and a browser) go a day later; lapsed leases go too.
 """
 
 import datetime as dt
@@ -17,7 +18,13 @@ def purge(app, db, now):
             """DELETE FROM login_failures WHERE first_failure_at <= ?
                  AND (locked_until IS NULL OR locked_until <= ?)""",
             [to_stored(now - window), to_stored(now)]).rowcount
+        # Ended or idle login sessions name an address and a browser: kept a day, then gone.
+        sessions = db.execute(
+            "DELETE FROM login_sessions WHERE last_seen_at <= ? AND (ended_at IS NOT NULL OR last_seen_at <= ?)",
+            [to_stored(now - dt.timedelta(days=1)),
+             to_stored(now - dt.timedelta(hours=float(app.config["SESSION_IDLE_HOURS"])))]).rowcount
         leases = db.execute("DELETE FROM leases WHERE expires_at <= ?",
                             [to_stored(now - dt.timedelta(days=1))]).rowcount
     return [("login_failures", "failed-login records past the lockout time", failures),
+            ("login_sessions", "login sessions ended or idle over a day ago", sessions),
             ("leases", "leases lapsed over a day ago", leases)]

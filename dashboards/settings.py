@@ -6,8 +6,13 @@ SETTINGS = [
     Setting("MIN_RATINGS_TO_RANK", 30,
             "Dashboards: offices and officers with fewer ratings than this are shown apart, not ranked."),
     Setting("LOGIN_MAX_FAILURES", 5,
-            "Dashboards: failed logins for one username within LOGIN_LOCKOUT_MINUTES before it is locked."),
+            "Dashboards: failed logins for one username from one address within LOGIN_LOCKOUT_MINUTES before that "
+            "address is locked out of that name; as many from any addresses slow the name down."),
     Setting("LOGIN_LOCKOUT_MINUTES", 15, "Dashboards: how long a lockout after repeated failed logins lasts."),
+    Setting("LOGIN_SLOWDOWN_SECONDS", 10,
+            "Dashboards: once a username has LOGIN_MAX_FAILURES recent failures, an address that failed on it waits "
+            "this long after the name's latest failure before trying again (addresses that did not fail never wait)."),
+    Setting("SESSION_IDLE_HOURS", 8, "Dashboards: a login session unused this long ends (log in again)."),
     Setting("PUBLIC_PAGE", False, "Dashboards: serve the public satisfaction page at /public (aggregates only)."),
     Setting("OFFICE_HOURS", "07:30-17:00", "Local office hours as HH:MM-HH:MM; kiosk silence counts only inside them."),
     Setting("OFFICE_DAYS", [1, 2, 3, 4, 5], "ISO weekdays (1 = Monday) with office hours, as a JSON list."),

@@ -1,7 +1,8 @@
 """The dashboards' own tables, as named migrations after the core set.
 
 - users gain `phone` and `email`, where alerts are sent.
-- login_failures counts failed logins per username and per address, for the lockout.
+- login_failures counts failed logins per username and per (username, address), for the throttle.
+- login_sessions holds each login's server-side identity, so a session can be ended.
 - alerts holds every alert raised, its delivery and its acknowledgement.
 - leases lets one of several gunicorn workers run the background alert check.
 - a partial index on ratings that carry text makes "recent comments" a short index walk.
@@ -142,5 +143,27 @@ def m004_comment_indexes_by_day_and_by_office(db):
             WHERE comment IS NOT NULL;
         CREATE INDEX ratings_comment_by_office ON ratings(office_id, local_day, created_at)
             WHERE comment IS NOT NULL;
+        """
+    )
+
+
+@migrations()
+def m005_login_sessions(db):
+    """Server-side login sessions: the cookie carries a random key, its hash is kept here, so
+    logout, a password change, disabling a user and "log out everywhere" can end a session."""
+    db.executescript(
+        """
+        CREATE TABLE login_sessions (
+            id INTEGER PRIMARY KEY,
+            key_hash TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_why TEXT,
+            address TEXT,
+            agent TEXT
+        );
+        CREATE INDEX login_sessions_user ON login_sessions(user_id, ended_at);
         """
     )

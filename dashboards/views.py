@@ -6,12 +6,12 @@ import os
 import plotly
 from flask import current_app, redirect, request, send_file, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from dashboards import accounts, figures, queries, ranking
 from dashboards.formatting import language
 from dashboards.labels import period_name
-from dashboards.web import bp, error_page, office_in_scope, page, scale, today, tree, user, view_filters
+from dashboards.web import bp, error_page, office_in_scope, page, safe_next, scale, today, tree, user, view_filters
 from server.db import get_db, write_transaction
 from server.timeutil import utcnow
 
@@ -32,40 +32,42 @@ def login():
         return page("login.html", error=None, username="")
     username = request.form.get("username", "").strip()[:100]
     password = request.form.get("password", "")[:1000]
-    db, now, config = get_db(), utcnow(), current_app.config
-    keys = accounts.failure_keys(username)
-    if accounts.locked_until(db, keys, now):
+    db, now, config, address = get_db(), utcnow(), current_app.config, request.remote_addr
+    refused = accounts.refusal(db, username, address, now)
+    if refused:
         # No name in the log: a mistyped password typed into the name field would land there.
-        current_app.logger.warning("login refused during a lockout")
-        return page("login.html", error="locked", username=username), 429
+        current_app.logger.warning("login refused: %s", "lockout" if refused == "locked" else "slow-down")
+        return page("login.html", error=refused, username=username), 429
     found = accounts.authenticate(db, username, password)
     with write_transaction(db):
         if found is None:
-            accounts.record_failure(db, keys, now, int(config["LOGIN_MAX_FAILURES"]),
-                                    int(config["LOGIN_LOCKOUT_MINUTES"]))
+            accounts.record_failure(db, username, address, now, int(config["LOGIN_MAX_FAILURES"]),
+                                    float(config["LOGIN_LOCKOUT_MINUTES"]), float(config["LOGIN_SLOWDOWN_SECONDS"]))
         else:
-            accounts.clear_failures(db, username)
+            accounts.clear_failures(db, username, address)
+            signed_in = accounts.start_session(db, found, now, address, request.user_agent.string)
     if found is None:
         return page("login.html", error="wrong", username=username), 401
-    language_choice = session.get("language")
-    session.clear()  # a fresh session at login: nothing planted before it survives
-    if language_choice:
-        session["language"] = language_choice
-    login_user(found)
-    target = request.args.get("next", "")
-    # Only a local path: a crafted ?next= must not send a supervisor to another site.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("dashboards.overview")
-    return redirect(target)
+    _fresh_session()  # nothing planted before the login survives it
+    login_user(signed_in)
+    return redirect(safe_next(request.args.get("next")))
 
 
-@bp.post("/logout")
-def logout():
-    logout_user()
+def _fresh_session():
     language_choice = session.get("language")
     session.clear()
     if language_choice:
         session["language"] = language_choice
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        db = get_db()
+        with write_transaction(db):
+            accounts.end_session(db, current_user.session_id, utcnow(), "logout")
+    logout_user()
+    _fresh_session()
     return redirect(url_for("dashboards.login"))
 
 
@@ -73,10 +75,7 @@ def logout():
 def choose_language(code):
     if code in ("vi", "en"):
         session["language"] = code
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("dashboards.overview")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.get("/dashboard/assets/plotly.min.js")

@@ -2,8 +2,10 @@
 user, the office tree and the filters of the URL, and the error pages."""
 
 import functools
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from dashboards import csrf, queries
@@ -73,6 +75,24 @@ def office_in_scope(code):
         return queries.office_in_scope(tree(), user(), code)
     except queries.OutOfScope:
         abort(403)
+
+
+def safe_next(target):
+    r"""Where a `?next=` may send the browser: a path on this site, else the dashboard.
+
+    Every redirect that takes a target from the request goes through here. Browsers drop
+    TAB, CR and LF anywhere in a URL and read a backslash as a slash, so `/<TAB>/evil.example`
+    and `/\evil.example` both mean `//evil.example`, another site: control characters go
+    first, then the rest must parse as a bare path (no scheme, no host) that does not start
+    with `//` or `/\` even once percent-decoded.
+    """
+    cleaned = "".join(ch for ch in target or "" if unicodedata.category(ch)[0] != "C").strip()
+    decoded = unquote(cleaned)
+    parts = urlsplit(cleaned)
+    if (not cleaned.startswith("/") or "\\" in decoded or decoded.startswith("//")
+            or parts.scheme or parts.netloc or any(unicodedata.category(ch)[0] == "C" for ch in decoded)):
+        return url_for("dashboards.overview")
+    return cleaned
 
 
 def role_required(*roles):

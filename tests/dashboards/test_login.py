@@ -1,9 +1,13 @@
 """Logging in and out: sessions, CSRF, the lockout, and the API for a logged-in browser."""
 
 import datetime as dt
+import re
+from urllib.parse import urljoin, urlsplit
+
+import pytest
 
 from server.db import get_db
-from tests.dashboards.conftest import YEAR, csrf_token, log_in, post_form
+from tests.dashboards.conftest import PASSWORD, YEAR, csrf_token, log_in, post_form
 
 
 def test_pages_need_a_login_and_send_you_back_after_it(demo_app):
@@ -106,3 +110,80 @@ def test_an_outside_next_parameter_does_not_redirect_off_site(demo_app):
     response = client.post("/login?next=//evil.example/x", data={"username": "tinh", "password": "demo-password",
                                                                 "csrf_token": token})
     assert response.location == "/dashboard"
+
+
+# The outside review's findings 1 and 3: open redirects and the admin lockout.
+
+OFF_SITE = ["/%09/evil.example", "/%0D/evil.example", "/%0A/evil.example", "/%5Cevil.example", "//evil.example",
+            "/%5C/evil.example", "%5C/evil.example", "/%2F/evil.example", "/%252F/evil.example", "/%255Cevil.example",
+            "%20//evil.example", "/%00/evil.example", "javascript:alert(1)", "JavaScript%3Aalert(1)",
+            "https://evil.example/dashboard", "http:/evil.example", "evil.example", "///evil.example"]
+
+
+def _lands_on_this_site(location):
+    resolved = urljoin("https://satisfaction.example/login", location)
+    return urlsplit(resolved).netloc == "satisfaction.example"
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_a_crafted_next_link_never_sends_a_supervisor_to_another_site(demo_app, target):
+    client = demo_app.test_client()
+    language = client.get(f"/language/en?next={target}")
+    assert language.status_code == 302 and language.location == "/dashboard", language.location
+    token = csrf_token(client.get("/login").text)
+    login = client.post(f"/login?next={target}", data={"username": "tinh", "password": PASSWORD,
+                                                        "csrf_token": token})
+    assert login.status_code == 302 and login.location == "/dashboard", login.location
+
+
+def test_a_next_link_to_a_page_of_this_site_is_followed_with_its_filters(demo_app):
+    client = demo_app.test_client()
+    target = "/dashboard/compare?preset=this_year&channel=sms"
+    assert client.get("/language/en", query_string={"next": target}).location == target
+    token = csrf_token(client.get("/login").text)
+    login = client.post("/login", query_string={"next": target},
+                        data={"username": "tinh", "password": PASSWORD, "csrf_token": token})
+    assert login.location == target and _lands_on_this_site(login.location)
+
+
+def _from(client, address):
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_stranger_failing_on_admin_does_not_lock_the_real_admin_out(demo_app):
+    stranger = _from(demo_app.test_client(), "203.0.113.66")
+    for _ in range(7):
+        log_in(stranger, "admin", "guess")
+    assert log_in(stranger, "admin").status_code == 429  # the stranger's address is locked out of the name
+    admin = _from(demo_app.test_client(), "198.51.100.7")
+    assert log_in(admin, "admin").status_code == 302
+    assert admin.get("/admin/users").status_code == 200
+
+
+def test_failures_from_many_addresses_slow_the_name_down_but_a_new_address_still_logs_in(demo_app):
+    guessers = [_from(demo_app.test_client(), f"203.0.113.{n}") for n in range(1, 6)]
+    for guesser in guessers:
+        assert log_in(guesser, "tinh", "guess").status_code == 401
+    slowed = log_in(guessers[0], "tinh")  # even the right password waits: this address guessed before
+    assert slowed.status_code == 429
+    assert "10 giây" in slowed.text
+    assert log_in(_from(demo_app.test_client(), "198.51.100.7"), "tinh").status_code == 302
+    with demo_app.app_context():
+        db = get_db()
+        db.execute("UPDATE login_failures SET locked_until = ? WHERE key = 'user:tinh'",
+                   [(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")])
+        db.conn.commit()
+    assert log_in(guessers[0], "tinh").status_code == 302  # once the slow-down passed
+
+
+def test_a_name_that_does_not_exist_is_locked_and_slowed_exactly_like_a_real_one(demo_app):
+    def answers(username):
+        seen = []
+        for n in range(8):
+            client = _from(demo_app.test_client(), f"192.0.2.{n % 6}")
+            response = log_in(client, username, "guess")
+            page = re.sub(r'name="csrf_token" value="[^"]+"', "", response.text).replace(username, "NAME")
+            seen.append((response.status_code, page))
+        return seen
+    assert answers("tinh") == answers("khong-co-ai")

@@ -85,17 +85,18 @@ def test_purge_erases_sms_numbers_and_stale_login_failures_and_says_how_many(dat
         db = get_db()
         assert Sender(app.extensions["sms"]).send_due(db)["sent"] == 1
         with write_transaction(db):
-            accounts.record_failure(db, ["user:old.typo"], now - dt.timedelta(hours=2), 5, 15)
-            accounts.record_failure(db, ["user:just.now"], now - dt.timedelta(minutes=1), 5, 15)
+            accounts.record_failure(db, "old.typo", "192.0.2.1", now - dt.timedelta(hours=2), 5, 15, 10)
+            accounts.record_failure(db, "just.now", "192.0.2.1", now - dt.timedelta(minutes=1), 5, 15, 10)
     assert rows(database, "SELECT phone FROM sms_messages") == [(E164,)]
 
     result = flask_cli(database, "purge", SMS_NUMBER_RETENTION_HOURS=0)
 
     assert "        1  SMS phone numbers kept past 0 hours" in result.stdout
-    assert "        1  failed-login records past the lockout time" in result.stdout
+    assert "        2  failed-login records past the lockout time" in result.stdout  # per name and per address
     [(phone, phone_hash)] = rows(database, "SELECT phone, phone_hash FROM sms_messages")
     assert phone is None and phone_hash  # the frequency cap still knows the number, by its hash only
-    assert rows(database, "SELECT key FROM login_failures") == [("user:just.now",)]
+    assert rows(database, "SELECT key FROM login_failures ORDER BY key") == [("user:just.now",),
+                                                                            ("user:just.now|from:192.0.2.1",)]
     assert E164 not in json.dumps(rows(database, "SELECT * FROM audit_log"), ensure_ascii=False)
 
 
