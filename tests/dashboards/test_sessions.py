@@ -39,8 +39,8 @@ def test_changing_your_own_password_logs_out_your_other_sessions_but_not_this_on
     here, elsewhere = as_user("giangia"), as_user("giangia")
     thief = copied(elsewhere)
     response = post_form(here, "/dashboard/account/password",
-                         {"password": PASSWORD, "new_password": "another-long-one", "repeat_password": "another-long-one"},
-                         page="/dashboard/account")
+                         {"password": PASSWORD, "new_password": "another-long-one",
+                          "repeat_password": "another-long-one"}, page="/dashboard/account")
     assert response.status_code == 302
     assert "Đã đổi mật khẩu" in here.get("/dashboard/account").text
     assert is_logged_in(here)
