@@ -44,13 +44,16 @@ def document(scale, max_batch):
     }
     stats_row = {
         "type": "object",
-        "required": ["office", "office_name", "part", "period", "period_start", "responses", "counts",
-                     "satisfaction_rate", "csat", "mean_score"],
+        "required": ["office", "office_name", "part", "period", "period_start", "partial", "responses",
+                     "counts", "satisfaction_rate", "csat", "mean_score"],
         "properties": {
             "office": {"type": "string"}, "office_name": {"type": "string"},
             "part": {"type": "string", "enum": ["subtree", "office_only"],
                      "description": "office_only: ratings given at the office itself, in a children breakdown."},
             "period": {"type": "string"}, "period_start": {"type": "string", "format": "date"},
+            "partial": {"type": "boolean",
+                        "description": "true when the period is cut by from/to or not over yet: its figures "
+                                       "cover only part of it."},
             "responses": {"type": "integer"},
             "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
             "satisfaction_rate": {"type": "number", "description": "Decision 766: (n − dissatisfied) / n."},

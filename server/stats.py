@@ -40,6 +40,7 @@ class StatsQuery:
     breakdown: str
     include_misuse: bool
     structure: str
+    today: dt.date | None = None  # a period ending on or after it is not over yet
 
 
 def _choice(args, name, choices, default):
@@ -93,6 +94,7 @@ def parse_query(args, today):
         breakdown=_choice(args, "breakdown", BREAKDOWNS, "none"),
         include_misuse=_flag(args, "include_misuse"),
         structure=_choice(args, "structure", STRUCTURES, "current"),
+        today=today,
     )
 
 
@@ -234,12 +236,21 @@ def _rows(tree, scale, query, order, grouped):
         if not figures["responses"]:
             continue
         office = tree.by_id[target[0]]
+        first = periods.start_of_label(query.period, label)
         rows.append({
             "office": office.code,
             "office_name": office.name,
             "part": target[1],
             "period": label,
-            "period_start": periods.start_of_label(query.period, label).isoformat(),
+            "period_start": first.isoformat(),
+            "partial": is_partial(query, first),
             **figures,
         })
     return rows
+
+
+def is_partial(query, first):
+    """True when the period starting on `first` is cut by the range or not over yet: its
+    figures cover only part of it, so a chart must not read it as a whole period."""
+    last = periods.shift(query.period, first, 1) - dt.timedelta(days=1)
+    return first < query.start or last > query.end or (query.today is not None and last >= query.today)

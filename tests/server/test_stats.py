@@ -32,7 +32,7 @@ def test_figures_follow_decision_766_and_csat(client, province, kiosk, admin_tok
     rows = get(client, admin_token, period="month", **{"from": "2026-03-01", "to": "2026-03-31"}).json["rows"]
     assert rows == [{
         "office": "P", "office_name": "Tỉnh Thử", "part": "subtree", "period": "2026-03",
-        "period_start": "2026-03-01", "responses": 10, "counts": {"1": 2, "2": 2, "3": 2, "4": 4},
+        "period_start": "2026-03-01", "partial": False, "responses": 10, "counts": {"1": 2, "2": 2, "3": 2, "4": 4},
         "satisfaction_rate": 0.8, "satisfaction_ci95": [0.4902, 0.9433], "csat": 0.6, "mean_score": 2.8,
     }]
 
@@ -52,6 +52,20 @@ def test_periods_are_labelled_in_local_time_and_in_order(client, province, kiosk
         post(client, token, spaced(dt.date.fromisoformat(day), [4]))
     rows = get(client, admin_token, period=period, **{"from": "2025-12-01", "to": "2026-04-30"}).json["rows"]
     assert [(r["period"], r["period_start"]) for r in rows] == labels
+
+
+def test_periods_cut_by_the_range_or_not_over_are_marked_partial(client, province, kiosk, admin_token):
+    _, token = kiosk
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    for day in ("2026-03-20", "2026-04-10", "2026-05-31"):
+        post(client, token, spaced(dt.date.fromisoformat(day), [4]))
+    post(client, token, [rating(4, created_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))])
+    rows = get(client, admin_token, period="month", **{"from": "2026-03-15", "to": "2026-05-20"}).json["rows"]
+    assert [(r["period"], r["partial"]) for r in rows] == [("2026-03", True), ("2026-04", False)]
+    rows = get(client, admin_token, period="month", **{"from": "2026-03-01", "to": "2026-05-31"}).json["rows"]
+    assert [r["partial"] for r in rows] == [False, False, False]
+    this_month = get(client, admin_token, period="month", **{"from": today.replace(day=1).isoformat()}).json["rows"]
+    assert [(r["period"], r["partial"]) for r in this_month] == [(today.isoformat()[:7], True)]
 
 
 def test_only_to_given_reports_the_latest_periods_up_to_it():
