@@ -9,6 +9,8 @@ must answer in under 300 ms; the tests check each figure against plotly's schema
 
 import textwrap
 
+from dashboards.labels import percent
+
 SEPARATORS = {"vi": ",.", "en": ".,"}
 RATE_COLOUR = "#1f5fa8"
 CSAT_COLOUR = "#6a3d9a"
@@ -56,33 +58,94 @@ def _percent_axis(title=None, lower=None):
     return axis
 
 
-def trend(rows, names, language, tr=_same):
-    """Decision 766 rate and CSAT by period (lines) over the number of ratings (bars).
+def rate_ticks(values):
+    """Round percentage ticks for rates: (axis range, tick values), 100 % the top tick."""
+    lowest = min([v for v in values if v is not None] or [0.8])
+    span = 1.0 - max(0.0, lowest - 0.02)
+    step = 0.05 if span <= 0.3 else 0.1 if span <= 0.6 else 0.2
+    bottom = max(0.0, int((lowest - 0.02) / step + 1e-9) * step)
+    if bottom > lowest - 0.005:
+        bottom = max(0.0, bottom - step)
+    ticks = [round(bottom + i * step, 4) for i in range(int(round((1.0 - bottom) / step)) + 1)]
+    return [ticks[0] - step * 0.15, 1.0 + step * 0.15], ticks
 
-    `names` maps a period label to how the reader writes it. The lines sit on the overlaying
-    axis (drawn last, so on top of the bars) but on the left, where rates are read.
+
+def trend(rows, names, language, tr=_same, target=None, min_n=0):
+    """Decision 766 rate with its 95 % band, and CSAT, by period (lines) over the number of
+    ratings (bars), against the target.
+
+    `names` maps a period label to how the reader writes it. A row marked `partial` (its
+    period cut by the range or not over) is drawn hollow on a dotted line and its bar hatched,
+    so a few days are not read as a month; periods with fewer than `min_n` ratings are
+    shaded. The lines sit on the overlaying axis (drawn last, so on top of the bars) but on
+    the left, where rates are read.
     """
     x = [names[row["period"]] for row in rows]
+    partial = [bool(row.get("partial")) for row in rows]
+    rates = [row["satisfaction_rate"] for row in rows]
+    counts = [[row["responses"]] for row in rows]
+    hover = "%{x}: %{y:.1%} (n = %{customdata[0]:,})<extra></extra>"
+    low = [row["satisfaction_ci95"][0] if row.get("satisfaction_ci95") else None for row in rows]
+    high = [row["satisfaction_ci95"][1] if row.get("satisfaction_ci95") else None for row in rows]
+    band_low = {"type": "scatter", "mode": "lines", "x": x, "y": low, "yaxis": "y2", "line": {"width": 0},
+                "showlegend": False, "hoverinfo": "skip", "name": tr("95 percent interval")}
+    band = {"type": "scatter", "mode": "lines", "x": x, "y": high, "yaxis": "y2", "line": {"width": 0},
+            "fill": "tonexty", "fillcolor": "rgba(31, 95, 168, 0.15)", "name": tr("95 percent interval"),
+            "hoverinfo": "skip"}
     volume = {"type": "bar", "name": tr("Responses"), "x": x, "y": [row["responses"] for row in rows],
-              "marker": {"color": VOLUME_COLOUR},
+              "marker": {"color": VOLUME_COLOUR, "pattern": {"shape": ["/" if p else "" for p in partial],
+                                                             "fgcolor": "#8a97a8"}},
               "hovertemplate": "%{x}: %{y:,} " + tr("responses") + "<extra></extra>"}
-    rate = {"type": "scatter", "mode": "lines+markers", "name": tr("Satisfaction rate (Decision 766)"), "x": x,
-            "y": [row["satisfaction_rate"] for row in rows], "yaxis": "y2", "line": {"color": RATE_COLOUR, "width": 3},
-            "customdata": [[row["responses"]] for row in rows],
-            "hovertemplate": "%{x}: %{y:.1%} (n = %{customdata[0]:,})<extra></extra>"}
+    whole = {"type": "scatter", "mode": "lines+markers", "name": tr("Satisfaction rate (Decision 766)"), "x": x,
+             "y": [None if p else r for p, r in zip(partial, rates, strict=True)], "yaxis": "y2",
+             "line": {"color": RATE_COLOUR, "width": 3}, "marker": {"size": 7}, "customdata": counts,
+             "hovertemplate": hover}
+    near = [p or (i > 0 and partial[i - 1]) or (i + 1 < len(rows) and partial[i + 1]) for i, p in enumerate(partial)]
+    cut = {"type": "scatter", "mode": "lines+markers", "name": tr("Incomplete period"), "x": x,
+           "y": [r if n else None for n, r in zip(near, rates, strict=True)], "yaxis": "y2",
+           "line": {"color": RATE_COLOUR, "width": 2, "dash": "dot"},
+           "marker": {"size": [10 if p else 0 for p in partial], "symbol": "circle-open",
+                      "line": {"width": 2, "color": RATE_COLOUR}, "color": "white"},
+           "customdata": counts, "hovertemplate": "%{x} (" + tr("incomplete") + "): %{y:.1%} "
+                                                  "(n = %{customdata[0]:,})<extra></extra>",
+           "showlegend": any(partial), "visible": True if any(partial) else "legendonly"}
     csat = {"type": "scatter", "mode": "lines+markers", "name": "CSAT", "x": x, "y": [row["csat"] for row in rows],
-            "yaxis": "y2", "line": {"color": CSAT_COLOUR, "width": 2, "dash": "dot"},
-            "customdata": [[row["responses"]] for row in rows],
-            "hovertemplate": "%{x}: %{y:.1%} (n = %{customdata[0]:,})<extra></extra>"}
-    lowest = min([row["csat"] for row in rows if row["csat"] is not None] or [0.5])
-    return {"data": [volume, rate, csat], "layout": layout(
-        language,
+            "yaxis": "y2", "line": {"color": CSAT_COLOUR, "width": 2, "dash": "dash"},
+            "marker": {"symbol": ["circle-open" if p else "circle" for p in partial]},
+            "customdata": counts, "hovertemplate": hover}
+    span, ticks = rate_ticks(low + [row["csat"] for row in rows] + ([target] if target else []))
+    shapes = [{"type": "rect", "xref": "x", "yref": "paper", "x0": i - 0.5, "x1": i + 0.5, "y0": 0, "y1": 1,
+               "fillcolor": "#9e9e9e", "opacity": 0.18, "line": {"width": 0}, "layer": "below"}
+              for i, row in enumerate(rows) if row["responses"] < min_n]
+    annotations = []
+    if target:
+        shapes.append({"type": "line", "xref": "paper", "yref": "y2", "x0": 0, "x1": 1, "y0": target, "y1": target,
+                       "line": {"color": "#b2182b", "width": 1.5, "dash": "dash"}})
+        annotations.append({"xref": "paper", "yref": "y2", "x": 0, "y": target, "xanchor": "left",
+                            "yanchor": "bottom", "showarrow": False, "font": {"color": "#b2182b", "size": 11},
+                            "text": tr("Target") + " " + percent(target, language, digits=0)})
+    return {"data": [band_low, band, volume, whole, cut, csat], "layout": layout(
+        language, shapes=shapes, annotations=annotations,
         xaxis={"type": "category", "fixedrange": True, "automargin": True},
         yaxis={"side": "right", "showgrid": False, "rangemode": "tozero", "fixedrange": True, "tickformat": ",d",
                "title": {"text": tr("Responses")}},
-        yaxis2={**_percent_axis(lower=max(0.0, round(lowest - 0.1, 1))), "overlaying": "y", "side": "left"},
-        margin={"l": 56, "r": 64, "t": 16, "b": 48},
+        yaxis2={"tickformat": ".0%", "gridcolor": "#e5e5e5", "zeroline": False, "fixedrange": True,
+                "range": span, "tickmode": "array", "tickvals": ticks, "overlaying": "y", "side": "left",
+                "title": {"text": tr("Satisfaction rate")}},
+        margin={"l": 64, "r": 64, "t": 16, "b": 48},
     )}
+
+
+def trend_notes(rows, min_n, tr=_same):
+    """What the trend's special marks mean, for the words under the chart."""
+    notes = []
+    if any(row.get("partial") for row in rows):
+        notes.append(tr("Hollow points on a dotted line, hatched bars: incomplete periods (cut by the range or not "
+                        "over yet); they cover only part of the period."))
+    if any(row["responses"] < min_n for row in rows):
+        notes.append(tr("Grey background: fewer than %(n)s ratings in the period, too few to read a change from.")
+                     % {"n": min_n})
+    return notes
 
 
 def level_bars(rows, scale, language, tr=_same, label_key="office_name", link_key="office"):
@@ -125,7 +188,9 @@ def heatmap(rows, names, language, tr=_same):
     trace = {"type": "heatmap", "x": [names[p] for p in periods], "y": labels, "z": z, "customdata": n,
              "zmin": 0.7, "zmax": 1.0, "colorscale": [[0, "#d7301f"], [0.5, "#fee08b"], [1, "#1a9850"]],
              "colorbar": {"tickformat": ".0%", "thickness": 12},
-             "hovertemplate": "%{y}<br>%{x}: %{z:.1%} (n = %{customdata:,})<extra></extra>", "xgap": 1, "ygap": 1}
+             "hovertemplate": "%{y}<br>%{x}: %{z:.1%} (n = %{customdata:,})<extra></extra>", "xgap": 1, "ygap": 1,
+             # Each cell says its rate, so the colours need no guessing (and print in grey).
+             "texttemplate": "%{z:.0%}", "textfont": {"size": 10}}
     return {"data": [trace], "layout": layout(
         language, height=max(240, 70 + 30 * len(offices)),
         xaxis={"type": "category", "fixedrange": True}, yaxis={"automargin": True, "fixedrange": True,

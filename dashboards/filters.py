@@ -10,10 +10,13 @@ from dataclasses import dataclass, replace
 
 from server import periods
 
-PRESETS = ("last_12_months", "this_month", "last_month", "this_quarter", "this_year", "custom")
+# Presets are whole calendar periods (the "this" ones up to today): "last_12_months" is the
+# twelve full months before this one, so no month is dropped and none is counted half.
+PRESETS = ("last_12_months", "this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
+           "custom")
 TREND_PERIODS = ("day", "week", "month", "quarter")
-DEFAULT_PERIOD = {"this_month": "day", "last_month": "day", "this_quarter": "week", "this_year": "month",
-                  "last_12_months": "month"}
+DEFAULT_PERIOD = {"this_month": "day", "last_month": "day", "this_quarter": "week", "last_quarter": "week",
+                  "this_year": "month", "last_year": "month", "last_12_months": "month"}
 CHANNELS = ("all", "kiosk", "sms")
 # A trend by day is read over weeks, not years: past this many days a view steps by week
 # (and says so), which also keeps every page's answer fast on a province's year of data.
@@ -89,26 +92,32 @@ def _date(args, name):
     return day
 
 
+PRESET_UNITS = {"this_month": "month", "last_month": "month", "this_quarter": "quarter", "last_quarter": "quarter",
+                "this_year": "year", "last_year": "year"}
+
+
 def preset_range(preset, today):
-    """(first, last) local date of a named range."""
-    if preset == "this_month":
-        return today.replace(day=1), today
-    if preset == "last_month":
-        first = periods.shift("month", today, -1)
-        return first, today.replace(day=1) - dt.timedelta(days=1)
-    if preset == "this_quarter":
-        return periods.start("quarter", today), today
-    if preset == "this_year":
-        return dt.date(today.year, 1, 1), today
+    """(first, last) local date of a named range: a whole period, or this one up to today."""
     if preset == "last_12_months":
-        return periods.shift("month", today, -11), today
-    raise ValueError(preset)
+        this_month = periods.start("month", today)
+        return periods.shift("month", today, -12), this_month - dt.timedelta(days=1)
+    unit = PRESET_UNITS.get(preset)
+    if unit is None:
+        raise ValueError(preset)
+    if preset.startswith("this_"):
+        return periods.start(unit, today), today
+    first = periods.shift(unit, today, -1)
+    return first, periods.start(unit, today) - dt.timedelta(days=1)
 
 
 def previous_range(preset, start, end):
-    unit = {"this_month": "month", "last_month": "month", "this_quarter": "quarter", "this_year": "year"}.get(preset)
+    """Like with like: the previous unit of a calendar preset over the same number of days
+    (this month so far against the same days of last month), else the same span before."""
+    unit = PRESET_UNITS.get(preset)
     if unit is not None:
         first = periods.shift(unit, start, -1)
+        if preset.startswith("last_"):
+            return first, start - dt.timedelta(days=1)
         return first, min(first + (end - start), start - dt.timedelta(days=1))
     after = end + dt.timedelta(days=1)
     if start.day == 1 and after.day == 1:

@@ -1,9 +1,9 @@
 """Numbers, rates and times in the reader's language (Jinja filters over Flask-Babel)."""
 
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, gettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 
-from dashboards.labels import period_name
+from dashboards.labels import percent, percent_range, period_name
 from server.timeutil import from_stored
 
 
@@ -14,7 +14,7 @@ def language():
 
 def rate(value):
     """0.9123 -> `91,2 %` (vi) or `91.2%` (en); missing figures show as a dash."""
-    return "–" if value is None else format_percent(value, "#,##0.0%")
+    return "–" if value is None else percent(value, language())
 
 
 def number(value):
@@ -40,13 +40,24 @@ def change(current, previous):
         return "–"
     ratio = (current - previous) / previous
     sign = "+" if ratio > 0 else "−" if ratio < 0 else "±"
-    return sign + format_percent(abs(ratio), "#,##0%")
+    return sign + percent(abs(ratio), language(), digits=0)
+
+
+def signed(difference, pattern="0.00"):
+    """A difference with its sign (a true minus), in the reader's digits: `−0,01`."""
+    if difference is None:
+        return "–"
+    shown = format_decimal(abs(difference), pattern)
+    if shown == format_decimal(0, pattern):
+        return "±" + shown
+    return ("+" if difference > 0 else "−") + shown
 
 
 def interval(ci):
+    """A 95 % interval as `94,4–94,8 %` (vi) or `94.4–94.8%` (en)."""
     if not ci:
         return "–"
-    return f"{format_percent(ci[0], '#,##0.0%')} – {format_percent(ci[1], '#,##0.0%')}"
+    return percent_range(ci[0], ci[1], language())
 
 
 def local_time(stored):
@@ -72,6 +83,7 @@ def period(label, kind):
 
 def init_app(app):
     for name, function in {"rate": rate, "number": number, "score": score, "points": points, "interval": interval,
+                           "signed": signed,
                            "local_time": local_time, "day": day, "period_name": period}.items():
         app.jinja_env.filters[name] = function
     app.jinja_env.globals.update(change=change, language=language, ink=ink,

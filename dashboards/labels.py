@@ -1,6 +1,8 @@
-"""Period labels as a reader writes them, in Vietnamese or English (pure: Babel only)."""
+"""Period labels and percentages as a reader writes them, in Vietnamese or English (pure:
+Babel only)."""
 
 from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
 
 from server import periods
 
@@ -20,3 +22,17 @@ def period_name(period, label, language):
         year, quarter = label.split("-Q")
         return f"Quý {quarter}/{year}" if vi else f"Q{quarter} {year}"
     return label
+
+
+def percent(value, language, digits=1):
+    """0.912 -> `91,2 %` (vi: a no-break space before the sign, as Vietnamese writes it) or
+    `91.2%` (en)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    text = format_percent(value, pattern, locale=language)
+    return text.replace("%", "\u00a0%") if language == "vi" else text
+
+
+def percent_range(low, high, language, digits=1):
+    """An interval as `94,4–94,8 %` (vi) or `94.4–94.8%` (en): one sign for both ends."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return f"{format_decimal(low * 100, pattern, locale=language)}–{percent(high, language, digits)}"

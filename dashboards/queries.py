@@ -45,13 +45,28 @@ def by_period(parts, scale):
     grouped = {}
     for row in parts:
         grouped.setdefault((row["period"], row["period_start"]), []).append(row)
-    return [{"period": period, "period_start": start, **total(rows, scale)}
-            for (period, start), rows in sorted(grouped.items())]
+    return [{"period": period, "period_start": start, "partial": any(row.get("partial") for row in rows),
+             **total(rows, scale)} for (period, start), rows in sorted(grouped.items())]
 
 
 def difference(scale, minuend, subtrahend):
     counts = {int(s): minuend["counts"].get(s, 0) - subtrahend["counts"].get(s, 0) for s in minuend["counts"]}
     return summarise(counts, scale)
+
+
+def first_day(db):
+    """The first local day with any rating (the rollup's day index answers it), or None."""
+    day = db.execute("SELECT MIN(day) FROM rollup_daily").fetchone()[0]
+    return dt.date.fromisoformat(day) if day else None
+
+
+def comparison(db, filters):
+    """What the headline's changes compare with: the filters' previous range, and whether
+    ratings cover it (a previous period before the first rating would compare with nothing)."""
+    before = filters.previous()
+    first = first_day(db)
+    return {"start": before.start, "end": before.end, "days": (before.end - before.start).days + 1,
+            "first_day": first, "complete": first is not None and first <= before.start}
 
 
 def office_in_scope(tree, user, code):

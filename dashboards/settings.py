@@ -5,6 +5,9 @@ from server.settings import Setting
 SETTINGS = [
     Setting("MIN_RATINGS_TO_RANK", 30,
             "Dashboards: offices and officers with fewer ratings than this are shown apart, not ranked."),
+    Setting("TARGET_RATE", 0.9,
+            "Dashboards: the province's target for the Decision 766 satisfaction rate, drawn on the trend "
+            "and shown in the quarterly report."),
     Setting("LOGIN_MAX_FAILURES", 5,
             "Dashboards: failed logins for one username from one address within LOGIN_LOCKOUT_MINUTES before that "
             "address is locked out of that name; as many from any addresses slow the name down."),

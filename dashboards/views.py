@@ -131,14 +131,17 @@ def satisfaction_view(filters):
     names = {label: period_name(filters.period, label, lang) for label in {row["period"] for row in trend_rows}}
     reasons = queries.reasons(db, queries.subtree_ids(tree(), user(), filters), filters)
     reason_labels = {r.code: r.labels.get(lang, r.labels["vi"]) for r in scale().reasons}
+    min_n = int(current_app.config["MIN_RATINGS_TO_RANK"])
     charts = {
-        "trend": figures.trend(trend_rows, names, lang, _),
+        "trend": figures.trend(trend_rows, names, lang, _, target=float(current_app.config["TARGET_RATE"]),
+                               min_n=min_n),
         "offices": figures.level_bars(by_office, scale(), lang, _),
         "heatmap": figures.heatmap([_own_counters_named(row) for row in parts], names, lang, _),
         "channels": figures.level_bars(_channels(db, filters, current, day), scale(), lang, _),
         "reasons": figures.reasons_pareto(reasons, reason_labels, lang, _),
     }
     return {"filters": filters, "current": current, "previous": previous, "trend_rows": trend_rows,
+            "comparison": queries.comparison(db, filters), "trend_notes": figures.trend_notes(trend_rows, min_n, _),
             "by_office": by_office, "reasons": reasons, "reason_labels": reason_labels, "charts": charts,
             "offices": queries.offices_for_picker(tree(), user(), filters.structure),
             "open_alerts": _open_alerts()}

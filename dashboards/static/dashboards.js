@@ -31,26 +31,62 @@
     figure.layout.height = 60 + 34 * names.length;
   }
 
-  function draw(element) {
+  var PHONE = window.matchMedia("(max-width: 700px)");
+
+  // Government figures stay on this server: the toolbar keeps only "download as PNG" (no
+  // "Share chart" upload to Plotly's cloud, no links out), in the page's language.
+  function chartConfig(element) {
+    var vietnamese = document.documentElement.lang === "vi";
+    return {displaylogo: false, responsive: true, showSendToCloud: false, showLink: false,
+            showEditInChartStudio: false, showSources: false, plotlyServerURL: "", sendData: false,
+            modeBarButtons: [["toImage"]], displayModeBar: !PHONE.matches,
+            locale: vietnamese ? "vi" : "en",
+            toImageButtonOptions: {format: "png", scale: 2, filename: (element.id || "chart").replace("chart-", "")}};
+  }
+
+  function figureFor(element) {
     var figure = JSON.parse(document.getElementById(element.dataset.figure).textContent);
-    var config = {displaylogo: false, responsive: true,
-                  modeBarButtonsToRemove: ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d"]};
-    if (window.matchMedia("(max-width: 700px)").matches) {
-      config.displayModeBar = false;
+    if (PHONE.matches) {
       if (element.dataset.phone === "laid-down") { paretoLaidDown(figure); }
       if (figure.data.length && figure.data[0].orientation === "h") { labelsAboveBars(figure); }
       // Rotated period labels need the room below the plot: the legend goes on top.
       figure.layout.legend = Object.assign({}, figure.layout.legend, {y: 1.02, yanchor: "bottom"});
       figure.layout.font = Object.assign({}, figure.layout.font, {size: 11});
+      figure.layout.margin = Object.assign({}, figure.layout.margin, {l: Math.min(figure.layout.margin.l || 40, 48),
+                                                                       r: Math.min(figure.layout.margin.r || 16, 40)});
     }
-    return Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
+    return figure;
+  }
+
+  function draw(element) {
+    var figure = figureFor(element);
+    return Plotly.react(element, figure.data, figure.layout, chartConfig(element)).then(function () {
       element.dataset.drawn = "true";
+      element.dataset.layout = PHONE.matches ? "phone" : "wide";
       var link = element.dataset.link;
-      if (!link) { return; }
+      if (!link || element.dataset.linked) { return; }
+      element.dataset.linked = "true";
       element.on("plotly_click", function (event) {
         var code = event.points && event.points[0] && event.points[0].customdata && event.points[0].customdata[0];
         if (code) { window.location.href = link.replace("__CODE__", encodeURIComponent(code)); }
       });
+    });
+  }
+
+  // Tables keep their numbers: a wide table scrolls inside its own box, and says so.
+  function scrollHints() {
+    var hint = document.body.dataset.scrollHint;
+    document.querySelectorAll("table.data").forEach(function (table) {
+      var box = table.parentElement;
+      if (!box.classList.contains("table-scroll")) {
+        box = document.createElement("div");
+        box.className = "table-scroll";
+        table.parentNode.insertBefore(box, table);
+        box.appendChild(table);
+      }
+      var wide = box.scrollWidth > box.clientWidth + 2;
+      box.classList.toggle("overflowing", wide);
+      if (wide && hint) { box.dataset.hint = hint; }
     });
   }
 
@@ -77,8 +113,20 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  function drawAll() {
     if (window.Plotly) { document.querySelectorAll(".chart[data-figure]").forEach(draw); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawAll();
+    scrollHints();
+    // Turning a phone or resizing a window across the phone width lays the charts out again.
+    PHONE.addEventListener("change", drawAll);
+    var pending = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(pending);
+      pending = setTimeout(scrollHints, 150);
+    });
     document.querySelectorAll("form[data-autosubmit]").forEach(filters);
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });

@@ -46,10 +46,37 @@ def test_numbers_follow_the_language():
 def test_the_trend_carries_each_periods_sample_size():
     rows = [row("A", "Xã A", {1: 5, 4: 95}, "2026-09"), row("A", "Xã A", {1: 1, 4: 9}, "2026-10")]
     figure = valid(figures.trend(rows, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi", lambda s: s))
-    volume, rate, csat = figure["data"]
+    _, band, volume, rate, _, csat = figure["data"]
     assert volume["y"] == [100, 10] and rate["x"] == ["09/2026", "10/2026"]
     assert rate["y"] == [0.95, 0.9] and rate["customdata"] == [[100], [10]]
     assert "n = " in rate["hovertemplate"]
+    assert band["y"] == [rows[0]["satisfaction_ci95"][1], rows[1]["satisfaction_ci95"][1]] and band["fill"] == "tonexty"
+
+
+def test_the_rate_axis_has_round_ticks_a_title_and_room_above_the_line():
+    rows = [row("A", "Xã A", {1: 21, 4: 79}, "2026-09"), row("A", "Xã A", {1: 4, 4: 96}, "2026-10")]
+    figure = valid(figures.trend(rows, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi", target=0.9))
+    axis = figure["layout"]["yaxis2"]
+    assert axis["title"]["text"] and axis["tickvals"][-1] == 1.0
+    steps = {round(b - a, 4) for a, b in zip(axis["tickvals"], axis["tickvals"][1:], strict=False)}
+    assert len(steps) == 1 and steps <= {0.05, 0.1, 0.2} and all(round(v * 100) % 5 == 0 for v in axis["tickvals"])
+    highest = max(r["satisfaction_ci95"][1] for r in rows)
+    assert axis["range"][0] < min(r["satisfaction_ci95"][0] for r in rows) and axis["range"][1] > highest
+    target = [s for s in figure["layout"]["shapes"] if s["type"] == "line"]
+    assert target and target[0]["y0"] == 0.9 and "90\u00a0%" in figure["layout"]["annotations"][0]["text"]
+
+
+def test_partial_periods_are_drawn_hollow_and_apart_and_small_samples_shaded():
+    rows = [row("A", "Xã A", {4: 100}, "2026-09"), row("A", "Xã A", {1: 6, 4: 5}, "2026-10")]
+    rows[1]["partial"] = True
+    figure = valid(figures.trend(rows, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi", min_n=30))
+    whole, cut = figure["data"][3], figure["data"][4]
+    assert whole["y"] == [1.0, None] and cut["y"] == [1.0, rows[1]["satisfaction_rate"]]
+    assert cut["line"]["dash"] == "dot" and cut["marker"]["symbol"] == "circle-open"
+    assert cut["marker"]["size"] == [0, 10] and figure["data"][2]["marker"]["pattern"]["shape"] == ["", "/"]
+    shaded = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
+    assert [(s["x0"], s["x1"]) for s in shaded] == [(0.5, 1.5)]
+    assert len(figures.trend_notes(rows, 30)) == 2 and figures.trend_notes(rows[:1], 30) == []
 
 
 def test_the_heatmap_has_an_office_per_row_and_a_period_per_column():

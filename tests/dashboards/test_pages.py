@@ -8,7 +8,9 @@ import uuid
 import pytest
 
 from server.db import get_db
+from server.figures import summarise
 from server.offices import add_kiosk
+from server.scale import build_scale
 from tests.conftest import auth
 from tests.dashboards.conftest import YEAR
 
@@ -32,7 +34,13 @@ def test_the_headline_figures_are_the_apis_in_vietnamese_format(as_user):
     total = _sum(api_rows(client, period="year"))
     assert figure(html, "responses") == f"{total['responses']:,}".replace(",", ".")
     rate = f"{total['rate'] * 100:.1f}".replace(".", ",")
-    assert figure(html, "satisfaction_rate") == f"{rate}%"
+    assert figure(html, "satisfaction_rate") == f"{rate}\u00a0%"  # Vietnamese spaces the sign (no-break)
+    counts = {}
+    for row in api_rows(client, period="year"):
+        for score, n in row["counts"].items():
+            counts[int(score)] = counts.get(int(score), 0) + n
+    low, high = (f"{v * 100:.1f}".replace(".", ",") for v in summarise(counts, build_scale(4))["satisfaction_ci95"])
+    assert figure(html, "interval") == f"khoảng tin cậy 95 %: {low}–{high}\u00a0%"
 
 
 def _sum(rows):
@@ -46,7 +54,16 @@ def test_the_overview_compares_with_the_previous_period(as_user):
     html = client.get("/dashboard", query_string={"preset": "custom", "from": "2026-10-01",
                                                   "to": "2026-10-31"}).text
     september = _sum(api_rows(client, period="month", **{"from": "2026-09-01", "to": "2026-09-30"}))
-    assert f"{september['responses']:,}".replace(",", ".") in html.split("Kỳ trước")[1][:200]
+    compared = html.split('data-figure="compared"')[1][:300]
+    assert "01/09/2026 – 30/09/2026" in compared and "30 ngày" in compared
+    assert f"{september['responses']:,}".replace(",", ".") in compared
+
+
+def test_no_change_is_shown_against_a_period_before_the_first_rating(as_user):
+    html = as_user("tinh").get("/dashboard", query_string={"preset": "custom", "from": "2025-11-01",
+                                                            "to": "2026-10-31"}).text
+    compared = html.split('data-figure="compared"')[1][:300]
+    assert "Không so sánh" in compared and "so với kỳ trước" not in html
 
 
 def test_an_office_page_has_breadcrumbs_counters_officers_and_links_down(as_user):
@@ -207,11 +224,16 @@ def test_the_trend_chart_is_the_apis_rows_period_by_period(as_user):
     client = as_user("tinh")
     html = client.get("/dashboard", query_string={**YEAR, "office": "DSO", "period": "quarter"},
                       follow_redirects=True).text
-    volume, rate, csat = chart_data(html, "trend")["data"]
-    rows = api_rows(client, office="DSO", period="quarter")
+    _, _, volume, whole, cut, csat = chart_data(html, "trend")["data"]
+    rows = api_rows(client, office="DSO", period="quarter", **API_YEAR)
     assert volume["y"] == [r["responses"] for r in rows]
-    assert rate["y"] == [r["satisfaction_rate"] for r in rows] and csat["y"] == [r["csat"] for r in rows]
+    assert [w if w is not None else c for w, c in zip(whole["y"], cut["y"], strict=True)] \
+        == [r["satisfaction_rate"] for r in rows] and csat["y"] == [r["csat"] for r in rows]
     assert volume["x"] == ["Quý 4/2025", "Quý 1/2026", "Quý 2/2026", "Quý 3/2026", "Quý 4/2026"]
+    # The range cuts the first and the last quarter: the API marks them, the chart draws them apart.
+    assert [r["partial"] for r in rows] == [True, False, False, False, True]
+    assert [w is None for w in whole["y"]] == [r["partial"] for r in rows]
+    assert cut["marker"]["size"] == [10, 0, 0, 0, 10]
 
 
 def test_a_year_by_day_is_shown_by_week_and_says_so(as_user):
