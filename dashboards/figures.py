@@ -104,8 +104,9 @@ def trend(rows, names, language, tr=_same, target=None, min_n=0):
     cut = {"type": "scatter", "mode": "lines+markers", "name": tr("Incomplete period"), "x": x,
            "y": [r if n else None for n, r in zip(near, rates, strict=True)], "yaxis": "y2",
            "line": {"color": RATE_COLOUR, "width": 2, "dash": "dot"},
-           "marker": {"size": [10 if p else 0 for p in partial], "symbol": "circle-open",
-                      "line": {"width": 2, "color": RATE_COLOUR}, "color": "white"},
+           # An open symbol is drawn in the marker's colour with nothing inside.
+           "marker": {"size": [11 if p else 0 for p in partial], "symbol": "circle-open", "color": RATE_COLOUR,
+                      "line": {"width": 2}},
            "customdata": counts, "hovertemplate": "%{x} (" + tr("incomplete") + "): %{y:.1%} "
                                                   "(n = %{customdata[0]:,})<extra></extra>",
            "showlegend": any(partial), "visible": True if any(partial) else "legendonly"}
@@ -185,7 +186,8 @@ def heatmap(rows, names, language, tr=_same):
     cell = {(row["office_name"], row["period"]): row for row in rows}
     z = [[cell[(o, p)]["satisfaction_rate"] if (o, p) in cell else None for p in periods] for o in offices]
     n = [[cell[(o, p)]["responses"] if (o, p) in cell else 0 for p in periods] for o in offices]
-    trace = {"type": "heatmap", "x": [names[p] for p in periods], "y": labels, "z": z, "customdata": n,
+    text = [["" if v is None else f"{round(v * 100)}" for v in line] for line in z]
+    trace = {"type": "heatmap", "x": [names[p] for p in periods], "y": labels, "z": z, "customdata": n, "text": text,
              "zmin": 0.7, "zmax": 1.0, "colorscale": [[0, "#d7301f"], [0.5, "#fee08b"], [1, "#1a9850"]],
              "colorbar": {"tickformat": ".0%", "thickness": 12},
              "hovertemplate": "%{y}<br>%{x}: %{z:.1%} (n = %{customdata:,})<extra></extra>", "xgap": 1, "ygap": 1,

@@ -7,14 +7,36 @@
   // each name above its bar instead, and give the bars the full width.
   function labelsAboveBars(figure) {
     var names = figure.data[0].y, layout = figure.layout;
+    var top = 56, bottom = 36, row = 46, gap = 0.5;
     layout.yaxis = Object.assign({}, layout.yaxis, {showticklabels: false});
-    layout.margin = Object.assign({}, layout.margin, {l: 4, r: 8});
-    layout.height = Math.round(layout.height * 1.5);
-    layout.bargap = 0.55;
+    layout.margin = Object.assign({}, layout.margin, {l: 4, r: 8, t: top, b: bottom});
+    layout.height = top + bottom + row * names.length;
+    layout.bargap = gap;
+    // The name sits just above its bar, however many bars there are: half a bar's
+    // thickness up from the bar's centre line, plus a little air.
+    var shift = Math.round(row * (1 - gap) / 2) + 1;
     layout.annotations = names.map(function (name) {
-      return {x: 0, xref: "paper", xanchor: "left", y: name, yanchor: "bottom", yshift: 11, text: name,
+      return {x: 0, xref: "paper", xanchor: "left", y: name, yanchor: "bottom", yshift: shift, text: name,
               showarrow: false, font: {size: 11}};
     });
+  }
+
+  // An office x period heatmap is too wide for a phone: periods go down the side, offices
+  // across, each cell writes its rate as a whole number (the colour bar says it is a %).
+  function heatmapStanding(figure) {
+    var cells = figure.data[0];
+    function transpose(rows) {
+      return (rows[0] || []).map(function (_, column) { return rows.map(function (row) { return row[column]; }); });
+    }
+    figure.data = [Object.assign({}, cells, {
+      x: cells.y, y: cells.x, z: transpose(cells.z), customdata: transpose(cells.customdata),
+      text: transpose(cells.text || []), texttemplate: "%{text}", textfont: {size: 9},
+      hovertemplate: "%{x}<br>%{y}: %{z:.1%} (n = %{customdata:,})<extra></extra>",
+      colorbar: Object.assign({}, cells.colorbar, {orientation: "h", y: -0.12, yanchor: "top", thickness: 10})})];
+    figure.layout.xaxis = {type: "category", fixedrange: true, tickangle: -60, automargin: true, side: "top"};
+    figure.layout.yaxis = {type: "category", fixedrange: true, automargin: true, autorange: "reversed"};
+    figure.layout.height = 190 + 22 * cells.x.length;
+    figure.layout.margin = {l: 4, r: 4, t: 8, b: 40};
   }
 
   // A Pareto's long reason names cannot stand side by side on a phone: lay the bars down
@@ -48,6 +70,7 @@
     var figure = JSON.parse(document.getElementById(element.dataset.figure).textContent);
     if (PHONE.matches) {
       if (element.dataset.phone === "laid-down") { paretoLaidDown(figure); }
+      if (figure.data.length && figure.data[0].type === "heatmap") { heatmapStanding(figure); }
       if (figure.data.length && figure.data[0].orientation === "h") { labelsAboveBars(figure); }
       // Rotated period labels need the room below the plot: the legend goes on top.
       figure.layout.legend = Object.assign({}, figure.layout.legend, {y: 1.02, yanchor: "bottom"});

@@ -184,29 +184,89 @@ PAGES = [
     ("alerts", "/dashboard/alerts"),
     ("sms", "/dashboard/sms"),
     ("report", "/dashboard/report/DNO?quarter=2026-Q3"),
+    ("admin-offices", "/admin/offices"),
+    ("admin-staff", "/admin/staff"),
+    ("admin-kiosks", "/admin/kiosks"),
     ("admin-users", "/admin/users"),
+    ("admin-tokens", "/admin/tokens"),
+    ("admin-audit", "/admin/audit"),
+    ("not-found", "/dashboard/no-such-page"),
 ]
+
+
+def toolbar_titles(page):
+    """The titles of every plotly toolbar button on the page (hidden ones too)."""
+    return set(page.evaluate("Array.from(document.querySelectorAll('.modebar-btn')).map(b => b.dataset.title)"))
+
+
+def page_overflows(page):
+    return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
 
 
 @pytest.mark.parametrize("size, viewport", [("laptop", LAPTOP), ("phone", PHONE)])
 def test_screenshots_of_every_page(browser, server, size, viewport):
+    """Every page drawn, screenshot for people to look at; no page offers to send a chart
+    to Plotly's cloud (only PNG download); on a phone no page is wider than the screen."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     phone = {"is_mobile": True, "has_touch": True} if size == "phone" else {}
     context, page = logged_in(browser, server, "admin", viewport=viewport, **phone)
-    errors = []
+    errors, overflowing, toolbars = [], [], set()
     page.on("pageerror", lambda error: errors.append(str(error)))
     for name, url in PAGES:
         response = page.goto(server.url + url)
-        assert response.status == 200, name
+        assert response.status == (404 if name == "not-found" else 200), name
         for chart in page.locator(".chart[data-figure]").all():
             expect(chart).to_have_attribute("data-drawn", "true")
+        toolbars |= toolbar_titles(page)
+        assert page.locator("[data-title*='Share'], [data-title*='Chart Studio'], a.modebar-btn[href]").count() == 0
+        if page_overflows(page):
+            overflowing.append(name)
         page.screenshot(path=SHOTS / f"{name}-{size}.png", full_page=True)
+    assert toolbars == ({"Tải biểu đồ (ảnh PNG)"} if size == "laptop" else set())
     public = browser.new_context(viewport=viewport, **phone).new_page()
     public.goto(server.url + "/public")
     expect(public.locator(".chart")).to_have_attribute("data-drawn", "true")
+    assert not page_overflows(public)
     public.screenshot(path=SHOTS / f"public-{size}.png", full_page=True)
     login = browser.new_context(viewport=viewport, **phone).new_page()
     login.goto(server.url + "/login")
+    assert not page_overflows(login)
     login.screenshot(path=SHOTS / f"login-{size}.png", full_page=True)
-    assert errors == []
+    assert errors == [] and overflowing == []
+    context.close()
+
+
+def test_the_toolbar_offers_only_png_download_in_english_too(browser, server):
+    context, page = logged_in(browser, server, "tinh")
+    page.goto(f"{server.url}/language/en?next=/dashboard?{YEAR}")
+    drawn(page, "trend")
+    assert toolbar_titles(page) == {"Download plot as a PNG"}
+    context.close()
+
+
+def test_partial_periods_are_drawn_hollow_on_a_dotted_line_with_a_note(browser, server):
+    context, page = logged_in(browser, server, "tinh")
+    # Mid-November to the end of October: November is cut by the range.
+    page.goto(f"{server.url}/dashboard?preset=custom&from=2025-11-15&to=2026-10-31&period=month")
+    chart = drawn(page, "trend")
+    rows = api(page, server, period="month", **{"from": "2025-11-15", "to": "2026-10-31"})
+    assert rows[0]["partial"] and not any(r["partial"] for r in rows[1:])
+    traces = page.evaluate("""Array.from(document.querySelectorAll('#chart-trend .scatterlayer .trace')).map(t => ({
+        dashed: Array.from(t.querySelectorAll('.js-line')).some(l => (l.style.strokeDasharray || 'none') !== 'none'),
+        hollow: Array.from(t.querySelectorAll('path.point')).filter(p => (p.getAttribute('d') || '').length > 4 &&
+                 (p.style.fill === 'none' || p.style.fill === 'transparent' || p.style.fillOpacity === '0')).length,
+        fills: Array.from(t.querySelectorAll('path.point')).map(p => p.style.fill + '/' + p.style.fillOpacity)}))""")
+    assert any(t["dashed"] and t["hollow"] == 1 for t in traces), traces
+    expect(page.locator(".chart-note").first).to_contain_text("kỳ chưa trọn")
+    chart.screenshot(path=SHOTS / "trend-partial.png")
+    context.close()
+
+
+def test_the_overview_follows_a_phone_turned_sideways(browser, server):
+    context, page = logged_in(browser, server, "tinh", viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(f"{server.url}/dashboard?{YEAR}")
+    expect(drawn(page, "offices")).to_have_attribute("data-layout", "phone")
+    page.set_viewport_size({"width": 1024, "height": 390})
+    expect(page.locator("#chart-offices")).to_have_attribute("data-layout", "wide")
+    assert not page_overflows(page)
     context.close()

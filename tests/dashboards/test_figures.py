@@ -73,7 +73,7 @@ def test_partial_periods_are_drawn_hollow_and_apart_and_small_samples_shaded():
     whole, cut = figure["data"][3], figure["data"][4]
     assert whole["y"] == [1.0, None] and cut["y"] == [1.0, rows[1]["satisfaction_rate"]]
     assert cut["line"]["dash"] == "dot" and cut["marker"]["symbol"] == "circle-open"
-    assert cut["marker"]["size"] == [0, 10] and figure["data"][2]["marker"]["pattern"]["shape"] == ["", "/"]
+    assert cut["marker"]["size"] == [0, 11] and figure["data"][2]["marker"]["pattern"]["shape"] == ["", "/"]
     shaded = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
     assert [(s["x0"], s["x1"]) for s in shaded] == [(0.5, 1.5)]
     assert len(figures.trend_notes(rows, 30)) == 2 and figures.trend_notes(rows[:1], 30) == []

@@ -233,7 +233,7 @@ def test_the_trend_chart_is_the_apis_rows_period_by_period(as_user):
     # The range cuts the first and the last quarter: the API marks them, the chart draws them apart.
     assert [r["partial"] for r in rows] == [True, False, False, False, True]
     assert [w is None for w in whole["y"]] == [r["partial"] for r in rows]
-    assert cut["marker"]["size"] == [10, 0, 0, 0, 10]
+    assert cut["marker"]["size"] == [11, 0, 0, 0, 11]
 
 
 def test_a_year_by_day_is_shown_by_week_and_says_so(as_user):
