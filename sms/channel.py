@@ -10,7 +10,7 @@ from server.offices import load_tree
 from server.ratings import Rating, Source, attach_followup
 from server.timeutil import parse_client_time, to_stored
 from sms import dialogue, phones, quiet, storage
-from sms.dialogue import AttachFollowup, Conversation, Dialogue, OptIn, OptOut, StoreRating
+from sms.dialogue import AppendComment, AttachFollowup, Conversation, Dialogue, OptIn, OptOut, StoreRating
 from sms.gateway import OPTED_OUT_ERROR, transport_for
 from sms.segments import measure
 from sms.templates import Texts
@@ -179,6 +179,11 @@ class Channel:
             return status
         if isinstance(effect, AttachFollowup):
             attach_followup(db, effect.client_id, list(effect.reasons) or None, effect.comment)
+        elif isinstance(effect, AppendComment):
+            row = db.execute("SELECT comment FROM ratings WHERE client_id = ?", [effect.client_id]).fetchone()
+            if row is not None:
+                comment = f"{row[0]}\n{effect.text}" if row[0] else effect.text
+                attach_followup(db, effect.client_id, None, comment[:dialogue.MAX_COMMENT])
         elif isinstance(effect, OptOut):
             self.opt_out(db, key, "keyword", now, effect.invitation_id)
         elif isinstance(effect, OptIn):

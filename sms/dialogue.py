@@ -2,11 +2,15 @@
 
 A conversation belongs to one phone number (known here only by its keyed hash). It opens
 when an invitation is sent (`invitation_sent`) and then waits for a score; an unreadable
-answer gets the menu again, at most twice, then the conversation ends politely. A
-dissatisfied score gets one follow-up question (reason digits or a short comment), then a
-thank-you. `<OFFICE CODE> <score>` rates an office without an invitation. Opt-out, opt-in
-and help words work in any state. Nothing here touches storage: the caller applies the
-effects (store a rating, attach the follow-up, record an opt-out) in one transaction.
+answer gets the menu again, at most twice, then the conversation ends politely (an empty or
+picture-only message gets the menu without using up a turn). A dissatisfied score gets one
+follow-up question (reason digits or a short comment), then a thank-you. Until the follow-up
+window closes, every further message is added to the rating's comment, up to MAX_COMMENT
+characters (then the citizen is told the rest was not kept): nothing said is dropped.
+`<OFFICE CODE> <score>` rates an office without an invitation. Opt-out and help words work
+in any state, opt-in words once a number opted out; reactions ("Liked “…”") are ignored.
+Nothing here touches storage: the caller applies the effects (store a rating, attach the
+follow-up, add to the comment, record an opt-out) in one transaction.
 """
 
 import dataclasses
@@ -42,6 +46,9 @@ class Conversation:
     rating_id: str | None = None
     expires_at: dt.datetime | None = None
     opted_out: bool = False
+    asked_why: bool = False       # the rating was dissatisfied: later digits are reasons
+    reasons: tuple = ()           # reasons given so far, in the follow-up window
+    comment_length: int = 0       # characters of the rating's comment so far
 
     def active(self, now):
         return self.stage != IDLE and self.expires_at is not None and now < self.expires_at
@@ -57,6 +64,7 @@ class Conversation:
         data = dict(data)
         if data.get("expires_at"):
             data["expires_at"] = dt.datetime.fromisoformat(data["expires_at"])
+        data["reasons"] = tuple(data.get("reasons") or ())
         return cls(**data, opted_out=opted_out)
 
 
@@ -87,6 +95,13 @@ class AttachFollowup:
 
 
 @dataclass(frozen=True)
+class AppendComment:
+    """Add one more message to a rating's comment (on a new line)."""
+    client_id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class OptOut:
     invitation_id: int | None = None
 
@@ -112,7 +127,7 @@ def invitation_sent(state, invitation, office, now, reply_window):
         state, stage=AWAITING_SCORE, invitation_id=invitation["id"], office_id=office.id,
         office_code=office.code, office_name=office.name, service=invitation.get("service"),
         reference=invitation.get("reference"), language=invitation.get("language"), attempts=0,
-        rating_id=None, expires_at=now + reply_window)
+        rating_id=None, expires_at=now + reply_window, asked_why=False, reasons=(), comment_length=0)
 
 
 class Dialogue:
@@ -130,11 +145,14 @@ class Dialogue:
         word = parser.keyword(text)
         if word == parser.OPT_OUT:
             return self._opt_out(state)
-        if word == parser.OPT_IN:
-            fresh = dataclasses.replace(state, opted_out=False)
-            return fresh, self._say("opted_in", state), (OptIn(),) if state.opted_out else ()
+        if word == parser.OPT_IN and state.opted_out:  # otherwise "YES" is an ordinary answer
+            return dataclasses.replace(state, opted_out=False), self._say("opted_in", state), (OptIn(),)
         if word == parser.HELP:
             return state, self._say("help", state), ()
+        if word == parser.CONFIRM_STOP:  # "dung": đúng, dừng or dùng? ask, never opt out on a guess
+            return state, (None if state.opted_out else self._say("confirm_stop", state)), ()
+        if parser.is_reaction(text):
+            return state, None, ()
         unprompted = self._unprompted(state, text, now)
         if state.opted_out:
             # no texts to a number that opted out; a rating it sends on its own still counts
@@ -143,11 +161,14 @@ class Dialogue:
         if unprompted:
             return unprompted
         if state.active(now):
+            if not text.strip() and state.stage != CLOSED:
+                # an empty or picture-only message: the menu again, without using up a turn
+                return state, self._say("reprompt" if state.stage == AWAITING_SCORE else "followup", state), ()
             if state.stage == AWAITING_SCORE:
                 return self._score(state, self._own_office_stripped(state, text), now)
             if state.stage == AWAITING_FOLLOWUP:
                 return self._followup(state, text)
-            return state, self._say("already_rated", state), ()
+            return self._more(state, text)
         if state.stage == AWAITING_SCORE:  # the reply window has closed
             return _idle(state), self._say("expired", state), ()
         return _idle(state), self._say("help", state), ()
@@ -182,13 +203,14 @@ class Dialogue:
         if score is None:
             return None
         office = self.offices.get(code)
-        waiting = state.active(now) and state.stage == AWAITING_SCORE
         if office is None:
-            if state.active(now) and state.stage in (AWAITING_SCORE, AWAITING_FOLLOWUP):
+            # a question is open, or a comment may follow ("Toi 4 lan di lai"): not an office code
+            if state.active(now) and (state.stage != CLOSED or not parser.score_only(rest, self.scale)):
                 return None
             return state, self.texts.render("unknown_office", state.language, code=code), ()
-        if waiting and office.id == state.office_id:
-            return None
+        if state.active(now) and office.id == state.office_id:
+            # the conversation's own office: its answer, or the same visit rated a second time
+            return None if state.stage == AWAITING_SCORE else (state, self._say("already_rated", state), ())
         local_day = now.astimezone(self.timezone).date().isoformat()
         client_id = unprompted_rating_id(state.number, office.id, local_day)
         effect = StoreRating(client_id, office.id, score, now, language=state.language)
@@ -210,6 +232,7 @@ class Dialogue:
         return self._rated(state, client_id, score, now, (effect,))
 
     def _rated(self, state, client_id, score, now, effects):
+        state = dataclasses.replace(state, asked_why=False, reasons=(), comment_length=0)
         if score in self.scale.dissatisfied_scores and self.scale.reasons:
             waiting = dataclasses.replace(state, stage=AWAITING_FOLLOWUP, attempts=0, rating_id=client_id,
                                           expires_at=now + FOLLOWUP_WINDOW)
@@ -219,11 +242,36 @@ class Dialogue:
         return closed, self._say("thanks", state), effects
 
     def _followup(self, state, text):
-        reasons, comment = parser.followup(text, self.scale, MAX_COMMENT)
-        closed = dataclasses.replace(state, stage=CLOSED, attempts=0)
+        reasons, comment, whole = parser.followup(text, self.scale, MAX_COMMENT)
+        closed = dataclasses.replace(state, stage=CLOSED, attempts=0, asked_why=True, reasons=tuple(reasons),
+                                     comment_length=len(comment or ""))
         if not reasons and not comment:
             return closed, self._say("thanks", state), ()
-        return closed, self._say("thanks_followup", state), (AttachFollowup(state.rating_id, tuple(reasons), comment),)
+        reply = self._say("thanks_followup" if whole else "comment_full", state)
+        return closed, reply, (AttachFollowup(state.rating_id, tuple(reasons), comment),)
+
+    def _more(self, state, text):
+        """A further message in the follow-up window: more reasons, and the rest added to the comment."""
+        if not text.strip() or (not state.asked_why and parser.score_only(text, self.scale)):
+            return state, self._say("already_rated", state), ()  # the same visit is not rated twice
+        reasons, comment = (), text.strip()
+        if state.asked_why:
+            chosen, comment, _ = parser.followup(text, self.scale, len(text))
+            reasons = tuple(code for code in chosen if code not in state.reasons)
+        if not reasons and not comment:
+            return state, self._say("already_rated", state), ()  # a reason given before, nothing new
+        effects = ()
+        if reasons:
+            effects += (AttachFollowup(state.rating_id, state.reasons + reasons, None),)
+        room = MAX_COMMENT - state.comment_length - (1 if state.comment_length else 0)  # 1: the line break
+        kept = (comment or "")[:max(room, 0)].strip()
+        if kept:
+            effects += (AppendComment(state.rating_id, kept),)
+        more = dataclasses.replace(state, reasons=state.reasons + reasons, comment_length=state.comment_length + (
+            len(kept) + (1 if state.comment_length else 0) if kept else 0))
+        if comment and len(kept) < len(comment.strip()):
+            return more, self._say("comment_full", state), effects
+        return more, self._say("comment_added", state), effects
 
 
 def _idle(state):

@@ -9,8 +9,7 @@ import re
 import unicodedata
 
 # Short forms of "không" common in Vietnamese texting.
-_ABBREVIATIONS = {"ko": "khong", "k": "khong", "kg": "khong", "kh": "khong", "khg": "khong", "hok": "khong",
-                  "hong": "khong", "hk": "khong"}
+_ABBREVIATIONS = {word: "khong" for word in ("ko", "k", "kg", "kh", "khg", "hok", "hong", "hk", "khum", "hem")}
 
 
 def strip_diacritics(text):

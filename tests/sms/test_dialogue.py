@@ -13,6 +13,7 @@ from sms.dialogue import (
     AWAITING_SCORE,
     CLOSED,
     IDLE,
+    AppendComment,
     AttachFollowup,
     Conversation,
     Dialogue,
@@ -49,7 +50,7 @@ def talk(messages, state=None, now=NOW):
 
 OPT_OUT_MESSAGES = ["STOP", "stop", "Stop", " STOP ", "STOP.", "UNSUBSCRIBE", "end", "Quit", "STOPALL", "revoke",
                     "OPTOUT", "cancel", "HUY", "huy", "Huy", "HỦY", "hủy", "Hủy", "TU CHOI", "tu choi", "Từ chối",
-                    "TỪ CHỐI", "tu  choi", "DUNG", "dung", "Dừng", "DỪNG", "dừng!"]
+                    "TỪ CHỐI", "tu  choi", "Dừng", "DỪNG", "dừng!", "Dừng lại", "DUNG LAI", "TC", "tc"]
 
 
 @pytest.mark.parametrize("message", OPT_OUT_MESSAGES)
@@ -84,7 +85,7 @@ def test_start_opts_back_in_and_says_so():
 
 def test_help_explains_and_keeps_the_conversation_waiting():
     [(state, reply, effects)] = talk(["HELP"])
-    assert reply == TEXTS.render("help") and "HUY" in reply
+    assert reply == TEXTS.render("help") and "TC" in reply
     assert state == invited() and effects == ()
 
 
@@ -103,7 +104,8 @@ def test_noisy_replies_are_read_as_the_score_they_mean(message, score):
     assert stored.client_id == dialogue.invitation_rating_id(7)
 
 
-@pytest.mark.parametrize("message", ["5", "0", "10", "4 5", "ok", "", "1 rat hai long", "cam on", "Stop. Thank you"])
+@pytest.mark.parametrize("message", ["5", "0", "10", "4 5", "ok", "1 rat hai long", "cam on", "Stop. Thank you",
+                                     "Đúng", "chưa hài lòng lắm 4", "YES"])
 def test_a_reply_that_cannot_be_read_gets_the_menu_again(message):
     [(state, reply, effects)] = talk([message])
     assert effects == () and state.stage == AWAITING_SCORE and state.attempts == 1
@@ -128,7 +130,7 @@ def test_a_readable_answer_after_one_reprompt_still_counts():
 def test_a_satisfied_rating_gets_a_thank_you_naming_the_office_and_no_question():
     [(state, reply, _)] = talk(["4"])
     assert state.stage == CLOSED
-    assert reply == "Cảm ơn bạn đã đánh giá Bộ phận Một cửa Gia Nghĩa!"
+    assert reply == "Cảm ơn Ông/Bà đã đánh giá Bộ phận Một cửa Gia Nghĩa!"
 
 
 @pytest.mark.parametrize("answer, reasons, comment", [
@@ -152,10 +154,11 @@ def test_a_dissatisfied_rating_gets_one_follow_up_stored_on_the_same_rating(answ
     assert after.stage == CLOSED and thanks == TEXTS.render("thanks_followup")
 
 
-def test_the_follow_up_comment_is_cut_to_what_a_rating_holds():
+def test_the_follow_up_comment_is_cut_to_what_a_rating_holds_and_the_citizen_is_told():
     assert dialogue.MAX_COMMENT == RATINGS_MAX_COMMENT
-    _, (_, _, [follow]) = talk(["1", "x" * 900])
+    _, (_, reply, [follow]) = talk(["1", "x" * 900])
     assert len(follow.comment) == RATINGS_MAX_COMMENT
+    assert reply == TEXTS.render("comment_full") and "không được lưu" in reply
 
 
 def test_after_the_thank_you_a_second_answer_is_not_counted_again():
@@ -228,4 +231,102 @@ def test_english_invitations_get_english_replies():
 
 def test_the_state_survives_its_json_form():
     state = talk(["1"])[0][0]
+    assert Conversation.from_json(state.to_json()) == state
+
+
+# --- issue 10: as Vietnamese citizens write -------------------------------------------------
+
+@pytest.mark.parametrize("message, score", [("chưa hài lòng", 1), ("khum hài lòng", 1), ("hem hài lòng", 1),
+                                            ("chẳng hài lòng chút nào", 1), ("không được hài lòng lắm", 1),
+                                            ("GN4", 4), ("gn3", 3)])
+def test_negations_and_glued_codes_are_read_as_meant(message, score):
+    [(_, _, effects)] = talk([message])
+    assert [e.score for e in effects if isinstance(e, StoreRating)] == [score]
+
+
+@pytest.mark.parametrize("message, score", [("not satisfied", 1), ("Not very satisfied", 1)])
+def test_english_negations_are_dissatisfied(message, score):
+    [(_, _, [stored])] = talk([message], state=invited(language="en"))
+    assert stored.score == score
+
+
+def test_dung_right_is_an_ordinary_answer_and_bare_dung_asks_before_opting_out():
+    [(state, reply, effects)] = talk(["Đúng"])
+    assert not state.opted_out and effects == () and reply == TEXTS.render("reprompt")
+    (asked, question, none), (stopped, confirmed, opt_out) = talk(["DUNG", "TC"])
+    assert question == "Ông/Bà muốn ngừng nhận tin nhắn? Trả lời TC để xác nhận"
+    assert not asked.opted_out and none == () and asked.attempts == 0
+    assert stopped.opted_out and opt_out == (OptOut(invitation_id=7),) and confirmed == TEXTS.render("opted_out")
+
+
+def test_dung_without_the_confirmation_leaves_the_invitation_answerable():
+    (_, _, _), (_, _, [stored]) = talk(["dung", "4"])
+    assert stored.score == 4
+
+
+@pytest.mark.parametrize("word", ["START", "yes", "UNSTOP", "BAT DAU", "Bắt đầu", "BẮT ĐẦU", "DK", "ĐK", "đăng ký"])
+def test_every_opt_in_word_opts_a_number_back_in(word):
+    (_, stopped, _), (state, reply, effects) = talk(["HỦY", word])
+    assert "BAT DAU" in stopped and "START" in stopped  # the opt-out confirmation says how
+    assert not state.opted_out and effects == (OptIn(),) and reply == TEXTS.render("opted_in")
+
+
+def test_every_further_message_in_the_window_is_added_to_the_comment():
+    steps = talk(["1", "1 3", "Cán bộ bảo quay lại tuần sau", "5", "Phòng chờ nóng"])
+    followup, more, reason, last = (effects for _, _, effects in steps[1:])
+    assert followup == (AttachFollowup(dialogue.invitation_rating_id(7), ("waiting_time", "staff_competence"), None),)
+    assert more == (AppendComment(dialogue.invitation_rating_id(7), "Cán bộ bảo quay lại tuần sau"),)
+    assert reason == (AttachFollowup(dialogue.invitation_rating_id(7),
+                                     ("waiting_time", "staff_competence", "repeat_visits"), None),)
+    assert last == (AppendComment(dialogue.invitation_rating_id(7), "Phòng chờ nóng"),)
+    assert [reply for _, reply, _ in steps[2:]] == [TEXTS.render("comment_added")] * 3
+
+
+def test_a_satisfied_citizen_can_add_a_comment_but_not_a_second_score():
+    steps = talk(["4", "3", "Cán bộ rất nhiệt tình", "Hài lòng ạ"])
+    assert steps[1][2] == () and steps[1][1] == TEXTS.render("already_rated")
+    assert steps[2][2] == (AppendComment(dialogue.invitation_rating_id(7), "Cán bộ rất nhiệt tình"),)
+    assert steps[3][2] == () and steps[3][1] == TEXTS.render("already_rated")
+
+
+def test_the_comment_stops_at_500_characters_and_the_citizen_is_told_what_was_not_kept():
+    steps = talk(["1", "a" * 300, "b" * 150, "c" * 100, "d"])
+    pieces = [e.text for _, _, effects in steps[2:] for e in effects if isinstance(e, AppendComment)]
+    assert pieces == ["b" * 150, "c" * 48]  # 300 + line break + 150 + line break + 48 = 500
+    assert [reply for _, reply, _ in steps[2:]] == [TEXTS.render("comment_added")] + [TEXTS.render("comment_full")] * 2
+
+
+def test_after_the_follow_up_window_messages_are_not_attached():
+    (state, _, _), = talk(["4"])
+    [(_, reply, effects)] = talk(["Cán bộ tốt"], state=state, now=NOW + dialogue.FOLLOWUP_WINDOW)
+    assert effects == () and reply == TEXTS.render("help")
+
+
+@pytest.mark.parametrize("message", ["", "   "])
+def test_an_empty_or_picture_only_message_gets_the_menu_without_using_a_turn(message):
+    steps = talk([message, message, message, "??", "??", "4"])
+    assert [reply for _, reply, _ in steps[:3]] == [TEXTS.render("reprompt")] * 3
+    assert all(state.attempts == 0 for state, _, _ in steps[:3])
+    assert [type(e) for e in steps[5][2]] == [StoreRating]
+    (_, _, _), (waiting, again, none) = talk(["1", message])
+    assert waiting.stage == AWAITING_FOLLOWUP and again == TEXTS.render("followup") and none == ()
+
+
+@pytest.mark.parametrize("message", ["Liked “Ông/Bà có hài lòng không?”", "Đã thích “Cảm ơn Ông/Bà”",
+                                     "Loved \"Cảm ơn\"", "Reacted 👍 to “Cảm ơn”"])
+def test_reactions_are_ignored_and_never_stored_as_comments(message):
+    [(state, reply, effects)] = talk([message])
+    assert (state, reply, effects) == (invited(), None, ())
+    (_, _, _), (after, reply, effects) = talk(["1", message])
+    assert after.stage == AWAITING_FOLLOWUP and reply is None and effects == ()
+
+
+def test_the_own_office_code_after_the_rating_does_not_rate_the_visit_twice():
+    (_, _, _), (_, reply, effects) = talk(["4", "GN 2"])
+    assert effects == () and reply == TEXTS.render("already_rated")
+
+
+def test_a_state_with_reasons_and_a_comment_survives_its_json_form():
+    state = talk(["1", "1 chờ lâu"])[1][0]
+    assert state.reasons == ("waiting_time",) and state.comment_length == len("chờ lâu")
     assert Conversation.from_json(state.to_json()) == state

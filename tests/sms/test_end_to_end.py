@@ -42,7 +42,7 @@ def test_invitation_fake_twilio_signed_reply_and_the_rating_in_the_stats(databas
         url = server.url + "/sms/twilio/inbound"
         signature = RequestValidator(fake.auth_token).compute_signature(url, params)
         reply = requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10)
-        assert reply.status_code == 200 and "Cảm ơn bạn đã đánh giá" in reply.text
+        assert reply.status_code == 200 and "Cảm ơn Ông/Bà đã đánh giá" in reply.text
         forged = requests.post(url, data={**params, "MessageSid": "SM" + uuid.uuid4().hex},
                                headers={"X-Twilio-Signature": signature}, timeout=10)
         assert forged.status_code == 403
@@ -64,13 +64,13 @@ def test_without_twilio_the_outbox_and_simulate_play_the_whole_conversation(data
         assert response.json()["status"] == "queued"
         assert "sent 1" in flask_cli(database, "sms", "send-due", **settings).stdout
         outbox = flask_cli(database, "sms", "outbox", **settings).stdout
-        assert "Bộ phận Một cửa Gia Nghĩa cảm ơn bạn" in outbox and "0987654321" not in outbox
+        assert "Bộ phận Một cửa Gia Nghĩa cảm ơn Ông/Bà" in outbox and "0987654321" not in outbox
 
         first = flask_cli(database, "sms", "simulate", "--from", "0987 654 321", "1", **settings).stdout
-        assert first.startswith("Rất tiếc bạn chưa hài lòng")
+        assert first.startswith("Rất tiếc Ông/Bà chưa hài lòng")
         second = flask_cli(database, "sms", "simulate", "--from", "+84987654321", "1 phải chờ lâu", "--url",
                            server.url, **settings).stdout
-        assert second.strip() == "Cảm ơn góp ý của bạn. Ý kiến đã được ghi nhận."
+        assert second.strip() == "Cảm ơn góp ý của Ông/Bà. Ý kiến đã được ghi nhận."
         [row] = sms_stats(server, headers)
         assert row["counts"]["1"] == 1 and row["satisfaction_rate"] == 0.0
 

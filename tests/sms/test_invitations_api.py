@@ -27,7 +27,7 @@ def test_unaccented_vietnamese_invitations_stay_in_gsm7_and_cost_fewer_segments(
     response = invite(app.test_client(), auth(add_user(app)))
     assert response.status_code == 202
     [message] = rows(app, "SELECT body, encoding, segments FROM sms_messages")
-    assert message["body"].startswith("Huyen Mot cam on ban.")
+    assert message["body"].startswith("Huyen Mot cam on Ong/Ba.")
     assert "Tra loi 4 = Rat hai long, 3 = Hai long, 2 = Binh thuong, 1 = Khong hai long." in message["body"]
     assert (message["encoding"], message["segments"]) == ("GSM-7", 1)
 
@@ -39,7 +39,7 @@ def test_an_invitation_is_queued_with_one_short_sms_naming_the_office_and_the_sc
     assert response.json["status"] == "queued" and isinstance(response.json["id"], int)
     [message] = rows(sms_province, "SELECT * FROM sms_messages")
     assert message["phone"] == E164 and message["status"] == "pending" and message["purpose"] == "invitation"
-    assert message["body"].startswith("Huyện Một cảm ơn bạn.")
+    assert message["body"].startswith("Huyện Một cảm ơn Ông/Bà.")
     assert "Trả lời 4 = Rất hài lòng, 3 = Hài lòng, 2 = Bình thường, 1 = Không hài lòng." in message["body"]
     # Vietnamese with diacritics is UCS-2: 67 characters a part once split
     assert (message["encoding"], message["segments"]) == ("UCS-2", 3) and len(message["body"]) <= 201

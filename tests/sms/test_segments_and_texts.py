@@ -72,3 +72,14 @@ def test_a_five_level_scale_is_listed_best_first_in_the_menu():
     menu = Texts(build_scale(5)).menu("vi")
     assert menu == ("5 = Rất hài lòng, 4 = Hài lòng, 3 = Bình thường, 2 = Không hài lòng, "
                     "1 = Rất không hài lòng")
+
+
+def test_every_default_vietnamese_text_addresses_the_citizen_as_ong_ba_never_ban():
+    texts = Texts(SCALE)
+    for key in KEYS:
+        vi = texts.render(key, "vi", office="Huyện Một", code="D")
+        assert "bạn" not in vi.lower(), key
+        assert "ban " not in texts.render(key, "vi-ascii", office="Huyện Một", code="D").lower(), key
+    addressed = [key for key in KEYS if "Ông/Bà" in texts.render(key, "vi")]
+    assert set(KEYS) - set(addressed) <= {"unknown_office", "help"}  # these address no one
+    assert "Ong/Ba" in texts.render("thanks", "vi-ascii", office="Huyện Một")

@@ -46,7 +46,7 @@ def test_the_real_client_sends_the_invitation_with_its_status_callback(twilio_ap
     assert send_due(twilio_app)["sent"] == 1
     [sent] = fake_twilio.messages
     assert sent["To"] == E164 and sent["From"] == FROM
-    assert sent["Body"].startswith("Huyện Một cảm ơn bạn.") and "1 = Không hài lòng" in sent["Body"]
+    assert sent["Body"].startswith("Huyện Một cảm ơn Ông/Bà.") and "1 = Không hài lòng" in sent["Body"]
     assert sent["StatusCallback"] == f"https://sms.example.gov.vn/sms/twilio/status?m={invitation_id}"
     found = invitation(twilio_app, invitation_id)
     assert found["status"] == "queued" and found["sent_at"] is not None

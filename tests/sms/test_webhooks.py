@@ -41,7 +41,7 @@ def test_a_reply_to_an_invitation_becomes_an_sms_rating_for_that_office(sms_prov
     invitation_id = invited_and_sent(sms_province, admin)
     response = inbound(sms_province.test_client(), sms_province, " 4 cam on")
     assert response.status_code == 200 and response.mimetype == "text/xml"
-    assert reply_text(response) == "Cảm ơn bạn đã đánh giá Huyện Một!"
+    assert reply_text(response) == "Cảm ơn Ông/Bà đã đánh giá Huyện Một!"
     [row] = stats(sms_province, admin)
     assert (row["office"], row["responses"], row["counts"]) == ("P", 1, {"1": 0, "2": 0, "3": 0, "4": 1})
     assert stats(sms_province, admin, channel="kiosk") == []
@@ -56,14 +56,38 @@ def test_a_reply_to_an_invitation_becomes_an_sms_rating_for_that_office(sms_prov
 def test_a_dissatisfied_reply_gets_the_follow_up_and_the_reasons_land_on_the_same_rating(sms_province, admin):
     invited_and_sent(sms_province, admin)
     client = sms_province.test_client()
-    assert reply_text(inbound(client, sms_province, "khong hai long")).startswith("Rất tiếc bạn chưa hài lòng")
+    assert reply_text(inbound(client, sms_province, "khong hai long")).startswith("Rất tiếc Ông/Bà chưa hài lòng")
     thanks = reply_text(inbound(client, sms_province, "1 3 chờ hai tiếng"))
-    assert thanks == "Cảm ơn góp ý của bạn. Ý kiến đã được ghi nhận."
+    assert thanks == "Cảm ơn góp ý của Ông/Bà. Ý kiến đã được ghi nhận."
     with sms_province.app_context():
         ratings = [dict(r) for r in get_db().query("SELECT score, reasons, comment FROM ratings")]
         reasons = [dict(r) for r in get_db().query("SELECT reason, n FROM rollup_reasons ORDER BY reason")]
     assert ratings == [{"score": 1, "reasons": '["waiting_time", "staff_competence"]', "comment": "chờ hai tiếng"}]
     assert reasons == [{"reason": "staff_competence", "n": 1}, {"reason": "waiting_time", "n": 1}]
+
+
+def test_every_message_after_the_reasons_lands_on_the_rating_and_none_is_dropped(sms_province, admin):
+    invited_and_sent(sms_province, admin)
+    client = sms_province.test_client()
+    said = ["chưa hài lòng", "1 3", "Cán bộ bảo thiếu giấy tờ", "Liked “Cảm ơn Ông/Bà”", "5", "Phải quay lại lần nữa"]
+    replies = [reply_text(inbound(client, sms_province, text)) for text in said]
+    assert replies[2] == replies[5] == "Đã ghi thêm góp ý của Ông/Bà. Cảm ơn Ông/Bà!" and replies[3] is None
+    with sms_province.app_context():
+        ratings = [dict(r) for r in get_db().query("SELECT score, reasons, comment FROM ratings")]
+        reasons = dict(get_db().execute("SELECT reason, n FROM rollup_reasons").fetchall())
+    assert ratings == [{"score": 1, "reasons": '["waiting_time", "staff_competence", "repeat_visits"]',
+                        "comment": "Cán bộ bảo thiếu giấy tờ\nPhải quay lại lần nữa"}]
+    assert reasons == {"waiting_time": 1, "staff_competence": 1, "repeat_visits": 1}
+
+
+def test_a_long_comment_is_kept_to_500_characters_and_the_citizen_is_told(sms_province, admin):
+    invited_and_sent(sms_province, admin)
+    client = sms_province.test_client()
+    inbound(client, sms_province, "1")
+    inbound(client, sms_province, "chờ " * 100)
+    told = reply_text(inbound(client, sms_province, "và " * 60))
+    assert told == "Cảm ơn Ông/Bà. Góp ý chỉ lưu được 500 ký tự; phần sau không được lưu."
+    assert count(sms_province, "SELECT LENGTH(comment) FROM ratings") == 500
 
 
 def test_a_forged_signature_gets_403_and_changes_nothing(sms_province, admin):
@@ -96,26 +120,26 @@ def test_the_same_message_sid_twice_is_processed_once_and_answered_the_same(sms_
     # the retry did not use up a re-prompt: two more unreadable answers still get the menu
     assert reply_text(inbound(client, sms_province, "??")).startswith("Xin lỗi")
     assert reply_text(inbound(client, sms_province, "4", sid="SM" + "b" * 32)).startswith("Cảm ơn")
-    assert reply_text(inbound(client, sms_province, "4", sid="SM" + "b" * 32)).startswith("Cảm ơn bạn đã đánh giá")
+    assert reply_text(inbound(client, sms_province, "4", sid="SM" + "b" * 32)).startswith("Cảm ơn Ông/Bà đã đánh giá")
     assert count(sms_province, "SELECT COUNT(*) FROM ratings") == 1
 
 
 def test_opting_out_by_reply_stops_every_invitation_and_start_opts_back_in(sms_province, admin):
     invited_and_sent(sms_province, admin)
     client = sms_province.test_client()
-    assert reply_text(inbound(client, sms_province, "Hủy")).startswith("Bạn đã ngừng nhận tin")
+    assert reply_text(inbound(client, sms_province, "Hủy")).startswith("Ông/Bà đã ngừng nhận tin")
     with sms_province.app_context():
         get_db().execute("UPDATE sms_invitations SET created_at = '2020-01-01T00:00:00.000Z'")
         get_db().conn.commit()
     invite = {"phone": PHONE, "office": "D"}
     assert client.post("/api/v1/invitations", json=invite, headers=admin).json["status"] == "opted_out"
-    assert reply_text(inbound(client, sms_province, "START")).startswith("Bạn sẽ nhận lại tin")
+    assert reply_text(inbound(client, sms_province, "START")).startswith("Ông/Bà sẽ nhận lại tin")
     assert client.post("/api/v1/invitations", json=invite, headers=admin).json["status"] == "queued"
 
 
 def test_an_unprompted_office_code_and_score_is_rated_without_an_invitation(sms_province, admin):
     client = sms_province.test_client()
-    assert reply_text(inbound(client, sms_province, "d 3")) == "Cảm ơn bạn đã đánh giá Huyện Một!"
+    assert reply_text(inbound(client, sms_province, "d 3")) == "Cảm ơn Ông/Bà đã đánh giá Huyện Một!"
     assert reply_text(inbound(client, sms_province, "ZZ 3")).startswith("Không có mã cơ quan ZZ")
     [row] = stats(sms_province, admin)
     assert row["counts"]["3"] == 1 and row["responses"] == 1
@@ -199,7 +223,7 @@ def test_the_outbox_command_shows_what_would_have_been_sent(sms_province, admin)
     invited_and_sent(sms_province, admin)
     result = sms_province.test_cli_runner().invoke(args=["sms", "outbox"])
     assert result.exit_code == 0, result.output
-    assert "Huyện Một cảm ơn bạn" in result.output and "+8491" in result.output
+    assert "Huyện Một cảm ơn Ông/Bà" in result.output and "+8491" in result.output
     assert E164 not in result.output
     assert "invitation" in result.output and "sent" in result.output
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from server.scale import build_scale
 from sms import dialogue, parser
-from sms.dialogue import AttachFollowup, Conversation, Dialogue, Office, OptIn, OptOut, StoreRating
+from sms.dialogue import AppendComment, AttachFollowup, Conversation, Dialogue, Office, OptIn, OptOut, StoreRating
 from sms.templates import Texts
 from soak import verify
 from tests.conftest import add_offices
@@ -32,7 +32,8 @@ OFFICES = {"GN": Office(1, "GN", "Bộ phận Một cửa thành phố Gia Nghĩ
 # What citizens really send, and what their phones can send at all.
 HABITS = ["4", "4.", " 4 cam on", "rat hai long", "Rất hài lòng", "khong hai long", "1", "1 3", "1,3",
           "2 cho lau qua", "GN 4", "gn 1", "GN: 3.", "DM-DL 2", "XX 4", "STOP", "Stop. Thank you", "stop please",
-          "HUY", "Hủy", "tu choi", "START", "help", "?", "", "44", "4 5", "0", "9", "Toi 4", "GN rat hai long",
+          "HUY", "Hủy", "TC", "DUNG", "Đúng", "chưa hài lòng", "khum hai long", "GN4", "Liked “4”", "BAT DAU",
+          "tu choi", "START", "help", "?", "", "44", "4 5", "0", "9", "Toi 4", "GN rat hai long",
           "UNSUBSCRIBE"]
 messages = st.sampled_from(HABITS) | st.text(max_size=200) | st.text(st.characters(codec="utf-8"), max_size=20)
 
@@ -41,11 +42,11 @@ messages = st.sampled_from(HABITS) | st.text(max_size=200) | st.text(st.characte
 @given(text=messages, size=st.sampled_from(sorted(SCALES)))
 def test_the_parser_reads_any_text_without_crashing_and_only_gives_scores_on_the_scale(text, size):
     scale = SCALES[size]
-    assert parser.keyword(text) in (parser.OPT_OUT, parser.OPT_IN, parser.HELP, None)
+    assert parser.keyword(text) in (parser.OPT_OUT, parser.OPT_IN, parser.HELP, parser.CONFIRM_STOP, None)
     score = parser.score(text, scale)
     assert score is None or score in scale.scores
     assert parser.score(f"  {text}\n", scale) == score  # surrounding spaces never change the reading
-    reasons, comment = parser.followup(text, scale, 500)
+    reasons, comment, _ = parser.followup(text, scale, 500)
     assert set(reasons) <= {reason.code for reason in scale.reasons} and len(reasons) == len(set(reasons))
     assert comment is None or (0 < len(comment) <= 500 and comment == comment.strip())
     found = parser.office_rating(text)
@@ -77,7 +78,7 @@ def test_the_dialogue_keeps_its_promises_whatever_is_texted(start, talk):
         new, reply, effects = rules.step(state, text, now)
         assert new.number == state.number
         assert reply is None or (isinstance(reply, str) and reply.strip())
-        assert all(isinstance(e, StoreRating | AttachFollowup | OptOut | OptIn) for e in effects)
+        assert all(isinstance(e, StoreRating | AttachFollowup | AppendComment | OptOut | OptIn) for e in effects)
         stores = [e for e in effects if isinstance(e, StoreRating)]
         assert len(stores) <= 1
         for store in stores:
@@ -87,6 +88,8 @@ def test_the_dialogue_keeps_its_promises_whatever_is_texted(start, talk):
         for followup in (e for e in effects if isinstance(e, AttachFollowup)):
             assert set(followup.reasons) <= scale.reason_codes
             assert followup.comment is None or len(followup.comment) <= dialogue.MAX_COMMENT
+        for more in (e for e in effects if isinstance(e, AppendComment)):
+            assert more.text and new.comment_length <= dialogue.MAX_COMMENT
         if any(isinstance(e, OptOut) for e in effects):
             assert new.opted_out
         if state.opted_out and parser.keyword(text) not in (parser.OPT_IN, parser.HELP):
