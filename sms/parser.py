@@ -176,10 +176,10 @@ def _number(tokens, index, scale):
     if match is None:
         return AMBIGUOUS  # "4a5": letters and digits mixed
     number, unit = match.groups()
-    if unit:
-        return None if unit in UNITS else (int(number) if unit in POLITE and len(number) == 1 else AMBIGUOUS)
-    if index + 1 < len(tokens) and tokens[index + 1] in UNITS:
+    if unit in UNITS or (not unit and index + 1 < len(tokens) and tokens[index + 1] in UNITS):
         return None
+    if unit and unit not in POLITE:  # "4sao", "4diem" read as "4 sao"; other letters make it unreadable
+        return AMBIGUOUS
     return int(number) if len(number) == 1 and int(number) in scale.scores else AMBIGUOUS
 
 

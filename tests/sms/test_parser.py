@@ -106,3 +106,9 @@ def test_ordinary_messages_are_not_reactions(text):
                                          ("GN4.", ("GN", "4")), ("4", None), ("44", None)])
 def test_an_office_code_and_its_digit_are_read_with_or_without_a_space(text, found):
     assert parser.office_rating(text) == found
+
+
+@pytest.mark.parametrize("size, text, expected", [(4, "4sao", 4), (3, "4sao", None), (3, "4d", None),
+                                                  (4, "2tieng", None)])
+def test_a_digit_glued_to_a_word_is_read_only_when_the_word_is_a_score_word(size, text, expected):
+    assert parser.score(text, SCALES[size]) == expected
