@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from dashboards import accounts, csrf, queries
 from dashboards.web import error_page, security_headers
 from server import audit, auth, offices
-from server.db import get_db, write_transaction
+from server.db import get_db, row_id, write_transaction
 from server.offices import load_tree
 from server.timeutil import now_stored, utcnow
 
@@ -143,18 +143,24 @@ def staff_change():
             _audit("counter.add", f"counter:{office['code']}/{label}", {}, office["id"])
         flash(_("Counter added."), "ok")
     elif action == "assign":
-        counter = db.execute("SELECT office_id FROM counters WHERE id = ?", [form.get("counter", type=int)]).fetchone()
-        staff = db.execute("SELECT id FROM staff WHERE code = ?", [form.get("staff", "").strip()]).fetchone()
+        counter_id = row_id(form.get("counter"))
+        counter = db.execute("SELECT office_id FROM counters WHERE id = ?", [counter_id]).fetchone()
+        staff = db.execute("SELECT id, office_id FROM staff WHERE code = ?", [form.get("staff", "").strip()]).fetchone()
+        # Only an officer of the counter's office (subtree) may be put on duty there: ratings
+        # at that counter are credited to them. Another office's officer reads as unknown.
+        if staff is not None and counter is not None and not offices.officer_serves(load_tree(db), staff[1],
+                                                                                      counter[0]):
+            staff = None
         if counter is None or not _in_scope(counter[0]) or (form.get("staff") and staff is None):
             raise offices.OfficeError(_("Unknown counter or officer."))
-        db["counters"].update(form.get("counter", type=int), {"staff_id": staff[0] if staff else None})
+        db["counters"].update(counter_id, {"staff_id": staff[0] if staff else None})
         code, label = db.execute("""SELECT o.code, c.label FROM counters c JOIN offices o ON o.id = c.office_id
-                                    WHERE c.id = ?""", [form.get("counter", type=int)]).fetchone()
+                                    WHERE c.id = ?""", [counter_id]).fetchone()
         _audit("counter.assign", f"counter:{code}/{label}", {"staff": form.get("staff", "").strip() or None},
                counter[0])
         flash(_("Officer on duty changed."), "ok")
     elif action == "toggle":
-        staff_id = form.get("staff_id", type=int)
+        staff_id = row_id(form.get("staff_id"))
         row = db.execute("SELECT office_id, active, code FROM staff WHERE id = ?", [staff_id]).fetchone()
         if row is None or not _in_scope(row[0]):
             abort(404)
@@ -332,7 +338,7 @@ def _tokens():
 @bp.post("/tokens")
 def token_add():
     db = get_db()
-    user_id = request.form.get("user", type=int)
+    user_id = row_id(request.form.get("user"))
     if user_id not in {u["id"] for u in _users() if not u["disabled"]}:
         abort(404)
     with write_transaction(db):
@@ -359,6 +365,7 @@ def token_revoke(token_id):
 
 
 AUDIT_PAGE = 50
+MAX_AUDIT_PAGE = 1_000_000
 
 
 @bp.get("/audit")
@@ -370,7 +377,10 @@ def audit_log():
         tree = load_tree(db)
         scope = tree.subtree(current_user.office_id, "current") | tree.subtree(current_user.office_id, "historical")
     action, actor = request.args.get("action") or None, request.args.get("actor") or None
-    page = max(1, request.args.get("page", 1, type=int))
+    page = request.args.get("page", "1")
+    if not page.isascii() or not page.isdigit() or not 1 <= int(page[:7]) <= MAX_AUDIT_PAGE or len(page) > 7:
+        abort(400, f"page: must be a whole number from 1 to {MAX_AUDIT_PAGE}")
+    page = int(page)
     rows = audit.entries(db, action, actor, scope, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
     return render("audit.html", entries=rows[:AUDIT_PAGE], more=len(rows) > AUDIT_PAGE, page=page,
                   action=action, actor=actor, actions=audit.distinct(db, "action", scope),

@@ -23,7 +23,10 @@ def comments():
     filters = view_filters()
     search = request.args.get("q", "").strip()[:MAX_SEARCH] or None
     reason = request.args.get("reason") if request.args.get("reason") in scale().reason_codes else None
-    scores = [int(s) for s in request.args.getlist("score") if s.isdigit() and int(s) in scale().scores]
+    allowed = {str(score): score for score in scale().scores}
+    if any(value not in allowed for value in request.args.getlist("score")):
+        abort(400, f"score: must be one of {', '.join(allowed)}")
+    scores = [allowed[value] for value in request.args.getlist("score")]
     before = None
     if request.args.get("before_day") and request.args.get("before_at"):
         before = (request.args["before_day"][:10], request.args["before_at"][:30])

@@ -87,11 +87,11 @@ def plotly_js():
 @bp.get("/dashboard")
 @login_required
 def overview():
-    if request.args.get("office"):
-        # An office chosen in the filter opens that office's page, keeping the other filters.
-        args = {k: v for k, v in request.args.items() if k != "office"}
-        return redirect(url_for("dashboards.office", code=request.args["office"].upper(), **args))
     filters = view_filters()
+    if filters.office:
+        # An office chosen in the filter opens that office's page, keeping the other filters
+        # (only the filters: other query keys must not reach url_for as its arguments).
+        return redirect(url_for("dashboards.office", code=filters.office, **filters.url_args(office=None)))
     return page("overview.html", **satisfaction_view(filters))
 
 

@@ -11,6 +11,7 @@ import click
 import sqlite_utils
 from flask import current_app, g
 from flask.cli import with_appcontext
+from werkzeug.routing import IntegerConverter
 
 from server import schema
 
@@ -192,7 +193,27 @@ def init_db_command():
     click.echo(f"Database ready at {current_app.config['DATABASE']}")
 
 
+# The largest id SQLite can store: a bigger one in a URL cannot name a row.
+MAX_ROWID = 2**63 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id past SQLite's integers is 404, not an OverflowError."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROWID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def row_id(text):
+    """A query parameter as a row id, or None when it cannot be one (not a number, or too big)."""
+    if text is None or not text.isascii() or not text.isdigit() or len(text) > 19 or int(text) > MAX_ROWID:
+        return None
+    return int(text)
+
+
 def init_app(app):
+    # Before any blueprint adds its routes: they pick the converter up when they are added.
+    app.url_map.converters["int"] = RowIdConverter
     app.extensions["db_local"] = threading.local()
     app.teardown_appcontext(end_request)
     app.cli.add_command(init_db_command)

@@ -97,6 +97,12 @@ def add_staff(db, code, name, office_code, counter_label=None):
     return staff_id
 
 
+def officer_serves(tree, staff_office_id, office_id):
+    """Whether an officer of `staff_office_id` may be credited at a counter of `office_id`:
+    only officers of that office's subtree (or of its successor's, once it was merged)."""
+    return any(tree.contains(place, staff_office_id) for place in {office_id, tree.successor(office_id)})
+
+
 def ensure_counter(db, office_id, label):
     label = (label or "").strip()
     if not label:

@@ -40,6 +40,8 @@ def document(scale, max_batch):
             "id": {"type": ["string", "null"]},
             "status": {"type": "string", "enum": ["accepted", "duplicate", "rejected"]},
             "error": {"type": ["string", "null"], "description": "Why an item was rejected; null otherwise."},
+            "warning": {"type": "string", "description": "Present when an accepted item lost a part: a `staff` "
+                        "code that is unknown or of another office leaves the rating without an officer."},
         },
     }
     stats_row = {

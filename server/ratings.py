@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from server import periods
 from server.db import write_transaction
+from server.offices import officer_serves
 from server.timeutil import from_stored, parse_client_time, to_stored
 
 OLDEST_ACCEPTED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -27,6 +28,8 @@ CANONICAL_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 MAX_COMMENT = 500
 MAX_CODE = 64
+STAFF_DROPPED = ("staff: not an officer of this kiosk's office (or unknown); the rating was kept without an "
+                 "officer")
 
 
 @dataclass
@@ -172,11 +175,14 @@ class Ingest:
             results.append({"id": echo_id, "status": None, "error": None})
             ratings.append((len(results) - 1, rating))
         # An officer code the server does not know (a kiosk's cached config from before a
-        # restore, say) leaves the rating without an officer rather than losing it.
-        staff_ids = self._staff_ids(db, {r.staff_code for _, r in ratings if r.staff_code})
+        # restore, say), or one of another office, leaves the rating without an officer
+        # rather than losing it, and the item's result says so.
+        staff_ids = self._staff_ids(db, tree, source, {r.staff_code for _, r in ratings if r.staff_code})
         statuses = self.store(db, tree, source, [r for _, r in ratings], staff_ids, now)
-        for (index, _), status in zip(ratings, statuses, strict=True):
+        for (index, rating), status in zip(ratings, statuses, strict=True):
             results[index]["status"] = status
+            if status == "accepted" and rating.staff_code and rating.staff_code not in staff_ids:
+                results[index]["warning"] = STAFF_DROPPED
         return results
 
     def store(self, db, tree, source, ratings, staff_ids, now):
@@ -205,14 +211,16 @@ class Ingest:
         return {row[0] for row in rows}
 
     @staticmethod
-    def _staff_ids(db, codes):
+    def _staff_ids(db, tree, source, codes):
+        """{code: staff id} of the codes that name an officer who may be credited at this source."""
         if not codes:
             return {}
         rows = db.execute(
-            "SELECT code, id FROM staff WHERE code IN (SELECT value FROM json_each(?))",
+            "SELECT code, id, office_id FROM staff WHERE code IN (SELECT value FROM json_each(?))",
             [json.dumps(sorted(codes))],
         ).fetchall()
-        return dict(rows)
+        return {code: staff_id for code, staff_id, office_id in rows
+                if officer_serves(tree, office_id, source.office_id)}
 
     def _insert(self, db, tree, source, ratings, staff_ids, now):
         received_at = to_stored(now)

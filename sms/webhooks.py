@@ -7,7 +7,7 @@ changes nothing. Neither body is ever logged.
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from server.db import get_db
+from server.db import get_db, row_id
 from server.timeutil import utcnow
 from sms import gateway
 
@@ -39,11 +39,15 @@ def inbound():
 @bp.post("/status")
 def status():
     form = _signed_form()
-    message_id = request.args.get("m", type=int)
+    message_id = row_id(request.args.get("m"))
+    if request.args.get("m") is not None and message_id is None:
+        abort(404, "m: no such message")  # an id SQLite cannot even hold
     message_sid = form.get("MessageSid") or form.get("SmsSid")
     if not message_sid and message_id is None:
         abort(400, "MessageSid is required")
-    error_code = form.get("ErrorCode", type=int)
+    error_code = row_id(form.get("ErrorCode") or None)
+    if form.get("ErrorCode") and error_code is None:
+        abort(400, "ErrorCode: must be a Twilio error code (a whole number)")
     channel = current_app.extensions["sms"]
     channel.status_report(get_db(), message_id, message_sid, form.get("MessageStatus") or form.get("SmsStatus"),
                           error_code, utcnow())

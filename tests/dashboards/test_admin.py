@@ -89,3 +89,22 @@ def test_admin_forms_without_a_csrf_token_change_nothing(as_user):
     response = client.post("/admin/offices", data={"action": "add", "code": "CSRF", "name": "X", "parent": "GN"})
     assert response.status_code == 400
     assert "CSRF" not in client.get("/admin/offices").text.replace("csrf_token", "")
+
+
+def test_a_scoped_admin_cannot_put_another_offices_officer_on_duty_at_their_counter(demo_app):
+    """The outside review's finding 4: a GN admin assigned an officer of Đắk Mil to a GN counter."""
+    from tests.conftest import add_user
+    from tests.dashboards.conftest import log_in
+    add_user(demo_app, "gn-admin", "admin", "GN")
+    client = demo_app.test_client()
+    log_in(client, "gn-admin", "correct-horse")
+    with demo_app.app_context():
+        db = get_db()
+        counter_id, before = db.execute("""SELECT c.id, c.staff_id FROM counters c JOIN offices o ON o.id = c.office_id
+                                           WHERE o.code = 'GN' ORDER BY c.id LIMIT 1""").fetchone()
+        outsider = db.execute("""SELECT s.code FROM staff s JOIN offices o ON o.id = s.office_id
+                                 WHERE o.code LIKE 'DM%' LIMIT 1""").fetchone()[0]
+    response = post_form(client, "/admin/staff", {"action": "assign", "counter": str(counter_id), "staff": outsider})
+    assert "Không có quầy hoặc cán bộ này." in client.get(response.location).text
+    with demo_app.app_context():
+        assert get_db().execute("SELECT staff_id FROM counters WHERE id = ?", [counter_id]).fetchone()[0] == before

@@ -200,3 +200,25 @@ def test_rollup_matches_the_ratings_after_mixed_batches(client, kiosk, province)
                      UNION ALL SELECT 3, SUM(n3) FROM rollup_daily UNION ALL SELECT 4, SUM(n4) FROM rollup_daily""")
     assert stored(province, "SELECT SUM(n) FROM rollup_reasons") == stored(
         province, "SELECT COUNT(*) FROM ratings WHERE reasons IS NOT NULL")
+
+
+def test_a_kiosk_cannot_credit_a_rating_to_an_officer_of_another_office(client, kiosk, province):
+    """The outside review's finding 4: a D kiosk named E's officer and the rating counted for them."""
+    from server import offices
+    from server.db import write_transaction
+    with province.app_context():
+        db = get_db()
+        with write_transaction(db):
+            offices.add_staff(db, "E-CB9", "Cán bộ huyện khác", "E")
+            offices.add_staff(db, "C-CB3", "Cán bộ xã dưới D", "C")
+    _, token = kiosk
+    elsewhere, below, unknown = rating(4, staff="E-CB9"), rating(3, staff="C-CB3"), rating(2, staff="NO-SUCH")
+    results = post(client, token, [elsewhere, below, unknown]).json["results"]
+    assert [r["status"] for r in results] == ["accepted"] * 3
+    assert "staff:" in results[0]["warning"] and "without an officer" in results[0]["warning"]
+    assert "warning" not in results[1] and "staff:" in results[2]["warning"]
+    credited = dict(stored(province, "SELECT r.client_id, s.code FROM ratings r LEFT JOIN staff s ON s.id = r.staff_id"))
+    assert credited == {elsewhere["id"]: None, below["id"]: "C-CB3", unknown["id"]: None}
+    by_officer = stored(province, "SELECT s.code, SUM(r.n) FROM rollup_staff r JOIN staff s ON s.id = r.staff_id "
+                                  "GROUP BY s.code")
+    assert by_officer == [("C-CB3", 1)]
