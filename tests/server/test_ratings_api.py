@@ -217,7 +217,8 @@ def test_a_kiosk_cannot_credit_a_rating_to_an_officer_of_another_office(client, 
     assert [r["status"] for r in results] == ["accepted"] * 3
     assert "staff:" in results[0]["warning"] and "without an officer" in results[0]["warning"]
     assert "warning" not in results[1] and "staff:" in results[2]["warning"]
-    credited = dict(stored(province, "SELECT r.client_id, s.code FROM ratings r LEFT JOIN staff s ON s.id = r.staff_id"))
+    credited = dict(stored(province, "SELECT r.client_id, s.code FROM ratings r "
+                                     "LEFT JOIN staff s ON s.id = r.staff_id"))
     assert credited == {elsewhere["id"]: None, below["id"]: "C-CB3", unknown["id"]: None}
     by_officer = stored(province, "SELECT s.code, SUM(r.n) FROM rollup_staff r JOIN staff s ON s.id = r.staff_id "
                                   "GROUP BY s.code")
