@@ -14,7 +14,7 @@ MIN_PASSWORD = 8
 
 
 def _idle_hours():
-    return float(current_app.config["SESSION_IDLE_HOURS"])
+    return current_app.config["SESSION_IDLE_HOURS"]
 
 
 @bp.get("/dashboard/account")

@@ -13,7 +13,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from dashboards import accounts, csrf, queries
+from dashboards import accounts, queries
+from dashboards.app import csrf
 from dashboards.web import error_page, security_headers
 from server import audit, auth, offices
 from server.db import get_db, row_id, write_transaction

@@ -70,23 +70,23 @@ def kiosk_states(db):
 
 def findings(db, config, scale, timezone, now):
     config, hours = _config_rules(config)
-    window = int(config["ALERT_WINDOW_MINUTES"])
-    days = int(config["ALERT_RATE_DAYS"])
+    window = config["ALERT_WINDOW_MINUTES"]
+    days = config["ALERT_RATE_DAYS"]
     today = now.astimezone(timezone).date()
     found = alert_rules.window_findings(window_counts(db, scale, now - dt.timedelta(minutes=window)),
-                                        float(config["ALERT_WINDOW_SHARE"]), int(config["ALERT_WINDOW_MIN_RATINGS"]),
+                                        config["ALERT_WINDOW_SHARE"], config["ALERT_WINDOW_MIN_RATINGS"],
                                         window)
     found += alert_rules.rate_findings(recent_figures(db, scale, today - dt.timedelta(days=days - 1), today),
-                                       float(config["ALERT_RATE_THRESHOLD"]), int(config["ALERT_RATE_MIN_RATINGS"]),
+                                       config["ALERT_RATE_THRESHOLD"], config["ALERT_RATE_MIN_RATINGS"],
                                        days)
-    found += alert_rules.silent_findings(kiosk_states(db), now, hours, timezone, int(config["KIOSK_SILENT_MINUTES"]))
+    found += alert_rules.silent_findings(kiosk_states(db), now, hours, timezone, config["KIOSK_SILENT_MINUTES"])
     return found
 
 
 def _quiet_since(finding, config, timezone, now):
     """Since when an earlier alert for the same rule and subject keeps this one quiet."""
     if finding.rule == "window":
-        return now - dt.timedelta(minutes=int(config["ALERT_WINDOW_MINUTES"]))
+        return now - dt.timedelta(minutes=config["ALERT_WINDOW_MINUTES"])
     if finding.rule == "rate":
         local = now.astimezone(timezone)
         return dt.datetime.combine(local.date(), dt.time(0), tzinfo=timezone)
@@ -138,7 +138,7 @@ def send_email(config, address, subject, body):
     # encoded words that lose the space at the fold ("phiếukhông").
     mail = MIMEText(body, "plain", "utf-8")
     mail["From"], mail["To"], mail["Subject"] = config["SMTP_FROM"], address, Header(subject, "utf-8")
-    with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=15) as smtp:
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=15) as smtp:
         if config["SMTP_STARTTLS"]:
             smtp.starttls()
         if config["SMTP_USERNAME"]:
@@ -235,7 +235,7 @@ class Checker:
         threading.Thread(target=self.run, name="alert-check", daemon=True).start()
 
     def run(self):
-        interval = float(self.app.config["ALERT_INTERVAL_SECONDS"])
+        interval = self.app.config["ALERT_INTERVAL_SECONDS"]
         while not self.stopping.wait(interval):
             try:
                 with self.app.app_context():
@@ -269,7 +269,7 @@ def check_command():
 
 def init_app(app):
     app.cli.add_command(alerts_cli)
-    if float(app.config["ALERT_INTERVAL_SECONDS"]) <= 0 or app.testing:
+    if app.config["ALERT_INTERVAL_SECONDS"] <= 0 or app.testing:
         return
     checker = Checker(app)
     app.extensions["alert_checker"] = checker

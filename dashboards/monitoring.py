@@ -47,7 +47,7 @@ def kiosks():
     filters = view_filters()
     config, timezone, now = current_app.config, current_app.extensions["timezone"], utcnow()
     hours = alert_rules.OfficeHours.parse(config["OFFICE_HOURS"], config["OFFICE_DAYS"])
-    limit = int(config["KIOSK_SILENT_MINUTES"]) * 60
+    limit = config["KIOSK_SILENT_MINUTES"] * 60
     rows = queries.kiosks(get_db(), queries.subtree_ids(tree(), user(), filters))
     for row in rows:
         if row["last_seen_at"] is None:

@@ -35,7 +35,7 @@ def satisfaction():
     quarter = Filters(office=office.code if office else None, preset="custom", start=first, end=last,
                       period="quarter", channel="all", include_misuse=False, structure="current")
     year = dataclasses.replace(quarter, start=day.replace(month=1, day=1), end=day, period="year")
-    min_n = int(current_app.config["MIN_RATINGS_TO_RANK"])
+    min_n = current_app.config["MIN_RATINGS_TO_RANK"]
     tables = {name: _rows(filters, day, min_n) for name, filters in (("quarter", quarter), ("year", year))}
     shown = [row for row in tables["quarter"] if row["shown"]]
     chart = figures.level_bars(shown, scale(), language(), _)

@@ -12,7 +12,7 @@ from server.timeutil import to_stored
 
 
 def purge(app, db, now):
-    window = dt.timedelta(minutes=float(app.config["LOGIN_LOCKOUT_MINUTES"]))
+    window = dt.timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"])
     with write_transaction(db):
         failures = db.execute(
             """DELETE FROM login_failures WHERE first_failure_at <= ?
@@ -22,7 +22,7 @@ def purge(app, db, now):
         sessions = db.execute(
             "DELETE FROM login_sessions WHERE last_seen_at <= ? AND (ended_at IS NOT NULL OR last_seen_at <= ?)",
             [to_stored(now - dt.timedelta(days=1)),
-             to_stored(now - dt.timedelta(hours=float(app.config["SESSION_IDLE_HOURS"])))]).rowcount
+             to_stored(now - dt.timedelta(hours=app.config["SESSION_IDLE_HOURS"]))]).rowcount
         leases = db.execute("DELETE FROM leases WHERE expires_at <= ?",
                             [to_stored(now - dt.timedelta(days=1))]).rowcount
     return [("login_failures", "failed-login records past the lockout time", failures),

@@ -139,7 +139,7 @@ def m004_comment_indexes_by_day_and_by_office(db):
             WHERE comment IS NOT NULL OR reasons IS NOT NULL;
         CREATE INDEX ratings_text_by_office ON ratings(office_id, local_day, created_at)
             WHERE comment IS NOT NULL OR reasons IS NOT NULL;
-        CREATE INDEX ratings_comment_by_day ON ratings(local_day, created_at, office_id)
+        CREATE INDEX IF NOT EXISTS ratings_comment_by_day ON ratings(local_day, created_at, office_id)
             WHERE comment IS NOT NULL;
         CREATE INDEX ratings_comment_by_office ON ratings(office_id, local_day, created_at)
             WHERE comment IS NOT NULL;

@@ -41,8 +41,8 @@ def login():
     found = accounts.authenticate(db, username, password)
     with write_transaction(db):
         if found is None:
-            accounts.record_failure(db, username, address, now, int(config["LOGIN_MAX_FAILURES"]),
-                                    float(config["LOGIN_LOCKOUT_MINUTES"]), float(config["LOGIN_SLOWDOWN_SECONDS"]))
+            accounts.record_failure(db, username, address, now, config["LOGIN_MAX_FAILURES"],
+                                    config["LOGIN_LOCKOUT_MINUTES"], config["LOGIN_SLOWDOWN_SECONDS"])
         else:
             accounts.clear_failures(db, username, address)
             signed_in = accounts.start_session(db, found, now, address, request.user_agent.string)
@@ -102,7 +102,7 @@ def office(code):
     filters = dataclasses.replace(view_filters(), office=office.code)
     context = satisfaction_view(filters)
     ids = queries.subtree_ids(tree(), user(), filters)
-    min_n = int(current_app.config["MIN_RATINGS_TO_RANK"])
+    min_n = current_app.config["MIN_RATINGS_TO_RANK"]
     overall = context["current"]["satisfaction_rate"]
     counts = queries.staff_counts(get_db(), ids, filters)
     context["counters"] = ranking.rank(_named(queries.counters(get_db(), scale(), ids, filters, counts)), min_n,
@@ -131,9 +131,9 @@ def satisfaction_view(filters):
     names = {label: period_name(filters.period, label, lang) for label in {row["period"] for row in trend_rows}}
     reasons = queries.reasons(db, queries.subtree_ids(tree(), user(), filters), filters)
     reason_labels = {r.code: r.labels.get(lang, r.labels["vi"]) for r in scale().reasons}
-    min_n = int(current_app.config["MIN_RATINGS_TO_RANK"])
+    min_n = current_app.config["MIN_RATINGS_TO_RANK"]
     charts = {
-        "trend": figures.trend(trend_rows, names, lang, _, target=float(current_app.config["TARGET_RATE"]),
+        "trend": figures.trend(trend_rows, names, lang, _, target=current_app.config["TARGET_RATE"],
                                min_n=min_n),
         "offices": figures.level_bars(by_office, scale(), lang, _),
         "heatmap": figures.heatmap([_own_counters_named(row) for row in parts], names, lang, _),
@@ -187,7 +187,7 @@ def _open_alerts():
 def compare():
     filters = view_filters()
     db, lang, day = get_db(), language(), today()
-    min_n = int(current_app.config["MIN_RATINGS_TO_RANK"])
+    min_n = current_app.config["MIN_RATINGS_TO_RANK"]
     current = queries.total(queries.satisfaction(db, tree(), scale(), filters, user(), day, period="year"), scale())
     parts = queries.satisfaction(db, tree(), scale(), filters, user(), day, breakdown="children", period="year")
     offices = [{**row, "name": row["office_name"]} for row in _by_office(parts)]

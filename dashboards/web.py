@@ -8,7 +8,8 @@ from urllib.parse import unquote, urlsplit
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from dashboards import csrf, queries
+from dashboards import queries
+from dashboards.app import csrf
 from dashboards.filters import FilterError, parse_filters
 from server import stats
 from server.db import get_db

@@ -204,4 +204,14 @@ def ping():
 
 @bp.get("/openapi.json")
 def openapi_document():
-    return jsonify(openapi.document(current_app.extensions["scale"], current_app.config["MAX_BATCH"]))
+    return jsonify(document(current_app))
+
+
+def document(app):
+    """The whole OpenAPI document: the core's operations and every component's."""
+    paths, schemas = {}, {}
+    for component in app.extensions["components"]:
+        paths.update(component.call("openapi", app) or {})
+        schemas.update(component.call("openapi_schemas", app) or {})
+    return openapi.document(app.extensions["scale"], app.config["MAX_BATCH"], app.extensions["channels"],
+                            paths, schemas)

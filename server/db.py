@@ -169,16 +169,20 @@ def db_writer_lock(db):
 def migrate_app(app):
     db = connect_app(app)
     try:
-        migrate(db)
+        migrate(db, app.extensions["components"])
     finally:
         db.close()
 
 
-def migrate(db):
-    """Apply every pending migration under one write lock, so concurrent starts are safe."""
+def migrate(db, components=None):
+    """Apply every pending migration (the core's, then each component's) under one write
+    lock, so concurrent starts are safe. `components` defaults to the server's list."""
+    if components is None:
+        from server.components import load
+        components = load()
     db.conn.execute("PRAGMA journal_mode = WAL")
     with write_transaction(db):
-        for migrations in schema.migration_sets():
+        for migrations in schema.migration_sets(components):
             migrations.apply(db)
 
 
@@ -189,7 +193,7 @@ def init_db_command():
 
     Example: flask --app server init-db
     """
-    migrate(get_db())
+    migrate(get_db(), current_app.extensions["components"])
     click.echo(f"Database ready at {current_app.config['DATABASE']}")
 
 

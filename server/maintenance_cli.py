@@ -78,7 +78,7 @@ def restore_command(path, no_safety_copy):
         raise click.ClickException(str(problem)) from None
     db = connect_app(current_app)
     try:
-        migrate(db)
+        migrate(db, current_app.extensions["components"])
         with write_transaction(db):
             audit.record(db, audit.cli_actor(), "database.restore", f"backup:{Path(path).name}",
                          audit.cli_details(safety_copy=safety.name if safety else None))

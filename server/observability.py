@@ -130,7 +130,7 @@ class DatabaseCollector:
         from server.db import connect_app
         db = connect_app(self.app)
         try:
-            window = 3 * float(self.app.config["KIOSK_HEARTBEAT_SECONDS"])
+            window = 3 * self.app.config["KIOSK_HEARTBEAT_SECONDS"]
             since = to_stored(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=window))
             online, total = db.execute(
                 "SELECT COUNT(*) FILTER (WHERE last_seen_at >= ?), COUNT(*) FROM kiosks WHERE revoked_at IS NULL",

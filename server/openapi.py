@@ -1,22 +1,27 @@
-"""The OpenAPI 3.1 document served at /api/v1/openapi.json (pure)."""
+"""The OpenAPI 3.1 document served at /api/v1/openapi.json (pure).
+
+The core documents its own operations; each component adds its paths (and schemas) through
+its declaration (`server.components`), passed in here as `extra_paths` / `extra_schemas`.
+`json_response` and `errors` are the helpers components build their operations with.
+"""
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _json(schema, description):
+def json_response(schema, description):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _errors(*codes):
+def errors(*codes):
     meaning = {400: "The request is not acceptable; `error` says which field or parameter.",
                401: "Missing, unknown or revoked token.",
                403: "The office is outside the user's scope (or the user may not do this).",
                404: "The pairing code is unknown or was already used.", 410: "The pairing code has expired.",
                413: "The body is larger than the server accepts.", 503: "The database does not answer."}
-    return {str(code): _json(ERROR, meaning[code]) for code in codes}
+    return {str(code): json_response(ERROR, meaning[code]) for code in codes}
 
 
-def document(scale, max_batch):
+def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_schemas=None):
     rating_item = {
         "type": "object",
         "description": "One rating. Unknown fields are ignored. A bad item is rejected on its own.",
@@ -80,17 +85,19 @@ def document(scale, max_batch):
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
                 "RatingItem": rating_item,
+                **(extra_schemas or {}),
             },
         },
         "paths": {
             "/healthz": {"get": {
                 "summary": "Whether the server and its database answer",
-                "responses": {"200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}, "Healthy."),
-                              **_errors(503)},
+                "responses": {"200": json_response({"type": "object", "properties": {"status": {"const": "ok"}}},
+                                                   "Healthy."),
+                              **errors(503)},
             }},
             "/api/v1/ping": {"get": {
                 "summary": "Check the network and the server's clock (no database, no token)",
-                "responses": {"200": _json({"type": "object", "required": ["status", "server_time"],
+                "responses": {"200": json_response({"type": "object", "required": ["status", "server_time"],
                                             "properties": {"status": {"const": "ok"},
                                                            "server_time": {"type": "string"}}}, "Alive.")},
             }},
@@ -103,17 +110,18 @@ def document(scale, max_batch):
                                                "items": {"$ref": "#/components/schemas/RatingItem"}}},
                 }}}},
                 "responses": {
-                    "200": _json({"type": "object", "required": ["results"],
+                    "200": json_response({"type": "object", "required": ["results"],
                                   "properties": {"results": {"type": "array", "items": result}}},
                                  "One result per item, in order."),
-                    **_errors(400, 401, 413),
+                    **errors(400, 401, 413),
                 },
             }},
             "/api/v1/kiosk/config": {"get": {
                 "summary": "What the kiosk shows: office, counter, officer, scale, reasons, languages",
                 "security": [{"kioskToken": []}],
-                "responses": {"200": _json({"type": "object", "required": ["office", "counter", "scale", "reasons"]},
-                                           "The kiosk's configuration."), **_errors(401)},
+                "responses": {"200": json_response({"type": "object",
+                                                    "required": ["office", "counter", "scale", "reasons"]},
+                                           "The kiosk's configuration."), **errors(401)},
             }},
             "/api/v1/kiosk/heartbeat": {"post": {
                 "summary": "Report the kiosk's queue and version",
@@ -124,35 +132,9 @@ def document(scale, max_batch):
                                    "last_sync_at": {"type": ["string", "null"], "format": "date-time"},
                                    "app_version": {"type": "string", "maxLength": 64}},
                 }}}},
-                "responses": {"200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}, "Recorded."),
-                              **_errors(400, 401, 413)},
-            }},
-            "/api/v1/invitations": {"post": {
-                "summary": "Ask for an SMS invitation to rate a service (sent outside quiet hours)",
-                "security": [{"userToken": []}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["phone", "office"],
-                    "properties": {
-                        "phone": {"type": "string", "examples": ["0912 345 678", "+84912345678"],
-                                  "description": "The citizen's number; Vietnam is the default region."},
-                        "office": {"type": "string", "description": "Code of the office that served the citizen."},
-                        "service": {"type": "string", "maxLength": 64, "description": "Procedure code."},
-                        "reference": {"type": "string", "maxLength": 64, "description": "Dossier code."},
-                        "send_after": {"type": "string", "format": "date-time",
-                                       "description": "Not before this time, with an offset; at most 30 days on."},
-                        "language": {"type": "string", "enum": ["vi", "en", "vi-ascii"],
-                                     "description": "Default: the SMS_LANGUAGE setting."},
-                    },
-                }}}},
-                "responses": {
-                    "202": _json({"type": "object", "required": ["id", "status"],
-                                  "properties": {"id": {"type": "integer"},
-                                                 "status": {"type": "string",
-                                                            "enum": ["queued", "opted_out", "capped"]}}},
-                                 "Accepted: queued to send, or not sent because the number opted out or was "
-                                 "invited in the last SMS_FREQUENCY_CAP_DAYS days."),
-                    **_errors(400, 401, 403, 413),
-                },
+                "responses": {"200": json_response({"type": "object", "properties": {"status": {"const": "ok"}}},
+                                                   "Recorded."),
+                              **errors(400, 401, 413)},
             }},
             "/api/v1/kiosk/pair": {"post": {
                 "summary": "Exchange an installer's one-time pairing code for the kiosk's token",
@@ -162,12 +144,12 @@ def document(scale, max_batch):
                                             "description": "Printed by flask kiosk add ... --pairing-code."}},
                 }}}},
                 "responses": {
-                    "200": _json({"type": "object", "required": ["token", "kiosk", "office", "counter"],
+                    "200": json_response({"type": "object", "required": ["token", "kiosk", "office", "counter"],
                                   "properties": {"token": {"type": "string"},
                                                  "kiosk": {"type": "object", "properties": {"id": {"type": "integer"}}},
                                                  "office": {"type": "object"}, "counter": {"type": "object"}}},
                                  "The kiosk's new token (shown once); the code is used up."),
-                    **_errors(400, 404, 410, 413),
+                    **errors(400, 404, 410, 413),
                 },
             }},
             "/api/v1/stats": {"get": {
@@ -179,17 +161,18 @@ def document(scale, max_batch):
                           "Local-time period; default month."),
                     param("from", {"type": "string", "format": "date"}, "First local date, inclusive."),
                     param("to", {"type": "string", "format": "date"}, "Last local date, inclusive."),
-                    param("channel", {"type": "string", "enum": ["kiosk", "sms", "all"]}, "Default all."),
+                    param("channel", {"type": "string", "enum": [*channels, "all"]}, "Default all."),
                     param("breakdown", {"type": "string", "enum": ["none", "children"]}, "Default none."),
                     param("include_misuse", {"type": "string", "enum": ["0", "1"]}, "Default 0."),
                     param("structure", {"type": "string", "enum": ["current", "historical"]}, "Default current."),
                 ],
                 "responses": {
-                    "200": _json({"type": "object", "required": ["rows"],
+                    "200": json_response({"type": "object", "required": ["rows"],
                                   "properties": {"rows": {"type": "array", "items": stats_row}}},
                                  "Rows per office and period, periods in order; none for empty periods."),
-                    **_errors(400, 401, 403),
+                    **errors(400, 401, 403),
                 },
             }},
+            **(extra_paths or {}),
         },
     }

@@ -1,24 +1,22 @@
 """The core schema as named migrations (sqlite-utils Migrations).
 
 Each migration runs once, in a transaction, recorded in `_sqlite_migrations`. Never edit
-a migration that has shipped: add a new one. Other packages (sms, dashboards) own their
-tables and register their own migration sets in `migration_sets()`.
+a migration that has shipped: add a new one. Components own their tables and declare
+their migration sets (`server.components`); they are applied after the core's, in the
+order of the component list.
 """
-
-import importlib
 
 from sqlite_utils.migrations import Migrations
 
 core = Migrations("core")
 
-# Modules that own tables, applied in this order after the core set.
-EXTRA_MIGRATION_MODULES = ["sms.storage", "dashboards.storage"]
 
-
-def migration_sets():
+def migration_sets(components):
     sets = [core]
-    for name in EXTRA_MIGRATION_MODULES:
-        sets.append(importlib.import_module(name).migrations)
+    for component in components:
+        extra = component.migration_set()
+        if extra is not None:
+            sets.append(extra)
     return sets
 
 
@@ -249,3 +247,12 @@ def m006_reference_retention_index(db):
     # Dossier references are erased after REFERENCE_RETENTION_DAYS; this small index (only
     # SMS ratings answering an invitation carry one) lets the purge find them without a scan.
     db.execute("CREATE INDEX ratings_reference_by_day ON ratings(local_day) WHERE reference IS NOT NULL")
+
+
+@core()
+def m007_comment_retention_index(db):
+    # The purge of comments walks this index (server.retention). The dashboards created it
+    # first, for their comments page; the core owns it now, so a server built without the
+    # dashboards still purges without a scan. IF NOT EXISTS: older databases have it.
+    db.execute("CREATE INDEX IF NOT EXISTS ratings_comment_by_day ON ratings(local_day, created_at, office_id) "
+               "WHERE comment IS NOT NULL")

@@ -45,10 +45,10 @@ class Channel:
         self.ingest = app.extensions["ingest"]
         self.texts = Texts(self.scale, config["SMS_LANGUAGE"], config["SMS_TEMPLATES"])
         self.quiet = quiet.parse(config["SMS_QUIET_HOURS"])
-        self.reply_window = dt.timedelta(hours=float(config["SMS_REPLY_WINDOW_HOURS"]))
-        self.cap = dt.timedelta(days=float(config["SMS_FREQUENCY_CAP_DAYS"]))
-        self.retention = dt.timedelta(hours=float(config["SMS_NUMBER_RETENTION_HOURS"]))
-        self.send_rate = float(config["SMS_SEND_RATE"])
+        self.reply_window = dt.timedelta(hours=config["SMS_REPLY_WINDOW_HOURS"])
+        self.cap = dt.timedelta(days=config["SMS_FREQUENCY_CAP_DAYS"])
+        self.retention = dt.timedelta(hours=config["SMS_NUMBER_RETENTION_HOURS"])
+        self.send_rate = config["SMS_SEND_RATE"]
         if self.send_rate <= 0:
             raise ValueError("SMS_SEND_RATE must be a positive number of messages per second")
         self.transport = transport_for(config)  # fails early on half-set Twilio credentials

@@ -67,7 +67,7 @@ def signing_token(config):
     stand-in derived from SECRET_KEY, which `sms simulate` signs with."""
     if config["TWILIO_AUTH_TOKEN"]:
         return config["TWILIO_AUTH_TOKEN"]
-    return hmac.new(str(config["SECRET_KEY"]).encode(), b"sms-simulator", hashlib.sha256).hexdigest()
+    return hmac.new(config["SECRET_KEY"].encode(), b"sms-simulator", hashlib.sha256).hexdigest()
 
 
 def public_url(config, path):

@@ -27,7 +27,7 @@ def purge(app, db, now):
     channel = app.extensions["sms"]
     hours = app.config["SMS_NUMBER_RETENTION_HOURS"]
     cap_days = channel.cap.total_seconds() / 86400
-    reference_days = int(app.config["REFERENCE_RETENTION_DAYS"])
+    reference_days = app.config["REFERENCE_RETENTION_DAYS"]
     references_before = cutoff(now.astimezone(app.extensions["timezone"]).date(), reference_days,
                                "REFERENCE_RETENTION_DAYS")
     with write_transaction(db):
@@ -39,7 +39,7 @@ def purge(app, db, now):
             [references_before.isoformat()]).rowcount
     erased = {name: before[name] - after[name] for name in COUNTS}
     return [
-        ("sms_numbers", f"SMS phone numbers kept past {hours} hours", numbers),
+        ("sms_numbers", f"SMS phone numbers kept past {hours:g} hours", numbers),
         ("sms_number_hashes", f"SMS number hashes past the {cap_days:g}-day cap window", erased["hashes"]),
         ("sms_reply_records", f"SMS reply records older than {storage.INBOUND_KEEP.days} days", erased["inbound"]),
         ("sms_conversations", "SMS conversations ended over a day ago", erased["conversations"]),

@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 from dashboards import accounts
-from server import create_app
+from server import create_app, retention
 from server.db import get_db, write_transaction
 from sms.sender import Sender
 from tests.conftest import add_user, auth
@@ -67,8 +67,7 @@ def test_comments_past_retention_are_erased_and_not_one_figure_moves(demo_copy):
 
 
 def test_the_comment_purge_walks_the_comments_index_not_ten_million_ratings(demo_copy):
-    plan = rows(demo_copy, "EXPLAIN QUERY PLAN SELECT id FROM ratings WHERE comment IS NOT NULL AND local_day < ? "
-                           "LIMIT 2000", ["2026-05-01"])
+    plan = rows(demo_copy, "EXPLAIN QUERY PLAN " + retention.due_sql("comment"), ["2026-05-01", 2000])
     assert any("ratings_comment_by_day" in detail for *_, detail in plan), plan
 
 

@@ -1,0 +1,32 @@
+"""Wires the SMS channel into the app (its component's init_app).
+
+`init_app` wires it into the server: the channel (`app.extensions["sms"]`), the
+`sms_send` function other packages queue texts with, the invitations API, Twilio's
+webhooks, the `sms` commands and the background sender.
+"""
+
+from server import background as server_background
+
+
+def init_app(app):
+    from sms import api, cli, gateway, webhooks
+    from sms.channel import Channel
+    from sms.sender import BackgroundSender
+
+    channel = Channel(app)
+    app.extensions["sms"] = channel
+    # The contract for other packages (e.g. supervisors' alerts): sms_send(db, phone, body, purpose) -> message id
+    app.extensions["sms_send"] = channel.send_message
+    # Whether texts really leave (a Twilio account is set) or only reach the local outbox.
+    app.extensions["sms_live"] = gateway.twilio_configured(app.config)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(webhooks.bp)
+    app.cli.add_command(cli.sms_cli)
+
+    interval = app.config["SMS_SENDER_INTERVAL_SECONDS"]
+    if interval > 0 and not app.testing:
+        background = BackgroundSender(app, interval)
+        app.extensions["sms_sender"] = background
+
+        # Started when a gunicorn worker boots, or by the first request a server serves.
+        server_background.register(app, "sms-sender", background.ensure_started)

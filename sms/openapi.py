@@ -1,0 +1,35 @@
+"""The SMS channel's operations in the OpenAPI document (see server/openapi.py)."""
+
+from server.openapi import errors, json_response
+
+
+def paths(app):
+    return {
+        "/api/v1/invitations": {"post": {
+            "summary": "Ask for an SMS invitation to rate a service (sent outside quiet hours)",
+            "security": [{"userToken": []}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["phone", "office"],
+                "properties": {
+                    "phone": {"type": "string", "examples": ["0912 345 678", "+84912345678"],
+                              "description": "The citizen's number; Vietnam is the default region."},
+                    "office": {"type": "string", "description": "Code of the office that served the citizen."},
+                    "service": {"type": "string", "maxLength": 64, "description": "Procedure code."},
+                    "reference": {"type": "string", "maxLength": 64, "description": "Dossier code."},
+                    "send_after": {"type": "string", "format": "date-time",
+                                   "description": "Not before this time, with an offset; at most 30 days on."},
+                    "language": {"type": "string", "enum": ["vi", "en", "vi-ascii"],
+                                 "description": "Default: the SMS_LANGUAGE setting."},
+                },
+            }}}},
+            "responses": {
+                "202": json_response({"type": "object", "required": ["id", "status"],
+                              "properties": {"id": {"type": "integer"},
+                                             "status": {"type": "string",
+                                                        "enum": ["queued", "opted_out", "capped"]}}},
+                             "Accepted: queued to send, or not sent because the number opted out or was "
+                             "invited in the last SMS_FREQUENCY_CAP_DAYS days."),
+                **errors(400, 401, 403, 413),
+            },
+        }},
+    }
