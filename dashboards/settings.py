@@ -12,7 +12,7 @@ SETTINGS = [
             "Dashboards: failed logins for one username from one address within LOGIN_LOCKOUT_MINUTES before that "
             "address is locked out of that name; as many from any addresses slow the name down."),
     Setting("LOGIN_LOCKOUT_MINUTES", 15, integer, "Dashboards: how long a lockout after repeated failed logins lasts."),
-    Setting("LOGIN_SLOWDOWN_SECONDS", 10, number,
+    Setting("LOGIN_SLOWDOWN_SECONDS", 10, integer,
             "Dashboards: once a username has LOGIN_MAX_FAILURES recent failures, an address that failed on it waits "
             "this long after the name's latest failure before trying again (addresses that did not fail never wait)."),
     Setting("SESSION_IDLE_HOURS", 8, number, "Dashboards: a login session unused this long ends (log in again)."),
