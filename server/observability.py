@@ -29,7 +29,8 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 RATINGS = Counter("satisfaction_ratings", "Rating items received, by channel and result (accepted, duplicate, "
                   "rejected).", ["channel", "result"])
-SMS_MESSAGES = Counter("satisfaction_sms_messages", "Outgoing SMS by outcome (sent, failed, opted_out).", ["outcome"])
+SMS_MESSAGES = Counter("satisfaction_sms_messages", "Outgoing SMS by outcome (sent, failed, unknown, opted_out).",
+                       ["outcome"])
 REQUESTS = Histogram("satisfaction_request_seconds", "Time to answer a request, by endpoint and status class.",
                      ["endpoint", "method", "status"],
                      buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))

@@ -232,6 +232,8 @@ class Channel:
                 changes["finished_at"] = to_stored(now)
             if error_code is not None or error_message:
                 changes.update(error_code=error_code, error_message=error_message)
+            elif status in ("queued", "sent", "delivered") and (message["error_code"] or message["error_message"]):
+                changes.update(error_code=None, error_message=None)  # an earlier attempt's error no longer holds
         storage.update_message(db, message["id"], changes, now)
         if status == "opted_out" and message["phone_hash"]:
             self.opt_out(db, message["phone_hash"], "twilio-21610", now, message["invitation_id"])

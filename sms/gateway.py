@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 import requests
+import urllib3.exceptions
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -20,6 +21,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 TWILIO_API = "https://api.twilio.com"
 OPTED_OUT_ERROR = 21610  # "Attempt to send to unsubscribed recipient"
+AUTHENTICATION_ERROR = 20003  # Twilio's code for bad credentials; a bare HTTP 401 means the same
 # The SDK logs requests at INFO; keep it quiet so nothing about a message can reach a log.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
@@ -31,7 +33,8 @@ class ConfigurationError(ValueError):
 @dataclass(frozen=True)
 class Outcome:
     """What became of one attempt to send."""
-    status: str            # queued/sent/... as Twilio says; "retry" or "failed" when it did not take it
+    status: str            # queued/sent/... as Twilio says; "retry" or "failed" when it did not take it,
+                           # "unknown" when it may have (the request was written, no answer came)
     sid: str | None = None
     error_code: int | None = None
     error_message: str | None = None
@@ -117,14 +120,42 @@ class TwilioTransport:
             message = self.client.messages.create(to=to, body=body, status_callback=callback, **self.sender)
         except TwilioException as problem:
             return _rest_error(problem)
-        except requests.exceptions.ConnectionError as problem:
-            # never reached Twilio: safe to try again
-            return Outcome("retry", error_message=f"cannot reach Twilio: {type(problem).__name__}")
         except requests.exceptions.RequestException as problem:
-            # Twilio may have taken it: trying again could text the citizen twice
-            return Outcome("failed", error_message=f"no answer from Twilio ({type(problem).__name__}); "
-                                                   "not re-sent to avoid a duplicate")
+            if nothing_sent(problem):  # never reached Twilio: safe to try again
+                return Outcome("retry", error_message=f"cannot reach Twilio: {_reason(problem)}")
+            # the request was written and no answer came: Twilio may have taken it, and trying
+            # again could text the citizen twice
+            return Outcome("unknown", error_message=f"no answer from Twilio ({_reason(problem)}); "
+                                                    "not re-sent to avoid a duplicate")
         return Outcome(message.status or "queued", sid=message.sid)
+
+
+# What fails before a byte of the request is sent: connecting (refused, DNS, connect timeout),
+# the TLS handshake, a proxy refusing, a closed pool. Everything else (a read timeout, a reset
+# or closed connection, a broken pipe) comes after the request was written.
+_BEFORE_SENDING = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
+                   urllib3.exceptions.SSLError, urllib3.exceptions.ProxyError, urllib3.exceptions.NameResolutionError)
+
+
+def nothing_sent(problem):
+    """Whether a requests error happened before the request left: only then is a retry safe."""
+    if isinstance(problem, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(problem, requests.exceptions.ConnectionError):
+        return False  # ReadTimeout, ChunkedEncodingError, ...
+    cause = problem.args[0] if problem.args else None
+    if isinstance(cause, urllib3.exceptions.ClosedPoolError):
+        return True
+    # urllib3 reports connect and handshake failures as MaxRetryError(reason); errors on a
+    # connection that carried the request (RemoteDisconnected, reset) come as ProtocolError
+    return isinstance(cause, urllib3.exceptions.MaxRetryError) and isinstance(cause.reason, _BEFORE_SENDING)
+
+
+def _reason(problem):
+    cause = problem.args[0] if problem.args else None
+    inner = getattr(cause, "reason", None) or (cause.args[-1] if getattr(cause, "args", None) else None)
+    return f"{type(problem).__name__}: {type(inner).__name__}" if isinstance(inner, BaseException) \
+        else type(problem).__name__
 
 
 def _rest_error(problem):
@@ -132,6 +163,10 @@ def _rest_error(problem):
     code = getattr(problem, "code", None)
     text = getattr(problem, "msg", None) or getattr(problem, "detail", None) or getattr(problem, "title", None)
     message = f"HTTP {status}: {text or 'error'}"[:300]
+    if status == 401:  # with or without Twilio's error body: the credentials are wrong, not "error 401"
+        return Outcome("failed", error_code=AUTHENTICATION_ERROR, error_message=(
+            f"authentication failed (HTTP 401{f': {text}' if text else ''}): check SATISFACTION_TWILIO_ACCOUNT_SID "
+            "and SATISFACTION_TWILIO_AUTH_TOKEN")[:300])
     if status == 429 or (isinstance(status, int) and status >= 500):
         return Outcome("retry", error_code=code, error_message=message)
     return Outcome("failed", error_code=code, error_message=message)

@@ -10,9 +10,10 @@ def funnel(db, office_ids, start, end):
 
     invited: every invitation asked for; capped: refused by the frequency cap; queued: not
     sent yet; sent: taken by Twilio (or kept in the outbox without Twilio); delivered,
-    failed (failed or undelivered), replied (a rating came back), opted_out (the number
-    had opted out, opted out in reply, or Twilio said 21610); segments: SMS segments paid
-    for, invitations and the replies in their conversations.
+    failed (failed, undelivered, or unknown: no answer from Twilio, never re-sent), replied
+    (a rating came back), opted_out (the number had opted out, opted out in reply, or Twilio
+    said 21610); segments: SMS segments paid for, invitations and the replies in their
+    conversations.
     """
     ids = json.dumps(sorted({int(office_id) for office_id in office_ids}))
     row = db.execute(
@@ -21,7 +22,7 @@ def funnel(db, office_ids, start, end):
                   COALESCE(SUM(status = 'capped'), 0),
                   COALESCE(SUM(sent_at IS NOT NULL), 0),
                   COALESCE(SUM(status = 'delivered'), 0),
-                  COALESCE(SUM(status IN ('failed', 'undelivered')), 0),
+                  COALESCE(SUM(status IN ('failed', 'undelivered', 'unknown')), 0),
                   COALESCE(SUM(replied_at IS NOT NULL), 0),
                   COALESCE(SUM(opted_out = 1 OR status = 'opted_out'), 0),
                   COALESCE(SUM(reply_segments), 0)

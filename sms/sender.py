@@ -6,9 +6,11 @@ only the holder of the lease row in `sms_lease` sends. The lease expires LEASE_S
 after its last renewal, so a sender that died frees it; a live sender renews it with every
 message. Pacing is done by the holder alone, so the rate holds across processes.
 
-A message is marked `sending` before the call to Twilio. If a sender dies right there we
-cannot know whether Twilio took it; the next sender marks it failed rather than text the
-citizen twice (at most once: an invitation lost costs less than a duplicate).
+At most once: an invitation lost costs less than a duplicate. A message is marked `sending`
+before the call to Twilio. Only errors before the request left (connection refused, DNS, the
+TLS handshake) and Twilio's 429 and 5xx answers are retried. When the request was written and
+no answer came (read timeout, reset, broken pipe), or a sender died mid-call, we cannot know
+whether Twilio took it: the message is marked `unknown` and never sent again.
 """
 
 import datetime as dt
@@ -51,13 +53,13 @@ class Sender:
 
     def send_due(self, db, now=None, limit=1000):
         """Send what is due; counts of what happened. `now` fixes the clock (tests)."""
-        counts = {"sent": 0, "retry": 0, "failed": 0, "opted_out": 0, "deferred": 0, "erased": 0}
+        counts = {"sent": 0, "retry": 0, "failed": 0, "unknown": 0, "opted_out": 0, "deferred": 0, "erased": 0}
         start = now or self.clock()
         with write_transaction(db):
             if not storage.acquire_lease(db, self.holder, start, LEASE_SECONDS):
                 counts["busy"] = 1
                 return counts
-            counts["failed"] += self._fail_orphans(db, start)
+            counts["unknown"] += self._fail_orphans(db, start)
             counts["erased"] = storage.purge(db, start, self.channel.retention,
                                              self.channel.cap.total_seconds() / 86400)
         try:
@@ -66,7 +68,7 @@ class Sender:
                 if outcome == "lease lost":
                     break
                 counts[outcome] += 1
-                if outcome in ("sent", "failed", "opted_out"):
+                if outcome in ("sent", "failed", "unknown", "opted_out"):
                     SMS_MESSAGES.labels(outcome).inc()
         finally:
             with write_transaction(db):
@@ -76,7 +78,7 @@ class Sender:
     def _fail_orphans(self, db, now):
         orphans = storage.orphaned_messages(db)
         for message in orphans:
-            self.channel.record_status(db, message, "failed", now, error_message=(
+            self.channel.record_status(db, message, "unknown", now, error_message=(
                 "the sender stopped while handing this message to Twilio; not re-sent to avoid a duplicate"))
         return len(orphans)
 
@@ -125,6 +127,9 @@ class Sender:
                 "status": "pending", "error_code": outcome.error_code, "error_message": outcome.error_message,
                 "next_attempt_at": to_stored(now + dt.timedelta(seconds=backoff(message["attempts"])))}, now)
             return "retry"
+        if outcome.status == "unknown":
+            channel.record_status(db, message, "unknown", now, error_message=outcome.error_message)
+            return "unknown"
         if outcome.status == "failed":
             channel.record_status(db, message, "failed", now, error_code=outcome.error_code,
                                   error_message=outcome.error_message)

@@ -15,10 +15,12 @@ from server.timeutil import to_stored
 migrations = Migrations("sms")
 
 # Message states: pending (ours to send), sending (handed to Twilio right now), then
-# Twilio's queued, sent, delivered, undelivered, failed; opted_out when never sent for that.
-FINAL = ("delivered", "undelivered", "failed", "opted_out")
-RANK = {"pending": 0, "sending": 1, "accepted": 2, "queued": 2, "sent": 3,
-        "delivered": 4, "undelivered": 4, "failed": 4, "opted_out": 4}
+# Twilio's queued, sent, delivered, undelivered, failed; opted_out when never sent for that;
+# unknown when the request reached Twilio but no answer came back: never sent again, and a
+# status callback (if Twilio did take it) still moves it forward.
+FINAL = ("delivered", "undelivered", "failed", "opted_out", "unknown")
+RANK = {"pending": 0, "sending": 1, "unknown": 2, "accepted": 3, "queued": 3, "sent": 4,
+        "delivered": 5, "undelivered": 5, "failed": 5, "opted_out": 5}
 # Twilio's message states, as this channel tracks them.
 TWILIO_STATUSES = {"accepted": "queued", "scheduled": "queued", "queued": "queued", "sending": "queued",
                    "sent": "sent", "delivered": "delivered", "undelivered": "undelivered", "failed": "failed"}
@@ -36,7 +38,7 @@ def m001_sms_tables(db):
             reference TEXT,
             language TEXT,
             phone_hash TEXT,           -- keyed hash, for the frequency cap; never the raw number
-            status TEXT NOT NULL,      -- queued, sent, delivered, undelivered, failed, opted_out, capped
+            status TEXT NOT NULL,      -- queued, sent, delivered, undelivered, failed, unknown, opted_out, capped
             error_code INTEGER,
             error_message TEXT,
             opted_out INTEGER NOT NULL DEFAULT 0,

@@ -2,12 +2,16 @@
 
 It answers `POST /2010-04-01/Accounts/{sid}/Messages.json` as Twilio does (201 and a
 message resource, or Twilio's error JSON), checks HTTP basic auth, and can post signed
-status callbacks to the URL each message named, signed as Twilio signs them.
+status callbacks to the URL each message named, signed as Twilio signs them. It can also
+break the connection after reading a request (`drop_next`): Twilio took the message, the
+sender never hears so.
 """
 
 import base64
 import json
 import re
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -44,8 +48,15 @@ class FakeTwilio:
                 "TWILIO_FROM": FROM, "TWILIO_API_BASE": self.url}
 
     def fail_next(self, status, code, times=1):
+        """Answer the next requests with this HTTP status and Twilio error code (None: an HTML page)."""
         with self.lock:
             self.script.extend([(status, code)] * times)
+
+    def drop_next(self, how="close", times=1, stall_seconds=2.0):
+        """Read the next requests and take their messages, then break the connection unanswered:
+        close it, reset it (RST), or stall until the client gives up (a read timeout)."""
+        with self.lock:
+            self.script.extend([(how, stall_seconds)] * times)
 
     def wait_for(self, count, timeout=20):
         deadline = time.monotonic() + timeout
@@ -92,12 +103,20 @@ class FakeTwilio:
                     fake.requests.append({**form, "at": time.monotonic()})
                     if self.headers.get("Authorization") != expected or match.group(1) != fake.account_sid:
                         return self._answer(401, {"code": 20003, "message": ERRORS[20003], "status": 401})
-                    if fake.script:
-                        status, code = fake.script.pop(0)
+                    scripted = fake.script.pop(0) if fake.script else None
+                    sid = "SM" + uuid.uuid4().hex
+                    if scripted and isinstance(scripted[0], str):  # taken, then the connection breaks
+                        fake.messages.append({**form, "sid": sid, "at": time.monotonic()})
+                if scripted and isinstance(scripted[0], str):
+                    return self._break(*scripted)
+                with fake.lock:
+                    if scripted and scripted[1] is None:
+                        return self._page(scripted[0])
+                    if scripted:
+                        status, code = scripted
                         return self._answer(status, {"code": code, "message": ERRORS.get(code, "error"),
                                                      "more_info": f"https://www.twilio.com/docs/errors/{code}",
                                                      "status": status})
-                    sid = "SM" + uuid.uuid4().hex
                     fake.messages.append({**form, "sid": sid, "at": time.monotonic()})
                 self._answer(201, {
                     "sid": sid, "account_sid": fake.account_sid, "to": form.get("To"), "from": form.get("From"),
@@ -108,6 +127,23 @@ class FakeTwilio:
                     "date_updated": "Thu, 05 Mar 2026 03:00:00 +0000", "date_sent": None,
                     "uri": f"/2010-04-01/Accounts/{fake.account_sid}/Messages/{sid}.json", "subresource_uris": {},
                 })
+
+            def _break(self, how, stall_seconds):
+                self.close_connection = True
+                if how == "stall":
+                    time.sleep(stall_seconds)
+                elif how == "reset":  # SO_LINGER 0: close sends RST instead of FIN
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+
+            def _page(self, status):
+                """What a proxy in front of Twilio answers: HTML, not Twilio's JSON."""
+                body = f"<html><body><h1>{status}</h1></body></html>".encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def _answer(self, status, payload):
                 body = json.dumps(payload).encode()

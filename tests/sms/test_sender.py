@@ -136,7 +136,17 @@ def test_a_wrong_auth_token_is_a_permanent_error_with_twilios_code(twilio_app, f
     fake_twilio.auth_token = "another-token"
     invitation_id = invite(twilio_app)
     send_due(twilio_app)
-    assert invitation(twilio_app, invitation_id)["error_code"] == 20003
+    found = invitation(twilio_app, invitation_id)
+    assert found["error_code"] == 20003 and "SATISFACTION_TWILIO_AUTH_TOKEN" in found["error_message"]
+
+
+def test_a_bare_http_401_is_stored_as_an_authentication_error_not_as_error_401(twilio_app, fake_twilio):
+    invitation_id = invite(twilio_app)
+    fake_twilio.fail_next(401, None)  # a proxy's HTML page, not Twilio's JSON
+    assert send_due(twilio_app)["failed"] == 1
+    found = invitation(twilio_app, invitation_id)
+    assert (found["status"], found["error_code"]) == ("failed", 20003)
+    assert found["error_message"].startswith("authentication failed (HTTP 401")
 
 
 def test_an_unreachable_twilio_is_retried_later(database):
@@ -166,15 +176,15 @@ def test_only_one_sender_sends_at_a_time(twilio_app, fake_twilio):
         assert send_due(twilio_app, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61))["sent"] == 1
 
 
-def test_a_message_left_half_sent_by_a_dead_sender_is_failed_not_sent_twice(twilio_app, fake_twilio):
+def test_a_message_left_half_sent_by_a_dead_sender_is_unknown_not_sent_twice(twilio_app, fake_twilio):
     invitation_id = invite(twilio_app)
     with twilio_app.app_context():
         db = get_db()
         db.execute("UPDATE sms_messages SET status = 'sending'")
         db.conn.commit()
-    assert send_due(twilio_app)["failed"] == 1
+    assert send_due(twilio_app)["unknown"] == 1
     found = invitation(twilio_app, invitation_id)
-    assert found["status"] == "failed" and "not re-sent" in found["error_message"]
+    assert found["status"] == "unknown" and "not re-sent" in found["error_message"]
     assert fake_twilio.messages == []
 
 
@@ -188,3 +198,67 @@ def test_a_status_callback_to_the_url_the_message_named_is_accepted(twilio_app, 
     response = twilio_app.test_client().post(path, data=params, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 204
     assert invitation(twilio_app, invitation_id)["status"] == "delivered"
+
+
+def messages(app):
+    with app.app_context():
+        return [dict(row) for row in
+                get_db().query("SELECT status, attempts, error_code, error_message FROM sms_messages")]
+
+
+@pytest.mark.parametrize("how", ["close", "reset", "stall"])
+def test_a_connection_broken_after_twilio_read_the_request_is_never_retried(twilio_app, fake_twilio, how):
+    invitation_id = invite(twilio_app)
+    fake_twilio.drop_next(how)
+    sender = Sender(twilio_app.extensions["sms"], transport=TwilioTransport(twilio_app.config, timeout=0.5))
+    now = dt.datetime.now(dt.UTC)
+    with twilio_app.app_context():
+        assert sender.send_due(get_db(), now=now)["unknown"] == 1
+        for later in (backoff(1), 3600, 86400):  # no retry however long the sender keeps running
+            assert sender.send_due(get_db(), now=now + dt.timedelta(seconds=later))["sent"] == 0
+    assert len(fake_twilio.messages) == 1  # the citizen got the text once, not twice
+    [message] = messages(twilio_app)
+    assert (message["status"], message["attempts"]) == ("unknown", 1)
+    assert "not re-sent to avoid a duplicate" in message["error_message"]
+    assert invitation(twilio_app, invitation_id)["status"] == "unknown"
+
+
+def test_a_message_of_unknown_fate_moves_on_when_twilios_callback_says_it_was_taken(twilio_app, fake_twilio):
+    invitation_id = invite(twilio_app)
+    fake_twilio.drop_next("close")
+    send_due(twilio_app)
+    [taken] = fake_twilio.messages
+    callback = taken["StatusCallback"].replace("https://sms.example.gov.vn", "")
+    params = {"MessageSid": taken["sid"], "MessageStatus": "delivered", "AccountSid": fake_twilio.account_sid}
+    signature = RequestValidator(fake_twilio.auth_token).compute_signature(taken["StatusCallback"], params)
+    assert twilio_app.test_client().post(callback, data=params,
+                                         headers={"X-Twilio-Signature": signature}).status_code == 204
+    assert invitation(twilio_app, invitation_id)["status"] == "delivered"
+    assert messages(twilio_app)[0]["error_message"] is None
+
+
+@pytest.mark.parametrize("base", ["https://127.0.0.1:{port}", "http://sms-fake.invalid:{port}"])
+def test_errors_before_the_request_left_are_retried(twilio_app, fake_twilio, base):
+    """A TLS handshake that fails (HTTPS to a plain-HTTP port) and a name that does not resolve."""
+    port = fake_twilio.server.server_address[1]
+    config = {**twilio_app.config, "TWILIO_API_BASE": base.format(port=port)}
+    sender = Sender(twilio_app.extensions["sms"], transport=TwilioTransport(config, timeout=5))
+    invite(twilio_app)
+    with twilio_app.app_context():
+        assert sender.send_due(get_db())["retry"] == 1
+    [message] = messages(twilio_app)
+    assert message["status"] == "pending" and "cannot reach Twilio" in message["error_message"]
+    assert fake_twilio.messages == []
+
+
+def test_a_successful_retry_clears_the_earlier_error(twilio_app, fake_twilio):
+    invitation_id = invite(twilio_app)
+    fake_twilio.fail_next(503, 20500)
+    now = dt.datetime.now(dt.UTC)
+    send_due(twilio_app, now)
+    assert messages(twilio_app)[0]["error_code"] == 20500
+    assert send_due(twilio_app, now + dt.timedelta(seconds=backoff(1)))["sent"] == 1
+    [message] = messages(twilio_app)
+    assert (message["status"], message["error_code"], message["error_message"]) == ("queued", None, None)
+    found = invitation(twilio_app, invitation_id)
+    assert (found["error_code"], found["error_message"]) == (None, None)
