@@ -7,7 +7,7 @@ PYTHON_VENV := $(BIN)/python
 PORT ?= 5000
 export FLASK_APP := server
 
-.PHONY: run test bench soak kiosk lint clean system-packages apt-install
+.PHONY: run test bench soak kiosk lint clean system-packages document-packages apt-install
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || $(MAKE) -s PKGS="python3 python3-venv" apt-install
@@ -35,18 +35,30 @@ instance/satisfaction.db: instance/config.py | $(VENV)/.runtime
 	$(BIN)/flask init-db
 	$(BIN)/flask seed-demo --if-empty
 
-run: $(VENV)/.runtime instance/config.py instance/satisfaction.db
+run: $(VENV)/.runtime document-packages instance/config.py instance/satisfaction.db
 	$(BIN)/flask init-db
 	@echo "Serving the demo province on http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
 	SATISFACTION_BIND=127.0.0.1:$(PORT) SATISFACTION_WORKERS=2 SATISFACTION_PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) \
 	  $(BIN)/gunicorn --config deploy/gunicorn.conf.py
 
 # System packages the tests drive for real: a virtual display, key presses, a browser, nginx.
-SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx systemd:systemd-analyze openssl:openssl
-system-packages:
+SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx systemd:systemd-analyze openssl:openssl \
+  poppler-utils:pdftotext
+system-packages: document-packages
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  pkg=$${pair%%:*}; cmd=$${pair##*:}; \
 	  command -v $$cmd >/dev/null || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then $(MAKE) -s PKGS="$$missing" apt-install; fi
+
+# What the quarterly report's PDF needs at run time: Pango (WeasyPrint lays text out with it)
+# and fonts with every Vietnamese diacritic (Noto). A path is checked as a file, a name in ldconfig.
+DOCUMENT_PACKAGES := fonts-noto-core:/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf \
+  libpango-1.0-0:libpango-1.0.so.0 libpangoft2-1.0-0:libpangoft2-1.0.so.0
+document-packages:
+	@missing=""; for pair in $(DOCUMENT_PACKAGES); do \
+	  pkg=$${pair%%:*}; file=$${pair##*:}; \
+	  case $$file in /*) [ -e $$file ] ;; *) PATH="$$PATH:/sbin:/usr/sbin" ldconfig -p | grep -q "$$file" ;; esac \
+	    || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then $(MAKE) -s PKGS="$$missing" apt-install; fi
 
 apt-install:

@@ -9,7 +9,7 @@ import datetime as dt
 import io
 import re
 
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import login_required
 from openpyxl import Workbook
@@ -131,9 +131,19 @@ def quarterly_report(code):
     rows = [{**row, "office": row["office"] if row["part"] == "subtree" else None,
              "office_name": row["office_name"] + (" – " + _("own counters") if row["part"] == "office_only" else "")}
             for row in parts]
-    charts = {"trend": figures.trend(months, names, lang, _),
+    charts = {"trend": figures.trend(months, names, lang, _, target=float(current_app.config["TARGET_RATE"]),
+                                     min_n=int(current_app.config["MIN_RATINGS_TO_RANK"])),
               "offices": figures.level_bars(rows, scale(), lang, _),
               "reasons": figures.reasons_pareto(reasons, labels, lang, _)}
     return page("report.html", office=office, quarter=label, quarter_name=period_name("quarter", label, lang),
                 filters=filters, current=current, previous=previous, parts=rows, reasons=reasons,
-                reason_labels=labels, charts=charts, generated=day)
+                reason_labels=labels, charts=charts, generated=day, quarter_choices=quarter_choices(day, lang))
+
+
+def quarter_choices(day, language, count=12):
+    """(label, name) of the quarters a report can be asked for, this one first."""
+    choices = []
+    for back in range(count):
+        label = periods.labels(periods.shift("quarter", day, -back))["quarter"]
+        choices.append((label, period_name("quarter", label, language)))
+    return choices

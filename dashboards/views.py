@@ -11,7 +11,19 @@ from flask_login import current_user, login_required, login_user, logout_user
 from dashboards import accounts, figures, queries, ranking
 from dashboards.formatting import language
 from dashboards.labels import period_name
-from dashboards.web import bp, error_page, office_in_scope, page, safe_next, scale, today, tree, user, view_filters
+from dashboards.web import (
+    bp,
+    error_page,
+    office_in_scope,
+    page,
+    safe_next,
+    scale,
+    scope_office_code,
+    today,
+    tree,
+    user,
+    view_filters,
+)
 from server.db import get_db, write_transaction
 from server.timeutil import utcnow
 
@@ -92,7 +104,7 @@ def overview():
         # An office chosen in the filter opens that office's page, keeping the other filters
         # (only the filters: other query keys must not reach url_for as its arguments).
         return redirect(url_for("dashboards.office", code=filters.office, **filters.url_args(office=None)))
-    return page("overview.html", **satisfaction_view(filters))
+    return page("overview.html", report_office_code=scope_office_code(), **satisfaction_view(filters))
 
 
 @bp.get("/dashboard/office/<code>")

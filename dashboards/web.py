@@ -55,6 +55,15 @@ def tree():
     return g.office_tree
 
 
+def scope_office_code():
+    """The office a user's whole view reports as: its own, or the top of a one-root tree."""
+    office_id = user()["office_id"]
+    if office_id is None:
+        roots = tree().roots("current")
+        office_id = roots[0] if len(roots) == 1 else None
+    return tree().by_id[office_id].code if office_id is not None else None
+
+
 def scale():
     return current_app.extensions["scale"]
 

@@ -1,0 +1,134 @@
+"""The quarterly report as documents: read back the Word file with python-docx and the PDF with
+pdftotext, as an office would open them, and hold their figures against GET /api/v1/stats."""
+
+import datetime as dt
+import io
+import re
+import subprocess
+
+import docx
+import pytest
+
+from dashboards.labels import percent, percent_range
+from tests.support import ARTIFACTS
+
+QUARTER = {"from": "2026-07-01", "to": "2026-09-30", "period": "quarter"}
+SHOTS = ARTIFACTS / "dashboards"
+
+
+def api(client, **params):
+    response = client.get("/api/v1/stats", query_string=params)
+    assert response.status_code == 200, response.text
+    return response.json["rows"]
+
+
+def vi_number(n):
+    return f"{n:,}".replace(",", ".")
+
+
+def expected_table(client, office):
+    """The rows the report's table must show: the API's children breakdown, then its total."""
+    rows = api(client, office=office, breakdown="children", **QUARTER)
+    total = api(client, office=office, **QUARTER)
+    assert len(total) == 1
+    expected = [(r["office_name"] + (" (tại chỗ)" if r["part"] == "office_only" else ""), r) for r in rows]
+    expected.append(("Tổng cộng", total[0]))
+    return [[name, vi_number(r["responses"]), percent(r["satisfaction_rate"], "vi"),
+             percent_range(*r["satisfaction_ci95"], "vi"), percent(r["csat"], "vi"),
+             f"{r['mean_score']:.2f}".replace(".", ",")] for name, r in expected]
+
+
+def word(client, **params):
+    response = client.get("/dashboard/report.docx", query_string=params)
+    assert response.status_code == 200, response.text
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return docx.Document(io.BytesIO(response.data))
+
+
+def text_of(document):
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("office", ["DNO", "GN"])
+def test_the_word_report_holds_the_apis_figures_office_by_office(as_user, office):
+    client = as_user("tinh")
+    document = word(client, office=office, quarter="2026-Q3")
+    figures = next(t for t in document.tables if t.rows[0].cells[0].text == "Cơ quan, đơn vị")
+    shown = [[cell.text for cell in row.cells] for row in figures.rows[1:]]
+    assert shown == expected_table(client, office)
+
+
+def test_the_word_report_is_in_vietnamese_administrative_form(as_user):
+    client = as_user("giangia")
+    document = word(client, office="GN", quarter="2026-Q3")
+    text = text_of(document)
+    heading = document.tables[0].rows[0].cells
+    assert "BỘ PHẬN MỘT CỬA THÀNH PHỐ GIA NGHĨA" in heading[0].text and "TỈNH ĐẮK NÔNG" in heading[0].text
+    assert re.search(r"Số:\s+/BC-GN", heading[0].text)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in heading[1].text and "Độc lập - Tự do - Hạnh phúc" in heading[1].text
+    assert re.search(r"Đắk Nông, ngày \d\d tháng \d\d năm 20\d\d", heading[1].text)
+    assert "BÁO CÁO" in text and "Quý 3/2026 (từ 01/07/2026 đến 30/09/2026)" in text
+    assert "THỦ TRƯỞNG CƠ QUAN" in text and "Nơi nhận:" in text and "(Ký, ghi rõ họ tên, đóng dấu)" in text
+    assert "LÝ DO CHƯA HÀI LÒNG" in text and "Ý KIẾN CỦA NGƯỜI DÂN" in text
+    assert len(document.inline_shapes) == 1  # the trend chart, as an image Word shows
+    total = api(client, office="GN", **QUARTER)[0]
+    assert f"Tổng số phiếu đánh giá: {vi_number(total['responses'])}." in text
+    # Editable: the styles are Word's own, the body font the administrative one.
+    assert document.styles["Normal"].font.name == "Times New Roman"
+
+
+def test_comments_past_retention_stay_out_of_the_report(as_user, demo_app):
+    client = as_user("tinh")
+    today = dt.datetime.now(dt.UTC).astimezone(demo_app.extensions["timezone"]).date()
+    kept_from = today - dt.timedelta(days=int(demo_app.config["COMMENT_RETENTION_DAYS"]))
+    quarter = f"{kept_from.year}-Q{(kept_from.month - 1) // 3 + 1}"
+    text = text_of(word(client, office="DNO", quarter=quarter))
+    listed = [dt.datetime.strptime(day, "%d/%m/%Y").date() for day in re.findall(r"^- (\d\d/\d\d/\d{4}), ", text, re.M)]
+    assert all(day >= kept_from for day in listed)
+    if kept_from.day != 1 or kept_from.month not in (1, 4, 7, 10):
+        assert f"Ý kiến trước ngày {kept_from:%d/%m/%Y} đã quá thời hạn lưu." in text
+    old = text_of(word(client, office="DNO", quarter=f"{kept_from.year - 1}-Q1"))
+    assert "đã quá thời hạn lưu" in old and not re.search(r"^- \d\d/\d\d/\d{4}, ", old, re.M)
+
+
+def test_the_pdf_report_reads_the_same_figures(as_user, tmp_path):
+    client = as_user("tinh")
+    response = client.get("/dashboard/report.pdf", query_string={"office": "GN", "quarter": "2026-Q3"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout.replace("\u00a0", " ")
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+    assert "THỦ TRƯỞNG CƠ QUAN" in text
+    for row in expected_table(client, "GN"):
+        row = [cell.replace("\u00a0", " ") for cell in row]
+        line = next(line for line in text.splitlines() if row[3] in line and row[1] in line)
+        assert all(cell in line for cell in row[1:]), (row, line)
+    # Screenshots of the document for people to look at (the Word file holds the same content).
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "70", "-png", str(pdf), str(SHOTS / "report-document")], check=True)
+
+
+def test_reports_keep_to_the_users_scope_and_name_a_bad_quarter(as_user):
+    client = as_user("giangia")
+    assert client.get("/dashboard/report.docx", query_string={"office": "DG", "quarter": "2026-Q3"}).status_code == 403
+    assert client.get("/dashboard/report.pdf", query_string={"office": "DG", "quarter": "2026-Q3"}).status_code == 403
+    response = client.get("/dashboard/report.docx", query_string={"office": "GN", "quarter": "2026-Q5"})
+    assert response.status_code == 400 and "quarter" in response.text
+    default = client.get("/dashboard/report.docx")  # the user's own office, the last full quarter
+    assert default.status_code == 200 and "bao-cao-GN-" in default.headers["Content-Disposition"]
+
+
+def test_office_pages_and_the_overview_link_to_the_documents(as_user):
+    client = as_user("tinh")
+    overview = client.get("/dashboard").text
+    assert "/dashboard/report.docx?office=DNO" in overview and "/dashboard/report.pdf?office=DNO" in overview
+    office = client.get("/dashboard/office/GN").text
+    assert "/dashboard/report.docx?office=GN" in office and "/dashboard/report.pdf?office=GN" in office
+    page = client.get("/dashboard/report/GN", query_string={"quarter": "2026-Q2"}).text
+    assert 'value="2026-Q2" selected' in page and "/dashboard/report.docx?office=GN&amp;quarter=2026-Q2" in page
