@@ -131,8 +131,8 @@ def quarterly_report(code):
     rows = [{**row, "office": row["office"] if row["part"] == "subtree" else None,
              "office_name": row["office_name"] + (" – " + _("own counters") if row["part"] == "office_only" else "")}
             for row in parts]
-    charts = {"trend": figures.trend(months, names, lang, _, target=float(current_app.config["TARGET_RATE"]),
-                                     min_n=int(current_app.config["MIN_RATINGS_TO_RANK"])),
+    charts = {"trend": figures.trend(months, names, lang, _, target=current_app.config["TARGET_RATE"],
+                                     min_n=current_app.config["MIN_RATINGS_TO_RANK"]),
               "offices": figures.level_bars(rows, scale(), lang, _),
               "reasons": figures.reasons_pareto(reasons, labels, lang, _)}
     return page("report.html", office=office, quarter=label, quarter_name=period_name("quarter", label, lang),

@@ -104,7 +104,7 @@ def report_context(code, quarter):
         "months": months, "month_names": {r["period"]: period_name("month", r["period"], "vi") for r in months},
         "quarter_months": {periods.labels(periods.shift("month", first, i))["month"] for i in range(3)},
         "reasons": [(reason_labels.get(code, code), n, n / given) for code, n in reasons],
-        "target": float(current_app.config["TARGET_RATE"]),
+        "target": current_app.config["TARGET_RATE"],
         **_comments(db, ids, office, first, last, day),
     }
 
@@ -112,7 +112,7 @@ def report_context(code, quarter):
 def _comments(db, ids, office, first, last, day):
     """A few recent comments of the quarter, only from days still inside retention: a
     report filed today must not bring back what `flask purge` is due to erase."""
-    keep_days = int(current_app.config["COMMENT_RETENTION_DAYS"])
+    keep_days = current_app.config["COMMENT_RETENTION_DAYS"]
     kept_from = day - dt.timedelta(days=keep_days)
     start = max(first, kept_from)
     if start > last:
