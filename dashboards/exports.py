@@ -14,15 +14,17 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from dashboards import figures, queries
 from dashboards.filters import Filters
-from dashboards.formatting import language
+from dashboards.formatting import language, local_time
 from dashboards.labels import period_name
 from dashboards.web import bp, office_in_scope, page, scale, today, tree, user, view_filters
 from server import periods
 from server.db import get_db
+from server.timeutil import to_stored, utcnow
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -36,38 +38,132 @@ def export_rows(filters):
     return rows
 
 
+# (key, header, kind): kinds pick the Excel number format and how CSV writes the value.
 def columns():
-    scores = [str(s) for s in scale().scores]
-    return (["breakdown", "office", "office_name", "part", "period", "period_start", "responses"]
-            + [f"n{s}" for s in scores]
-            + ["satisfaction_rate", "satisfaction_ci95_low", "satisfaction_ci95_high", "csat", "mean_score"])
+    levels = [(f"n{level.score}", f"{level_name(level)} ({level.score})", "count") for level in scale().levels]
+    return ([("part_label", _("Rows"), "text"), ("office", _("Office code"), "text"),
+             ("office_name", _("Office"), "text"), ("part", _("Part"), "text"),
+             ("period", _("Period"), "text"), ("period_start", _("Period starts"), "date"),
+             ("partial", _("Incomplete period"), "text"), ("responses", _("Responses (n)"), "count")]
+            + levels
+            + [("satisfaction_rate", _("Satisfaction rate (Decision 766)"), "rate"),
+               ("ci_low", _("95 percent interval, low"), "rate"), ("ci_high", _("95 percent interval, high"), "rate"),
+               ("csat", "CSAT", "rate"), ("mean_score", _("Mean score"), "score")])
 
 
-def flat(row):
+def level_name(level):
+    return level.labels.get(language(), level.labels["vi"])
+
+
+def values(row):
+    """One export row as {column key: value}: dates as dates, rates as fractions."""
     ci = row["satisfaction_ci95"] or [None, None]
-    values = {key: row[key] for key in ("breakdown", "office", "office_name", "part", "period", "period_start",
-                                        "responses", "satisfaction_rate", "csat", "mean_score")}
-    values.update({f"n{s}": n for s, n in row["counts"].items()})
-    values.update(satisfaction_ci95_low=ci[0], satisfaction_ci95_high=ci[1])
-    return [values[c] for c in columns()]
+    lang = language()
+    result = {
+        "part_label": _("Total") if row["breakdown"] == "none" else _("By office"),
+        "office": row["office"], "office_name": row["office_name"],
+        "part": {"subtree": _("whole office"), "office_only": _("own counters")}[row["part"]],
+        "period": period_name(row.get("period_kind", "month"), row["period"], lang),
+        "period_start": dt.date.fromisoformat(row["period_start"]),
+        "partial": _("yes") if row.get("partial") else _("no"),
+        "responses": row["responses"], "satisfaction_rate": row["satisfaction_rate"],
+        "ci_low": ci[0], "ci_high": ci[1], "csat": row["csat"], "mean_score": row["mean_score"],
+    }
+    result.update({f"n{s}": n for s, n in row["counts"].items()})
+    return result
 
 
 def _filename(filters, extension):
     return f"satisfaction-{filters.office or 'all'}-{filters.start}-{filters.end}-{filters.period}.{extension}"
 
 
+def _csv_value(value, kind, decimal):
+    if value is None:
+        return ""
+    if kind == "rate":
+        text = f"{value * 100:.2f}"  # a percentage: the API's four decimals are two here
+    elif kind == "score":
+        text = f"{value:.4f}".rstrip("0").rstrip(".")
+    elif kind == "date":
+        return value.strftime("%d/%m/%Y") if language() == "vi" else value.isoformat()
+    else:
+        return str(value)
+    return text.replace(".", decimal)
+
+
 @bp.get("/dashboard/export.csv")
 @login_required
 def export_csv():
+    """The view's rows as CSV with a UTF-8 BOM (so Excel reads the Vietnamese names);
+    `sep=semicolon` writes `;` between fields and decimal commas, as Excel set to Vietnamese
+    expects. Totals and rows by office are marked in the first column, so a sum over one
+    kind does not count anything twice."""
     filters = view_filters()
+    semicolon = request.args.get("sep", "comma") == "semicolon"
+    if request.args.get("sep", "comma") not in ("comma", "semicolon"):
+        abort(400, "sep: must be comma or semicolon")
+    decimal = "," if semicolon else "."
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns())
+    writer = csv.writer(out, delimiter=";" if semicolon else ",")
+    spec = columns()
+    writer.writerow([header + (" (%)" if kind == "rate" else "") for _key, header, kind in spec])
     for row in export_rows(filters):
-        writer.writerow(flat(row))
-    # A BOM so Excel opens the Vietnamese names as UTF-8.
+        row = {**row, "period_kind": filters.period}
+        data = values(row)
+        writer.writerow([_csv_value(data.get(key), kind, decimal) for key, _header, kind in spec])
+    suffix = "-semicolon" if semicolon else ""
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={_filename(filters, 'csv')}"})
+                    headers={"Content-Disposition":
+                             f"attachment; filename={_filename(filters, 'csv').replace('.csv', suffix + '.csv')}"})
+
+
+FORMATS = {"count": "#,##0", "rate": "0.0%", "score": "0.00", "date": "DD/MM/YYYY"}
+WIDTHS = {"text": 14, "count": 11, "rate": 12, "score": 10, "date": 12}
+
+
+def _sheet(book, title, spec, rows, filters):
+    sheet = book.create_sheet(title)
+    for index, (key, _header, kind) in enumerate(spec):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = 44 if key == "office_name" else WIDTHS[kind]
+    sheet.freeze_panes = "A2"  # the header stays while scrolling
+    count = 0
+    header = []
+    for _key, text, _kind in spec:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        data = values({**row, "period_kind": filters.period})
+        line = []
+        for key, _header, kind in spec:
+            cell = WriteOnlyCell(sheet, value=data.get(key))
+            if kind in FORMATS:
+                cell.number_format = FORMATS[kind]
+            line.append(cell)
+        sheet.append(line)
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(spec))}{count + 1}"
+    return sheet
+
+
+def filter_lines(filters):
+    """The view's filters in words, for the sheet that says what the export holds."""
+    office = tree().by_code.get(filters.office) if filters.office else None
+    channels = {"all": _("All channels"), "kiosk": _("Kiosk"), "sms": "SMS"}
+    steps = {"day": _("Day"), "week": _("Week"), "month": _("Month"), "quarter": _("Quarter")}
+    return [(_("Office"), office.name if office else _("All offices in your scope")),
+            (_("Office code"), filters.office or ""), (_("From"), filters.start), (_("To"), filters.end),
+            (_("Step"), steps.get(filters.period, filters.period)), (_("Channel"), channels[filters.channel]),
+            (_("Structure"), _("Current offices") if filters.structure == "current" else _("As before mergers")),
+            (_("Include misuse"), _("yes") if filters.include_misuse else _("no")),
+            (_("Exported"), local_time(to_stored(utcnow()))), (_("Exported by"), user()["username"]),
+            (_("Rows"), _("Sheet “%(total)s” holds the totals; sheet “%(parts)s” the offices below, which add up "
+                          "to the totals: do not add the two sheets together.",
+                          total=_("Total"), parts=_("By office"))),
+            (_("Rates"), _("Decision 766/QĐ-TTg: (responses − dissatisfied) / responses; the 95 percent interval is "
+                           "Wilson's."))]
 
 
 @bp.get("/dashboard/export.xlsx")
@@ -75,20 +171,19 @@ def export_csv():
 def export_xlsx():
     filters = view_filters()
     book = Workbook(write_only=True)  # streams rows: several times faster than the full model
-    sheet = book.create_sheet("satisfaction")
-    for letter, width in zip("ABCDEFG", (10, 12, 44, 12, 10, 12, 10), strict=True):
-        sheet.column_dimensions[letter].width = width
-    header = []
-    for name in columns():
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in export_rows(filters):
-        sheet.append(flat(row))
-    about = book.create_sheet("filters")
-    for key, value in filters.stats_args().items():
-        about.append([key, value])
+    spec = [column for column in columns() if column[0] != "part_label"]
+    rows = export_rows(filters)
+    _sheet(book, _("Total"), spec, [r for r in rows if r["breakdown"] == "none"], filters)
+    _sheet(book, _("By office"), spec, [r for r in rows if r["breakdown"] == "children"], filters)
+    about = book.create_sheet(_("Filters"))
+    about.column_dimensions["A"].width, about.column_dimensions["B"].width = 22, 90
+    for name, value in filter_lines(filters):
+        label = WriteOnlyCell(about, value=name)
+        label.font = Font(bold=True)
+        cell = WriteOnlyCell(about, value=value)
+        if isinstance(value, dt.date):
+            cell.number_format = FORMATS["date"]
+        about.append([label, cell])
     data = io.BytesIO()
     book.save(data)
     return Response(data.getvalue(),

@@ -145,11 +145,13 @@ def test_the_export_downloads_the_figures_of_the_api(browser, server):
     assert download.suggested_filename.startswith("satisfaction-DM-2025-11-01-2026-10-31-quarter")
     table = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
     params = {"office": "DM", "period": "quarter", "from": "2025-11-01", "to": "2026-10-31"}
-    for breakdown in ("none", "children"):
+    for breakdown, kind in (("none", "Tổng cộng"), ("children", "Theo cơ quan")):
         rows = api(page, server, breakdown=breakdown, **params)
-        exported = [r for r in table if r["breakdown"] == breakdown]
-        assert [(r["office"], r["period"], int(r["responses"]), float(r["satisfaction_rate"])) for r in exported] \
-            == [(r["office"], r["period"], r["responses"], r["satisfaction_rate"]) for r in rows]
+        exported = [r for r in table if r["Loại dòng"] == kind]
+        assert [(r["Mã cơ quan"], r["Kỳ"], int(r["Số phiếu (n)"]), r["Tỷ lệ hài lòng (QĐ 766) (%)"])
+                for r in exported] \
+            == [(r["office"], "Quý {1}/{0}".format(*r["period"].split("-Q")), r["responses"],
+                 f"{r['satisfaction_rate'] * 100:.2f}") for r in rows]
     context.close()
 
 
