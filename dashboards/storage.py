@@ -6,6 +6,8 @@
 - alerts holds every alert raised, its delivery and its acknowledgement.
 - leases lets one of several gunicorn workers run the background alert check.
 - a partial index on ratings that carry text makes "recent comments" a short index walk.
+- the tables of the monthly reasons and staff rollups (declared in component.py, kept by
+  the core's server.rollups).
 """
 
 from sqlite_utils.migrations import Migrations
@@ -61,10 +63,11 @@ def m002_ratings_with_text_index(db):
 
 
 
-# Monthly sums of the reasons and staff rollups, kept by triggers in the same transaction
-# as every change to the daily rows (so whatever writes the rollups, these follow). A year
-# of reasons for a whole province is ~150,000 daily rows but ~5,000 monthly ones: pages read
-# whole months here and only the partial months at the ends of a range from the daily rows.
+# Monthly sums of the reasons and staff rollups. Shipped (m003) with triggers on the daily
+# rows; since m006 the core keeps them (declared in dashboards/component.py) and the
+# triggers are dropped. A year of reasons for a whole province is ~150,000 daily rows but
+# ~5,000 monthly ones: pages read whole months here, the partial months at the ends of a
+# range from the daily rows.
 MONTHLY_REASONS = """
 CREATE TABLE rollup_reasons_monthly (
     office_id INTEGER NOT NULL, month TEXT NOT NULL, channel TEXT NOT NULL, misuse INTEGER NOT NULL,
@@ -165,5 +168,21 @@ def m005_login_sessions(db):
             agent TEXT
         );
         CREATE INDEX login_sessions_user ON login_sessions(user_id, ended_at);
+        """
+    )
+
+
+@migrations()
+def m006_monthly_rollups_kept_by_the_core(db):
+    """The monthly reasons and staff rollups are declared in dashboards/component.py and kept
+    by the core's one rollup mechanism (server.rollups) with every write, like the core's own.
+    The triggers that kept them until now go; the tables and their counts stay as they are
+    (the triggers kept them exact, in the same transactions)."""
+    db.executescript(
+        """
+        DROP TRIGGER IF EXISTS rollup_reasons_monthly_insert;
+        DROP TRIGGER IF EXISTS rollup_reasons_monthly_update;
+        DROP TRIGGER IF EXISTS rollup_staff_monthly_insert;
+        DROP TRIGGER IF EXISTS rollup_staff_monthly_update;
         """
     )

@@ -19,6 +19,7 @@ from server import background, db, observability
 from server.components import load
 from server.group_commit import GroupCommit
 from server.ratings import Ingest
+from server.rollups import Rollups, declared
 from server.scale import build_scale
 from server.settings import DEV_SECRET_KEY, ConfigurationError, all_settings, convert_all, defaults, environment_values
 
@@ -72,7 +73,7 @@ def create_app(test_config=None, components=None):
     app.extensions["scale"] = scale
     app.extensions["group_commit"] = GroupCommit()
     app.extensions["ingest"] = Ingest(scale, timezone, app.config["MISUSE_INTERVAL_SECONDS"],
-                                      app.config["FUTURE_TOLERANCE_SECONDS"])
+                                      app.config["FUTURE_TOLERANCE_SECONDS"], Rollups(declared(components)))
 
     observability.init_app(app)
     db.init_app(app)

@@ -9,6 +9,8 @@ whose `component` says what it adds:
 - `settings`: its `Setting`s (typed, documented in README.md like the core's);
 - `migrations`: the module holding its sqlite-utils `Migrations` (as `migrations`),
   applied after the core's, in the order of the component list;
+- `rollups`: `server.rollups.Rollup`s it needs kept beside the core's (it creates their
+  tables in its migrations; the core keeps their counts with every write);
 - `purge`: "module:function" with `purge(app, db, now) -> [(key, what, how many)]`, run
   by `flask purge` after the core's retention rules;
 - `openapi`: "module:function" with `paths(app) -> {path: operations}` merged into
@@ -31,6 +33,7 @@ class Component:
     channels: tuple = ()
     settings: tuple = ()
     migrations: str | None = None
+    rollups: tuple = ()
     purge: str | None = None
     openapi: str | None = None
     openapi_schemas: str | None = None

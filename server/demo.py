@@ -19,7 +19,7 @@ import time
 
 from server import auth, offices
 from server.db import write_transaction
-from server.ratings import Rollup, insert_rows
+from server.ratings import insert_rows
 from server.timeutil import now_stored
 
 PROVINCE = ("DNO", "Tỉnh Đắk Nông", "province")
@@ -106,7 +106,7 @@ def seed(db, ingest, days=365, ratings=60000, seed=2025, end=None, progress=prin
         with _generator_pool(ratings) as pool:
             for day, rows in pool.imap(_generate_day, jobs, chunksize=4):
                 with write_transaction(db):
-                    _insert(db, rows)
+                    _insert(db, ingest, rows)
                 written += len(rows)
                 if day.day == 1 or day == end:
                     progress(f"  {day:%Y-%m}: {written:,} ratings so far")
@@ -340,9 +340,9 @@ def _uuid7(rng, epoch_ms):
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def _insert(db, rows):
+def _insert(db, ingest, rows):
     insert_rows(db, rows)
-    rollup = Rollup()
+    rollup = ingest.rollups.changes()
     for row in rows:
         rollup.count(row[2], row[3], row[4], row[13], row[1], row[15], row[8], row[9], +1)
     rollup.apply(db)

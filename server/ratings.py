@@ -1,4 +1,5 @@
-"""Taking ratings in: validation, duplicates, the misuse rule and the rollups.
+"""Taking ratings in: validation, duplicates, the misuse rule, and the rollups' changes
+(server.rollups keeps them).
 
 A batch is stored in one write transaction: every accepted rating, its rollup counts
 and any misuse flags it causes land together or not at all.
@@ -15,12 +16,13 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from server import periods
+from flask import current_app
+
 from server.db import write_transaction
 from server.offices import officer_serves
+from server.rollups import Rollups
 from server.timeutil import from_stored, parse_client_time, to_stored
 
 OLDEST_ACCEPTED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -152,8 +154,10 @@ def _flag(value):
 class Ingest:
     """Stores ratings for one deployment (its scale, time zone and misuse interval)."""
 
-    def __init__(self, scale, timezone, misuse_interval_seconds, future_tolerance_seconds):
+    def __init__(self, scale, timezone, misuse_interval_seconds, future_tolerance_seconds, rollups=None):
         self.scale = scale
+        self.rollups = rollups or Rollups()  # the app's (server.rollups): the core's and its components'
+
         self.timezone = timezone
         self.misuse_interval = dt.timedelta(seconds=misuse_interval_seconds)
         self.future_tolerance = future_tolerance_seconds
@@ -226,7 +230,7 @@ class Ingest:
         received_at = to_stored(now)
         keyed = sorted((to_stored(r.created_at), r.client_id, r) for r in ratings)
         flags = self._misuse_flags(db, source, keyed)
-        rows, rollup = [], Rollup()
+        rows, rollup = [], self.rollups.changes()
         for (created_at, client_id, rating), flagged in zip(keyed, flags, strict=True):
             local_day = rating.created_at.astimezone(self.timezone).date().isoformat()
             office_id = tree.successor_on(source.office_id, local_day)
@@ -274,10 +278,9 @@ class Ingest:
         self._flag_crowded(db, crowded)
         return flags
 
-    @staticmethod
-    def _flag_crowded(db, rating_ids):
+    def _flag_crowded(self, db, rating_ids):
         """Flag stored ratings as misuse and move their counts in the rollups."""
-        rollup = Rollup()
+        rollup = self.rollups.changes()
         for rating_id in rating_ids:
             office_id, counter_id, staff_id, day, channel, score, reasons = db.execute(
                 """SELECT office_id, counter_id, staff_id, local_day, channel, score, reasons
@@ -315,71 +318,14 @@ def _clusters(keyed, gap):
     return clusters
 
 
-class Rollup:
-    """Count changes for the rollup tables, gathered per key, written in one go."""
-
-    def __init__(self):
-        self.daily = defaultdict(lambda: [0] * 6)
-        self.monthly = defaultdict(lambda: [0] * 6)
-        self.staff = defaultdict(lambda: [0] * 6)
-        self.reasons = defaultdict(int)
-        self.days = set()
-
-    def add(self, row, sign):
-        self.count(row["office_id"], row["counter_id"], row["staff_id"], row["local_day"], row["channel"],
-                   row["misuse"], row["score"], row["reasons"], sign)
-
-    def count(self, office_id, counter_id, staff_id, day, channel, misuse, score, reasons, sign):
-        base = (office_id, day, channel, misuse)
-        staff_key = (office_id, counter_id or 0, staff_id or 0, day, channel, misuse)
-        for counts in (self.daily[base], self.monthly[(office_id, day[:7], channel, misuse)], self.staff[staff_key]):
-            counts[0] += sign
-            counts[score] += sign
-        for reason in json.loads(reasons) if reasons else ():
-            self.reasons[(*base, reason)] += sign
-        self.days.add(day)
-
-    def apply(self, db):
-        tables = (
-            (_UPSERT_DAILY, [(*key, *value) for key, value in self.daily.items()]),
-            (_UPSERT_MONTHLY, [(*key, *value) for key, value in self.monthly.items()]),
-            (_UPSERT_STAFF, [(*key, *value) for key, value in self.staff.items()]),
-            (_UPSERT_REASONS, [(*key, value) for key, value in self.reasons.items()]),
-            (_INSERT_CALENDAR, [_calendar_row(day) for day in self.days]),
-        )
-        for statement, rows in tables:
-            if rows:
-                db.conn.executemany(statement, rows)
-
-
-_COUNTS = "n, n1, n2, n3, n4, n5"
-_INCREMENTS = ", ".join(f"{c} = {c} + excluded.{c}" for c in _COUNTS.split(", "))
-_UPSERT_DAILY = f"""INSERT INTO rollup_daily (office_id, day, channel, misuse, {_COUNTS})
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (office_id, day, channel, misuse) DO UPDATE SET {_INCREMENTS}"""
-_UPSERT_MONTHLY = f"""INSERT INTO rollup_monthly (office_id, month, channel, misuse, {_COUNTS})
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (office_id, month, channel, misuse) DO UPDATE SET {_INCREMENTS}"""
-_UPSERT_STAFF = f"""INSERT INTO rollup_staff (office_id, counter_id, staff_id, day, channel, misuse, {_COUNTS})
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (office_id, counter_id, staff_id, day, channel, misuse) DO UPDATE SET {_INCREMENTS}"""
-_UPSERT_REASONS = """INSERT INTO rollup_reasons (office_id, day, channel, misuse, reason, n) VALUES (?, ?, ?, ?, ?, ?)
-    ON CONFLICT (office_id, day, channel, misuse, reason) DO UPDATE SET n = n + excluded.n"""
-_INSERT_CALENDAR = "INSERT OR IGNORE INTO calendar (day, week, month, quarter, year) VALUES (?, ?, ?, ?, ?)"
-
-
-def _calendar_row(day):
-    labels = periods.labels(dt.date.fromisoformat(day))
-    return (day, labels["week"], labels["month"], labels["quarter"], labels["year"])
-
-
 def attach_followup(db, client_id, reasons=None, comment=None):
     """Put a follow-up's reasons and comment on a stored rating, keeping `rollup_reasons` right.
 
     For channels that ask "why?" after the score (SMS): `reasons` (codes) replace the
     rating's reasons when given, `comment` replaces its comment when given. The rating's
     old reasons are taken out of the rollup and the new ones counted, in one transaction.
-    Returns False if there is no rating with that client_id.
+    Returns False if there is no rating with that client_id. Needs an app context (its
+    rollups).
     """
     columns = ("id", "office_id", "counter_id", "staff_id", "local_day", "channel", "score", "reasons", "misuse")
     with write_transaction(db):
@@ -394,7 +340,7 @@ def attach_followup(db, client_id, reasons=None, comment=None):
             changes["comment"] = _comment(comment)
         if not changes:
             return True
-        rollup = Rollup()
+        rollup = current_app.extensions["ingest"].rollups.changes()
         rollup.add(row, -1)  # daily and staff counts net to zero: only the reasons change
         rollup.add({**row, **changes}, +1)
         db["ratings"].update(row["id"], changes)

@@ -10,39 +10,9 @@ import re
 import sqlite3
 from collections import Counter
 
+from server.components import load
 from server.maintenance import integrity
-
-COUNTS = "count(*), sum(score = 1), sum(score = 2), sum(score = 3), sum(score = 4), sum(score = 5)"
-# Each rollup against the same figures computed by scanning the ratings.
-ROLLUPS = {
-    "rollup_daily": (
-        "SELECT office_id, day, channel, misuse, n, n1, n2, n3, n4, n5 FROM rollup_daily",
-        f"SELECT office_id, local_day, channel, misuse, {COUNTS} FROM ratings GROUP BY 1, 2, 3, 4"),
-    "rollup_monthly": (
-        "SELECT office_id, month, channel, misuse, n, n1, n2, n3, n4, n5 FROM rollup_monthly",
-        f"SELECT office_id, substr(local_day, 1, 7), channel, misuse, {COUNTS} FROM ratings GROUP BY 1, 2, 3, 4"),
-    "rollup_staff": (
-        "SELECT office_id, counter_id, staff_id, day, channel, misuse, n, n1, n2, n3, n4, n5 FROM rollup_staff",
-        f"""SELECT office_id, coalesce(counter_id, 0), coalesce(staff_id, 0), local_day, channel, misuse, {COUNTS}
-            FROM ratings GROUP BY 1, 2, 3, 4, 5, 6"""),
-    "rollup_staff_monthly": (
-        """SELECT office_id, counter_id, staff_id, month, channel, misuse, n, n1, n2, n3, n4, n5
-           FROM rollup_staff_monthly""",
-        f"""SELECT office_id, coalesce(counter_id, 0), coalesce(staff_id, 0), substr(local_day, 1, 7), channel,
-                   misuse, {COUNTS} FROM ratings GROUP BY 1, 2, 3, 4, 5, 6"""),
-    "rollup_reasons": (
-        "SELECT office_id, day, channel, misuse, reason, n FROM rollup_reasons",
-        """SELECT office_id, local_day, channel, misuse, reason.value, count(*)
-           FROM ratings, json_each(ratings.reasons) AS reason WHERE ratings.reasons IS NOT NULL
-           GROUP BY 1, 2, 3, 4, 5"""),
-    "rollup_reasons_monthly": (
-        "SELECT office_id, month, channel, misuse, reason, n FROM rollup_reasons_monthly",
-        """SELECT office_id, substr(local_day, 1, 7), channel, misuse, reason.value, count(*)
-           FROM ratings, json_each(ratings.reasons) AS reason WHERE ratings.reasons IS NOT NULL
-           GROUP BY 1, 2, 3, 4, 5"""),
-}
-KEY_WIDTH = {"rollup_daily": 4, "rollup_monthly": 4, "rollup_staff": 6, "rollup_staff_monthly": 6,
-             "rollup_reasons": 5, "rollup_reasons_monthly": 5}
+from server.rollups import declared, scan_differences
 
 
 @contextlib.contextmanager
@@ -55,21 +25,11 @@ def reading(database):
         conn.close()
 
 
-def _keyed(rows, width):
-    """{key: figures} without all-zero rows (a rollup keeps a row whose counts moved away)."""
-    return {tuple(row[:width]): tuple(row[width:]) for row in rows if any(row[width:])}
-
-
 def rollup_differences(database):
-    """{rollup table: number of keys whose counts differ from a scan of the ratings}."""
-    differences = {}
+    """{rollup table: number of keys whose counts differ from a scan of the ratings}, for
+    every rollup the server keeps (server.rollups)."""
     with reading(database) as conn:
-        for table, (rollup_sql, scan_sql) in ROLLUPS.items():
-            width = KEY_WIDTH[table]
-            kept = _keyed(conn.execute(rollup_sql).fetchall(), width)
-            scanned = _keyed(conn.execute(scan_sql).fetchall(), width)
-            differences[table] = sum(1 for key in kept.keys() | scanned.keys() if kept.get(key) != scanned.get(key))
-    return differences
+        return scan_differences(conn, declared(load()))
 
 
 def stored_times(database, client_ids, chunk=20_000):
