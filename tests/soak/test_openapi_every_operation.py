@@ -61,6 +61,12 @@ class Site:
                                               "password_hash": auth.hash_password("long-enough"),
                                               "created_at": now_stored()}).last_pk
                 self.tokens = {"kiosk": kiosk, "user": auth.create_user_token(db, user_id)}
+                # A dossier past its promised date, so an apology can succeed.
+                user = {"id": user_id, "role": "admin", "office_id": None}
+                received = (dt.datetime.now(dt.UTC) - dt.timedelta(days=5)).isoformat()
+                self.app.extensions["dossier_events"].store(db, offices.load_tree(db), user, [
+                    {"id": str(uuid.uuid4()), "dossier": "HS-SOAK", "type": "received", "at": received,
+                     "office": "D", "due_at": received}], dt.datetime.now(dt.UTC))
 
     def pairing_code(self):
         with self.app.app_context():
@@ -112,6 +118,10 @@ def succeeding(case, site, draw):
     elif path == "/api/v1/invitations" and isinstance(body, dict):
         number = f"+8491{draw(st.integers(0, 9_999_999)):07d}"
         case.body = {**body, "phone": number, "office": draw(st.sampled_from(["D", "P", "d"]))}
+    elif path == "/api/v1/dossiers/{code}/apology":
+        case.path_parameters = {"code": "HS-SOAK"}
+        days = draw(st.integers(1, 60))
+        case.body = {"new_due_at": (dt.date.today() + dt.timedelta(days=days)).isoformat(), "reason": "Chờ xác minh"}
     elif path == "/api/v1/ratings" and isinstance(body, dict):
         extra = [plausible_rating(draw) for _ in range(draw(st.integers(1, 5)))]
         case.body = {**body, "ratings": [*(body.get("ratings") or [])[:495], *extra]}
