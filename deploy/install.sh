@@ -107,8 +107,11 @@ APP_DIR=/opt/satisfaction/app
 PLOTLY_JS=/opt/satisfaction/.venv/lib/python3.11/site-packages/plotly/package_data/plotly.min.js
 KIOSK_RATE=5r/s
 SMS_RATE=20r/s
+ACCESS_LOG=/var/log/nginx/satisfaction.access.log
 ENV
   fi
+  # Keys added to the template since an older install wrote deploy.env.
+  grep -q '^ACCESS_LOG=' "$ETC/deploy.env" || echo "ACCESS_LOG=/var/log/nginx/satisfaction.access.log" >> "$ETC/deploy.env"
   if [ "$SYSTEM" = 1 ]; then
     chown root:satisfaction "$ETC/satisfaction.env" && chmod 640 "$ETC/satisfaction.env"
     chown satisfaction:satisfaction "$DATA" "$BACKUPS" && chmod 750 "$DATA" "$BACKUPS"

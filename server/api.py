@@ -5,6 +5,8 @@ import functools
 import json
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import BadRequest
 
 from server import audit, auth, languages, offices, openapi, stats
@@ -158,12 +160,18 @@ def kiosk_heartbeat():
 
 @bp.post("/kiosk/pair")
 def kiosk_pair():
-    """An installer's one-time code becomes the kiosk's token (no token needed to ask)."""
+    """An installer's one-time code becomes the kiosk's token (no token needed to ask).
+
+    Guesses are answered from a read: only a code that exists takes the write lock, so a
+    flood of guesses does not hold up the kiosks' ratings (and the rate limit per address,
+    here and in nginx, bounds the flood).
+    """
     code = json_body().get("code")
     if not is_text(code) or not code.strip() or len(code) > 64:
         return error(400, "code: must be the pairing code printed by flask kiosk add ... --pairing-code")
     db = get_db()
     try:
+        offices.find_pairing(db, code, utcnow())
         with write_transaction(db):
             kiosk, token = offices.pair_kiosk(db, code, utcnow())
             audit.record(db, f"kiosk:{kiosk['id']}", "kiosk.pair", f"kiosk:{kiosk['id']}",
@@ -174,6 +182,18 @@ def kiosk_pair():
     return jsonify({"token": token, "kiosk": {"id": kiosk["id"]},
                     "office": {"code": kiosk["office"], "name": kiosk["office_name"]},
                     "counter": {"label": kiosk["counter"]}})
+
+
+def init_rate_limits(app):
+    """Per-address limits on the endpoints anyone may call without a token (Flask-Limiter,
+    counting in each process's memory: nginx's limit_req holds across workers)."""
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True,
+                      key_prefix=f"satisfaction-{id(app)}")
+    app.view_functions["api.kiosk_pair"] = limiter.limit(
+        lambda: current_app.config["PAIRING_RATE_LIMIT"],
+        error_message="too many pairing attempts from this address; wait a minute")(
+        app.view_functions["api.kiosk_pair"])
+    app.extensions["rate_limits"] = limiter
 
 
 @bp.get("/stats")

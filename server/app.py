@@ -81,6 +81,7 @@ def create_app(test_config=None, components=None):
 
     from server import api, cli
     app.register_blueprint(api.bp)
+    api.init_rate_limits(app)
     cli.init_app(app)
     for component in components:
         component.call("init_app", app)

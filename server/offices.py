@@ -126,16 +126,23 @@ def add_kiosk(db, office_code, counter_label, with_pairing_code=False):
     code = None
     if with_pairing_code:
         code = new_pairing_code()
-        row["pairing_code_hash"] = auth.token_hash(code)
+        row["pairing_code_hash"] = auth.token_hash(normalise_pairing_code(code))
         row["pairing_expires_at"] = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=24)).isoformat()
     kiosk_id = db["kiosks"].insert(row).last_pk
     return kiosk_id, token, code
 
 
+# Twelve characters from 32 (60 bits): at the server's whole capacity, about 1,000 guesses a
+# second for 24 hours, the chance of hitting a live code is below one in ten million, before
+# any rate limit. Shown in groups of four; dashes and spaces are ignored when typed.
+PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PAIRING_LENGTH = 12
+
+
 def new_pairing_code():
-    """Eight characters an installer can read out and type: no 0/O or 1/I."""
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(8))
+    """Twelve characters an installer can read out and type (no 0/O or 1/I), as XXXX-XXXX-XXXX."""
+    code = "".join(secrets.choice(PAIRING_ALPHABET) for _ in range(PAIRING_LENGTH))
+    return "-".join(code[i:i + 4] for i in range(0, PAIRING_LENGTH, 4))
 
 
 class PairingError(OfficeError):
@@ -149,6 +156,17 @@ class PairingError(OfficeError):
 def normalise_pairing_code(code):
     """Installers read codes out and type them: ignore case, spaces and dashes."""
     return re.sub(r"[\s-]", "", code).upper()
+
+
+def find_pairing(db, code, now):
+    """PairingError (404 or 410) unless the code is live; a read, for before the write lock."""
+    rows = db.execute("SELECT pairing_expires_at FROM kiosks WHERE pairing_code_hash = ? AND revoked_at IS NULL",
+                      [auth.token_hash(normalise_pairing_code(code))]).fetchall()
+    if not rows:
+        raise PairingError("code: unknown or already used; ask for a new one (flask kiosk add ... --pairing-code)",
+                           404)
+    if dt.datetime.fromisoformat(rows[0][0]) <= now:
+        raise PairingError("code: expired; ask for a new one (flask kiosk add ... --pairing-code)", 410)
 
 
 def pair_kiosk(db, code, now):

@@ -17,7 +17,9 @@ def errors(*codes):
                401: "Missing, unknown or revoked token.",
                403: "The office is outside the user's scope (or the user may not do this).",
                404: "The pairing code is unknown or was already used.", 410: "The pairing code has expired.",
-               413: "The body is larger than the server accepts.", 503: "The database does not answer."}
+               413: "The body is larger than the server accepts.",
+               429: "Too many attempts from this address; `Retry-After` says when to try again.",
+               503: "The database does not answer."}
     return {str(code): json_response(ERROR, meaning[code]) for code in codes}
 
 
@@ -149,7 +151,7 @@ def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_sche
                                                  "kiosk": {"type": "object", "properties": {"id": {"type": "integer"}}},
                                                  "office": {"type": "object"}, "counter": {"type": "object"}}},
                                  "The kiosk's new token (shown once); the code is used up."),
-                    **errors(400, 404, 410, 413),
+                    **errors(400, 404, 410, 413, 429),
                 },
             }},
             "/api/v1/stats": {"get": {

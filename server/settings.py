@@ -139,6 +139,9 @@ SETTINGS = [
     Setting("SESSION_COOKIE_SECURE", True, boolean, "Send the login cookie over HTTPS only (make run turns it off "
             "for its plain-HTTP demo)."),
     Setting("METRICS_ALLOWED", ["127.0.0.1/32", "::1/128"], networks, "Addresses (CIDR) that may read /metrics."),
+    Setting("PAIRING_RATE_LIMIT", "10/minute", text,
+            "Most POST /api/v1/kiosk/pair attempts from one address (per server process), as Flask-Limiter reads "
+            "it: '10/minute', '100/hour'."),
     Setting("LOG_LEVEL", "INFO", text, "Level of the JSON log lines written to standard error."),
     # Read by deploy/gunicorn.conf.py from the environment, before the application exists.
     Setting("BIND", "127.0.0.1:8000", text, "Address gunicorn listens on (deploy/gunicorn.conf.py)."),

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Install the kiosk on Raspberry Pi OS (Bookworm, Lite or Desktop), as root:
-#   sudo deploy/kiosk/install.sh --server https://hailong.example.gov.vn --pair K7QX3MZP
+#   sudo deploy/kiosk/install.sh --server https://hailong.example.gov.vn --pair K7QX-3MZP-A2BC
 # Safe to re-run: it updates the app and the units and keeps the data folder and token.
 set -euo pipefail
 SERVER="" CODE=""

@@ -59,6 +59,10 @@ class Stack:
         return f"https://127.0.0.1:{self.https_port}"
 
     @property
+    def access_log(self):
+        return self.folder / "satisfaction-access.log"
+
+    @property
     def cert(self):
         return str(self.folder / "etc/satisfaction/tls/fullchain.pem")
 
@@ -68,7 +72,7 @@ class Stack:
         values = {**deploy, "HTTP_PORT": str(self.http_port), "HTTPS_PORT": str(self.https_port),
                   "HTTPS_PORT_SUFFIX": f":{self.https_port}", "UPSTREAM": f"127.0.0.1:{self.app_port}",
                   "TLS_CERT": self.cert, "TLS_KEY": str(self.folder / "etc/satisfaction/tls/privkey.pem"),
-                  "APP_DIR": str(ROOT), "PLOTLY_JS": _plotly_js()}
+                  "APP_DIR": str(ROOT), "PLOTLY_JS": _plotly_js(), "ACCESS_LOG": str(self.access_log)}
         site = self.folder / "etc/nginx/sites-available/satisfaction"
         rendered = subprocess.run([*RENDER, str(ROOT / "deploy/nginx/satisfaction.conf"),
                                    *[f"{k}={v}" for k, v in values.items()]], capture_output=True, text=True)

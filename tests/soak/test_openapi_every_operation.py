@@ -79,8 +79,10 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     site = Site(tmp_path_factory.mktemp("openapi-soak") / "api.db")
+    # Fresh codes for every example: the per-address pairing limit would answer most with 429.
     with ServerProcess(site.database, workers=2, deploy_config=True, SMS_QUIET_HOURS="",
-                       SMS_SENDER_INTERVAL_SECONDS=0, ALERT_INTERVAL_SECONDS=0) as server:
+                       SMS_SENDER_INTERVAL_SECONDS=0, ALERT_INTERVAL_SECONDS=0,
+                       PAIRING_RATE_LIMIT="100000/minute") as server:
         site.server = server
         yield site
 
