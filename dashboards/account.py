@@ -22,7 +22,7 @@ def _idle_hours():
 def account():
     db = get_db()
     office = tree().by_id.get(current_user.office_id) if current_user.office_id is not None else None
-    return page("account.html", office=office, idle_hours=current_app.config["SESSION_IDLE_HOURS"],
+    return page("account.html", office=office, idle_hours=f"{_idle_hours():g}",
                 sessions=accounts.live_sessions(db, current_user.id, utcnow(), _idle_hours()),
                 this_session=current_user.session_id)
 

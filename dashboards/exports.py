@@ -27,6 +27,27 @@ from server.db import get_db
 from server.timeutil import to_stored, utcnow
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+# A text cell starting with one of these is a formula to Excel and LibreOffice (CR and TAB
+# are skipped before the sign): `=HYPERLINK(...)` in an office's name would run.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A value for a CSV cell that a spreadsheet shows as text, never runs: a text that
+    would start a formula gets a leading `'` (OWASP's advice). Numbers pass unchanged. Call
+    it on every cell of every CSV export (names, comments, any free text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def xlsx_cell(sheet, value):
+    """A write-only XLSX cell; a text is stored as a string, whatever it starts with
+    (openpyxl would store a text starting with `=` as a live formula)."""
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
 
 
 def export_rows(filters):
@@ -106,11 +127,11 @@ def export_csv():
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if semicolon else ",")
     spec = columns()
-    writer.writerow([header + (" (%)" if kind == "rate" else "") for _key, header, kind in spec])
+    writer.writerow([neutralise(header + (" (%)" if kind == "rate" else "")) for _key, header, kind in spec])
     for row in export_rows(filters):
         row = {**row, "period_kind": filters.period}
         data = values(row)
-        writer.writerow([_csv_value(data.get(key), kind, decimal) for key, _header, kind in spec])
+        writer.writerow([neutralise(_csv_value(data.get(key), kind, decimal)) for key, _header, kind in spec])
     suffix = "-semicolon" if semicolon else ""
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
@@ -138,7 +159,7 @@ def _sheet(book, title, spec, rows, filters):
         data = values({**row, "period_kind": filters.period})
         line = []
         for key, _header, kind in spec:
-            cell = WriteOnlyCell(sheet, value=data.get(key))
+            cell = xlsx_cell(sheet, data.get(key))
             if kind in FORMATS:
                 cell.number_format = FORMATS[kind]
             line.append(cell)
@@ -178,9 +199,9 @@ def export_xlsx():
     about = book.create_sheet(_("Filters"))
     about.column_dimensions["A"].width, about.column_dimensions["B"].width = 22, 90
     for name, value in filter_lines(filters):
-        label = WriteOnlyCell(about, value=name)
+        label = xlsx_cell(about, name)
         label.font = Font(bold=True)
-        cell = WriteOnlyCell(about, value=value)
+        cell = xlsx_cell(about, value)
         if isinstance(value, dt.date):
             cell.number_format = FORMATS["date"]
         about.append([label, cell])

