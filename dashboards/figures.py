@@ -208,7 +208,8 @@ def heatmap(rows, names, language, tr=_same):
     z = [[cell[(o, p)]["satisfaction_rate"] if (o, p) in cell else None for p in periods] for o in offices]
     n = [[cell[(o, p)]["responses"] if (o, p) in cell else 0 for p in periods] for o in offices]
     text = [["" if v is None else f"{round(v * 100)}" for v in line] for line in z]
-    trace = {"type": "heatmap", "x": [escape(names[p]) for p in periods], "y": labels, "z": z, "customdata": n, "text": text,
+    trace = {"type": "heatmap", "x": [escape(names[p]) for p in periods], "y": labels, "z": z, "customdata": n,
+             "text": text,
              "zmin": 0.7, "zmax": 1.0, "colorscale": [[0, "#d7301f"], [0.5, "#fee08b"], [1, "#1a9850"]],
              "colorbar": {"tickformat": ".0%", "thickness": 12},
              "hovertemplate": "%{y}<br>%{x}: %{z:.1%} (n = %{customdata:,})<extra></extra>", "xgap": 1, "ygap": 1,
