@@ -7,16 +7,14 @@ SMS package's `sms_send`, when present) and e-mail (SMTP settings, when set) to 
 supervisors nearest the office, and records what was sent. With neither, alerts are only
 stored and shown.
 
-The background thread runs the check every ALERT_INTERVAL_SECONDS in one gunicorn worker at
-a time: the workers share a lease row, renewed by its holder and taken over when it lapses.
+A background job (server.background) runs the check every ALERT_INTERVAL_SECONDS in one
+gunicorn worker at a time: the workers share the job's lease, renewed by its holder and
+taken over when it lapses.
 """
 
 import datetime as dt
 import json
-import os
 import smtplib
-import threading
-import uuid
 from email.header import Header
 from email.mime.text import MIMEText
 
@@ -31,7 +29,6 @@ from server.figures import summarise
 from server.offices import load_tree
 from server.timeutil import from_stored, to_stored, utcnow
 
-LEASE = "alerts"
 EMAIL_FOOTER = "Mở trang theo dõi (/dashboard/alerts) để xác nhận đã xử lý và ghi chú."
 
 
@@ -187,19 +184,6 @@ def check(app, db, now=None):
     return new
 
 
-def take_lease(db, holder, seconds, now=None):
-    """Whether `holder` holds the named lease now (taking it if free or lapsed)."""
-    now = now or utcnow()
-    with write_transaction(db):
-        row = db.execute("SELECT holder, expires_at FROM leases WHERE name = ?", [LEASE]).fetchone()
-        if row is not None and row[0] != holder and from_stored(row[1]) > now:
-            return False
-        db.execute("""INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
-                      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at""",
-                   [LEASE, holder, to_stored(now + dt.timedelta(seconds=seconds))])
-    return True
-
-
 def open_alerts(db, tree, user, limit=None):
     """Unacknowledged alerts the user may see, newest first."""
     rows = db.execute("""SELECT a.id, a.rule, a.office_id, o.code, o.name, a.raised_at, a.details, a.delivery
@@ -215,38 +199,6 @@ def _alert(row):
     alert["details"] = json.loads(alert["details"])
     alert["delivery"] = json.loads(alert["delivery"]) if alert["delivery"] else []
     return alert
-
-
-class Checker:
-    """The background check in one process; started at the first request it serves."""
-
-    def __init__(self, app):
-        self.app = app
-        self.holder = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.started = False
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-
-    def start_once(self):
-        with self.lock:
-            if self.started:
-                return
-            self.started = True
-        threading.Thread(target=self.run, name="alert-check", daemon=True).start()
-
-    def run(self):
-        interval = self.app.config["ALERT_INTERVAL_SECONDS"]
-        while not self.stopping.wait(interval):
-            try:
-                with self.app.app_context():
-                    db = connect_app(self.app)
-                    try:
-                        if take_lease(db, self.holder, interval * 3):
-                            check(self.app, db)
-                    finally:
-                        db.close()
-            except Exception:  # a failed round is logged and the next one tries again
-                self.app.logger.exception("background alert check failed")
 
 
 alerts_cli = AppGroup("alerts", help="Satisfaction alerts: check the rules (for cron).")
@@ -271,6 +223,9 @@ def init_app(app):
     app.cli.add_command(alerts_cli)
     if app.config["ALERT_INTERVAL_SECONDS"] <= 0 or app.testing:
         return
-    checker = Checker(app)
-    app.extensions["alert_checker"] = checker
-    background.register(app, "alert-check", checker.start_once)
+    # Every worker runs the job; the one holding the "alert-check" lease checks.
+    interval = app.config["ALERT_INTERVAL_SECONDS"]
+    job = background.Job(app, "alert-check", interval, lambda db: check(app, db), lease_seconds=interval * 3,
+                         run_at_start=False)
+    app.extensions["alert_checker"] = job
+    background.register(app, job)

@@ -2,7 +2,7 @@
 
 Failed-login records name what was typed as a username (sometimes a password typed in the
 wrong field), so they go once they no longer count towards a lockout; ended login sessions
-(an address and a browser) go a day later; lapsed leases go too.
+(an address and a browser) go a day later. (Lapsed job leases are the core's: server.retention.)
 """
 
 import datetime as dt
@@ -23,8 +23,5 @@ def purge(app, db, now):
             "DELETE FROM login_sessions WHERE last_seen_at <= ? AND (ended_at IS NOT NULL OR last_seen_at <= ?)",
             [to_stored(now - dt.timedelta(days=1)),
              to_stored(now - dt.timedelta(hours=app.config["SESSION_IDLE_HOURS"]))]).rowcount
-        leases = db.execute("DELETE FROM leases WHERE expires_at <= ?",
-                            [to_stored(now - dt.timedelta(days=1))]).rowcount
     return [("login_failures", "failed-login records past the lockout time", failures),
-            ("login_sessions", "login sessions ended or idle over a day ago", sessions),
-            ("leases", "leases lapsed over a day ago", leases)]
+            ("login_sessions", "login sessions ended or idle over a day ago", sessions)]

@@ -4,7 +4,8 @@
 - login_failures counts failed logins per username and per (username, address), for the throttle.
 - login_sessions holds each login's server-side identity, so a session can be ended.
 - alerts holds every alert raised, its delivery and its acknowledgement.
-- leases lets one of several gunicorn workers run the background alert check.
+- leases let one of several gunicorn workers run the background alert check (dropped by
+  m007: the core's job_leases holds every job's lease).
 - a partial index on ratings that carry text makes "recent comments" a short index walk.
 - the tables of the monthly reasons and staff rollups (declared in component.py, kept by
   the core's server.rollups).
@@ -186,3 +187,10 @@ def m006_monthly_rollups_kept_by_the_core(db):
         DROP TRIGGER IF EXISTS rollup_staff_monthly_update;
         """
     )
+
+
+@migrations()
+def m007_lease_kept_by_the_core(db):
+    """The alert checker's lease is the core's now ("alert-check" in job_leases,
+    server.background); this table held only who last ran the check."""
+    db.execute("DROP TABLE IF EXISTS leases")

@@ -9,6 +9,7 @@ now)` (`server.components`), each returning [(key, what was removed, how many)].
 import datetime as dt
 
 from server.db import write_transaction
+from server.timeutil import to_stored
 
 # Rows erased per write transaction: kiosks' ratings wait for at most one batch.
 BATCH = 2000
@@ -61,6 +62,12 @@ def _erase(db, column, before_day, batch):
             return erased
 
 
+def purge_leases(db, before):
+    """Background jobs' leases that lapsed before `before` (server.background)."""
+    with write_transaction(db):
+        return db.execute("DELETE FROM job_leases WHERE expires_at <= ?", [to_stored(before)]).rowcount
+
+
 def purge_everything(app, db, now):
     """Run every retention rule; [(key, what was removed, how many)] in the order they ran."""
     today = now.astimezone(app.extensions["timezone"]).date()
@@ -72,6 +79,7 @@ def purge_everything(app, db, now):
         ("comments", f"comments given before {comments.isoformat()} ({days} days)", purge_comments(db, comments)),
         ("references", f"dossier references on ratings before {references.isoformat()} ({reference_days} days)",
          purge_references(db, references)),
+        ("leases", "leases lapsed over a day ago", purge_leases(db, now - dt.timedelta(days=1))),
     ]
     for component in app.extensions["components"]:
         removed.extend(component.call("purge", app, db, now) or [])

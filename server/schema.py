@@ -256,3 +256,10 @@ def m007_comment_retention_index(db):
     # dashboards still purges without a scan. IF NOT EXISTS: older databases have it.
     db.execute("CREATE INDEX IF NOT EXISTS ratings_comment_by_day ON ratings(local_day, created_at, office_id) "
                "WHERE comment IS NOT NULL")
+
+
+@core()
+def m008_job_leases(db):
+    # One lease table for every background job (server.background): the SMS sender's
+    # `sms_lease` and the alert checker's `leases`, owned by their packages, go.
+    db.execute("CREATE TABLE job_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL)")

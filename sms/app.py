@@ -11,7 +11,7 @@ from server import background as server_background
 def init_app(app):
     from sms import api, cli, gateway, webhooks
     from sms.channel import Channel
-    from sms.sender import BackgroundSender
+    from sms.sender import Sender
 
     channel = Channel(app)
     app.extensions["sms"] = channel
@@ -25,8 +25,9 @@ def init_app(app):
 
     interval = app.config["SMS_SENDER_INTERVAL_SECONDS"]
     if interval > 0 and not app.testing:
-        background = BackgroundSender(app, interval)
-        app.extensions["sms_sender"] = background
-
-        # Started when a gunicorn worker boots, or by the first request a server serves.
-        server_background.register(app, "sms-sender", background.ensure_started)
+        # Every interval, or as soon as a message is queued in this process; the Sender takes
+        # and renews its lease itself (so cron's `sms send-due` takes turns with it too).
+        sender = Sender(channel)
+        job = server_background.Job(app, "sms-sender", interval, sender.send_due, wake=channel.wake)
+        app.extensions["sms_sender"] = job
+        server_background.register(app, job)

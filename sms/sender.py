@@ -2,7 +2,7 @@
 what Twilio did not take (429, 5xx, no connection) with backoff.
 
 Several gunicorn workers each run a background sender, and cron may run `sms send-due`:
-only the holder of the lease row in `sms_lease` sends. The lease expires LEASE_SECONDS
+only the holder of the lease "sms-sender" (server.background) sends. It expires LEASE_SECONDS
 after its last renewal, so a sender that died frees it; a live sender renews it with every
 message. Pacing is done by the holder alone, so the rate holds across processes.
 
@@ -15,17 +15,15 @@ whether Twilio took it: the message is marked `unknown` and never sent again.
 
 import datetime as dt
 import logging
-import os
-import socket
-import threading
 import time
-import uuid
 
-from server.db import connect_app, write_transaction
+from server.background import holder_name, release_lease, take_lease
+from server.db import write_transaction
 from server.observability import SMS_MESSAGES
 from server.timeutil import to_stored
 from sms import quiet, storage
 
+LEASE = "sms-sender"
 LEASE_SECONDS = 60
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 30
@@ -47,7 +45,7 @@ class Sender:
         self.channel = channel
         self.transport = transport or channel.transport
         self.clock, self.sleep = clock, sleep
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = holder_name()
         self.interval = 1.0 / channel.send_rate
         self._last_send = None
 
@@ -56,7 +54,7 @@ class Sender:
         counts = {"sent": 0, "retry": 0, "failed": 0, "unknown": 0, "opted_out": 0, "deferred": 0, "erased": 0}
         start = now or self.clock()
         with write_transaction(db):
-            if not storage.acquire_lease(db, self.holder, start, LEASE_SECONDS):
+            if not take_lease(db, LEASE, self.holder, LEASE_SECONDS, start):
                 counts["busy"] = 1
                 return counts
             counts["unknown"] += self._fail_orphans(db, start)
@@ -71,8 +69,7 @@ class Sender:
                 if outcome in ("sent", "failed", "unknown", "opted_out"):
                     SMS_MESSAGES.labels(outcome).inc()
         finally:
-            with write_transaction(db):
-                storage.release_lease(db, self.holder)
+            release_lease(db, LEASE, self.holder)
         return counts
 
     def _fail_orphans(self, db, now):
@@ -92,7 +89,7 @@ class Sender:
             message = storage.message(db, message_id)
             if message is None or message["status"] != "pending":
                 return "deferred"
-            if not storage.acquire_lease(db, self.holder, now, LEASE_SECONDS):
+            if not take_lease(db, LEASE, self.holder, LEASE_SECONDS, now):
                 return "lease lost"
             if message["purpose"] == "invitation":
                 allowed = quiet.next_allowed(now, self.channel.quiet, self.channel.timezone)
@@ -139,35 +136,3 @@ class Sender:
         if message["invitation_id"] is not None:
             channel.open_conversation(db, message, now)
         return "sent"
-
-
-class BackgroundSender:
-    """The server process's sender: a daemon thread that wakes every interval or when a
-    message is queued in this process. Started when a gunicorn worker boots (deploy/gunicorn.conf.py),
-    or by the first request a server process serves."""
-
-    def __init__(self, app, interval):
-        self.app, self.interval = app, interval
-        self.lock = threading.Lock()
-        self.thread = None
-
-    def ensure_started(self):
-        if self.thread is not None:
-            return
-        with self.lock:
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="sms-sender", daemon=True)
-                self.thread.start()
-
-    def _run(self):
-        channel = self.app.extensions["sms"]
-        sender = Sender(channel)
-        db = connect_app(self.app)
-        while True:
-            try:
-                sender.send_due(db)
-            except Exception as problem:  # keep sending later; say what failed, never what was sent
-                log.error("background SMS sender failed (%s); trying again in %s s", type(problem).__name__,
-                          self.interval)
-            channel.wake.wait(self.interval)
-            channel.wake.clear()

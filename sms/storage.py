@@ -115,6 +115,14 @@ def m001_sms_tables(db):
     )
 
 
+@migrations()
+def m002_lease_kept_by_the_core(db):
+    # The sender's lease is the core's now ("sms-sender" in job_leases, server.background).
+    # A worker of the old code still running during an upgrade then fails to take a lease
+    # rather than send beside a new one; nothing else is in this table but who held it.
+    db.execute("DROP TABLE IF EXISTS sms_lease")
+
+
 # --- opt-outs -----------------------------------------------------------------------------
 
 def is_opted_out(db, key):
@@ -221,23 +229,6 @@ def record_inbound(db, message_sid, key, invitation_id, reply, segments, now):
     if invitation_id is not None and segments:
         db.execute("UPDATE sms_invitations SET reply_segments = reply_segments + ? WHERE id = ?",
                    [segments, invitation_id])
-
-
-# --- the sender's lease -------------------------------------------------------------------
-
-def acquire_lease(db, holder, now, seconds):
-    """Take or renew the sending lease; True if `holder` has it until now + seconds."""
-    db.execute(
-        """INSERT INTO sms_lease (name, holder, expires_at) VALUES ('sender', ?, ?)
-           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-           WHERE sms_lease.expires_at <= ? OR sms_lease.holder = excluded.holder""",
-        [holder, to_stored(now + dt.timedelta(seconds=seconds)), to_stored(now)])
-    row = db.execute("SELECT holder FROM sms_lease WHERE name = 'sender'").fetchone()
-    return row is not None and row[0] == holder
-
-
-def release_lease(db, holder):
-    db.execute("DELETE FROM sms_lease WHERE name = 'sender' AND holder = ?", [holder])
 
 
 # --- retention ----------------------------------------------------------------------------

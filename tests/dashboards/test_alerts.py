@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 
 from dashboards import alerting
 from server import create_app
+from server.background import take_lease
 from server.db import get_db
 from tests.conftest import add_kiosk, auth
 from tests.dashboards.conftest import log_in, post_form
@@ -176,10 +177,10 @@ def test_only_one_worker_holds_the_lease_until_it_lapses(app):
     with app.app_context():
         db = get_db()
         now = dt.datetime(2026, 10, 5, 2, 0, tzinfo=dt.UTC)
-        assert alerting.take_lease(db, "worker-1", 180, now)
-        assert not alerting.take_lease(db, "worker-2", 180, now + dt.timedelta(seconds=60))
-        assert alerting.take_lease(db, "worker-1", 180, now + dt.timedelta(seconds=60))
-        assert alerting.take_lease(db, "worker-2", 180, now + dt.timedelta(seconds=241))
+        assert take_lease(db, "alert-check", "worker-1", 180, now)
+        assert not take_lease(db, "alert-check", "worker-2", 180, now + dt.timedelta(seconds=60))
+        assert take_lease(db, "alert-check", "worker-1", 180, now + dt.timedelta(seconds=60))
+        assert take_lease(db, "alert-check", "worker-2", 180, now + dt.timedelta(seconds=241))
 
 
 def test_cron_runs_the_check_from_the_command_line(database, province):

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from twilio.request_validator import RequestValidator
 
+from server.background import take_lease
 from server.db import get_db
 from sms import storage
 from sms.gateway import TwilioTransport
@@ -170,7 +171,7 @@ def test_only_one_sender_sends_at_a_time(twilio_app, fake_twilio):
         db = get_db()
         other = Sender(twilio_app.extensions["sms"])
         with db.conn:
-            assert storage.acquire_lease(db, other.holder, dt.datetime.now(dt.UTC), 60)
+            assert take_lease(db, "sms-sender", other.holder, 60, dt.datetime.now(dt.UTC))
         assert send_due(twilio_app)["busy"] == 1 and fake_twilio.messages == []
         # a sender that died frees the lease when it expires
         assert send_due(twilio_app, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61))["sent"] == 1
