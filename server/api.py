@@ -202,8 +202,9 @@ def get_stats():
     db = get_db()
     tz = current_app.extensions["timezone"]
     try:
-        query = stats.parse_query(request.args, utcnow().astimezone(tz).date())
-        rows = stats.satisfaction_rows(db, load_tree(db), current_app.extensions["scale"], query, g.user)
+        exclusions = current_app.extensions.get("stats_exclusions", {})
+        query = stats.parse_query(request.args, utcnow().astimezone(tz).date(), exclusions)
+        rows = stats.satisfaction_rows(db, load_tree(db), current_app.extensions["scale"], query, g.user, exclusions)
     except stats.ParamError as problem:
         return error(400, str(problem))
     except stats.ScopeError as problem:
@@ -211,7 +212,7 @@ def get_stats():
     return jsonify({
         "period": query.period, "from": query.start.isoformat(), "to": query.end.isoformat(),
         "channel": query.channel, "breakdown": query.breakdown, "structure": query.structure,
-        "include_misuse": query.include_misuse, "rows": rows,
+        "include_misuse": query.include_misuse, **{name: True for name in query.exclusions}, "rows": rows,
     })
 
 
@@ -234,4 +235,4 @@ def document(app):
         paths.update(component.call("openapi", app) or {})
         schemas.update(component.call("openapi_schemas", app) or {})
     return openapi.document(app.extensions["scale"], app.config["MAX_BATCH"], app.extensions["channels"],
-                            paths, schemas)
+                            paths, schemas, stats_flags=tuple(app.extensions.get("stats_exclusions", {})))

@@ -23,7 +23,7 @@ def errors(*codes):
     return {str(code): json_response(ERROR, meaning[code]) for code in codes}
 
 
-def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_schemas=None):
+def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_schemas=None, stats_flags=()):
     rating_item = {
         "type": "object",
         "description": "One rating. Unknown fields are ignored. A bad item is rejected on its own.",
@@ -167,6 +167,8 @@ def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_sche
                     param("breakdown", {"type": "string", "enum": ["none", "children"]}, "Default none."),
                     param("include_misuse", {"type": "string", "enum": ["0", "1"]}, "Default 0."),
                     param("structure", {"type": "string", "enum": ["current", "historical"]}, "Default current."),
+                    *(param(name, {"type": "string", "enum": ["0", "1"]}, "Default 0: leave out what a component "
+                            "marks (see the README).") for name in stats_flags),
                 ],
                 "responses": {
                     "200": json_response({"type": "object", "required": ["rows"],

@@ -41,6 +41,8 @@ class StatsQuery:
     include_misuse: bool
     structure: str
     today: dt.date | None = None  # a period ending on or after it is not over yet
+    # Exclusions asked for (each a flag parameter a component registered, e.g. exclude_suspect=1).
+    exclusions: tuple = ()
 
 
 def _choice(args, name, choices, default):
@@ -72,8 +74,12 @@ def _flag(args, name):
     return value in {"1", "true"}
 
 
-def parse_query(args, today):
-    """A StatsQuery from request parameters, or ParamError naming the bad one."""
+def parse_query(args, today, exclusions=()):
+    """A StatsQuery from request parameters, or ParamError naming the bad one.
+
+    `exclusions`: the names of the flag parameters components registered
+    (`app.extensions["stats_exclusions"]`, {name: counts(db, query, office_ids)}).
+    """
     period = _choice(args, "period", periods.PERIODS, "month")
     start, end = _date(args, "from"), _date(args, "to")
     if end is None:
@@ -95,6 +101,7 @@ def parse_query(args, today):
         include_misuse=_flag(args, "include_misuse"),
         structure=_choice(args, "structure", STRUCTURES, "current"),
         today=today,
+        exclusions=tuple(name for name in exclusions if _flag(args, name)),
     )
 
 
@@ -191,12 +198,18 @@ def _whole_months(start, end):
     return first, last
 
 
-def satisfaction_rows(db, tree, scale, query, user):
+def satisfaction_rows(db, tree, scale, query, user, exclusions=None):
+    """Rows of the stats. Each exclusion named in `query.exclusions` subtracts the counts its
+    function (from `exclusions`, the app's registry) gives, read from a rollup too."""
     bases = base_offices(tree, query, user)
     order, mapping = targets(tree, query, bases)
     grouped = {}
     for (office_id, label), counts in period_counts(db, query, mapping).items():
         _add(grouped, (mapping[office_id], label), counts)
+    for name in query.exclusions:
+        for (office_id, label), counts in exclusions[name](db, query, mapping).items():
+            if office_id in mapping:
+                _add(grouped, (mapping[office_id], label), {score: -n for score, n in counts.items()})
     return _rows(tree, scale, query, order, grouped)
 
 
