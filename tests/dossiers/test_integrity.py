@@ -39,7 +39,8 @@ def test_unmatched_outside_hours_and_bursts_are_marked_and_can_be_left_out_of_th
                rating(2, at(11, 0)),                      # nothing at the counter in the 20 min before
                rating(4, at(15, 10)),                     # after a return: matched
                rating(4, at(20, 30)),                     # outside office hours
-               *[rating(4, at(15, 11) + dt.timedelta(seconds=20 * n)) for n in range(1, 6)]]  # six top scores in 2 minutes: a burst
+               # five more top scores: with 15:10, six within three minutes, a burst
+               *[rating(4, at(15, 11) + dt.timedelta(seconds=20 * n)) for n in range(1, 6)]]
     results = client.post("/api/v1/ratings", json={"ratings": ratings}, headers=auth(kiosk_token)).get_json()
     assert {r["status"] for r in results["results"]} == {"accepted"}
     check = dossier_app.test_cli_runner().invoke(args=["dossiers", "integrity-check", "--days", "7"])
