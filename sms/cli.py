@@ -1,5 +1,6 @@
 """`flask --app server sms ...`: send what is due (cron), read the outbox, play the citizen."""
 
+import re
 import uuid
 import xml.etree.ElementTree as ElementTree
 
@@ -52,12 +53,19 @@ def outbox(limit, everything):
         click.echo(f"    {row['body']}")
 
 
+RECEIPTS = ("delivered", "undelivered", "none")
+UNREACHABLE_HANDSET = 30003  # Twilio's error for an undelivered text
+
+
 @sms_cli.command("simulate")
 @click.option("--from", "sender", required=True, help="The citizen's phone number.")
 @click.option("--url", help="Where the server listens (default: the PUBLIC_BASE_URL setting).")
+@click.option("--receipt", type=click.Choice(RECEIPTS), default="delivered", show_default=True,
+              help="First post Twilio's status reports (queued, sent, then this) for outbox texts to that number.")
 @click.argument("text")
-def simulate(sender, url, text):
-    """Send TEXT to the running server as Twilio would (signed webhook) and print the reply.
+def simulate(sender, url, receipt, text):
+    """Play Twilio for the running server: report the outbox texts to a number delivered,
+    then send TEXT from it (a signed webhook) and print the reply.
 
     Example: flask --app server sms simulate --from "0912 345 678" "4"
     """
@@ -66,18 +74,50 @@ def simulate(sender, url, text):
         number = phones.normalise(sender)
     except phones.PhoneError as problem:
         raise click.ClickException(f"--from {problem}") from None
-    path = "/sms/twilio/inbound"
-    params = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": config["TWILIO_ACCOUNT_SID"] or "AC" + "0" * 32,
-              "From": number, "To": config["TWILIO_FROM"] or "+15005550006", "Body": text, "NumMedia": "0",
-              "NumSegments": "1", "SmsStatus": "received", "ApiVersion": "2010-04-01"}
+    base = (url or config["PUBLIC_BASE_URL"]).rstrip("/")
+    account = config["TWILIO_ACCOUNT_SID"] or "AC" + "0" * 32
+    our_number = config["TWILIO_FROM"] or "+15005550006"
+    if receipt != "none":
+        reported = 0
+        for message in storage.awaiting_receipt(get_db(), number):
+            sid = message["twilio_sid"] or "SM" + uuid.uuid4().hex
+            for status in ("queued", "sent", receipt):
+                params = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status, "SmsStatus": status,
+                          "AccountSid": account, "From": our_number, "To": number, "ApiVersion": "2010-04-01"}
+                if status == "undelivered":
+                    params["ErrorCode"] = str(UNREACHABLE_HANDSET)
+                _post(config, base, "/sms/twilio/status", params, query=f"m={message['id']}")
+            reported += 1
+        if reported:
+            click.echo(f"({reported} outbox text(s) to this number reported {receipt})", err=True)
+    params = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": account, "From": number, "To": our_number,
+              "Body": text, "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received", "ApiVersion": "2010-04-01"}
     params["SmsMessageSid"] = params["SmsSid"] = params["MessageSid"]
-    target = (url or config["PUBLIC_BASE_URL"]).rstrip("/") + path
-    headers = {"X-Twilio-Signature": gateway.sign(config, path, params)}
+    response = _post(config, base, "/sms/twilio/inbound", params)
+    replies = [element.text or "" for element in ElementTree.fromstring(response.text).iter("Message")]
+    click.echo("\n".join(replies) if replies else "(no reply)")
+
+
+def _post(config, base, path, params, query=""):
+    """POST form fields to the server signed as Twilio signs them; a failure as one line."""
+    path_and_query = path + (f"?{query}" if query else "")
+    headers = {"X-Twilio-Signature": gateway.sign(config, path_and_query, params)}
+    target = base + path_and_query
     try:
         response = requests.post(target, data=params, headers=headers, timeout=30)
     except requests.RequestException as problem:
         raise click.ClickException(f"cannot reach the server at {target}: {type(problem).__name__}") from None
-    if response.status_code != 200:
-        raise click.ClickException(f"the server answered {response.status_code}: {response.text[:200]}")
-    replies = [element.text or "" for element in ElementTree.fromstring(response.text).iter("Message")]
-    click.echo("\n".join(replies) if replies else "(no reply)")
+    if response.status_code == 403:
+        raise click.ClickException(
+            f"the server refused the signature (403): it was signed for {gateway.public_url(config, path)}, "
+            "the server checks its own SATISFACTION_PUBLIC_BASE_URL; set SATISFACTION_PUBLIC_BASE_URL here to "
+            "the server's (make run PORT=5101 serves http://127.0.0.1:5101)")
+    if response.status_code not in (200, 204):
+        raise click.ClickException(f"the server answered {response.status_code}: {_one_line(response.text)}")
+    return response
+
+
+def _one_line(text):
+    """An error page as one short line: its text without tags."""
+    plain = " ".join(re.sub(r"<[^>]+>", " ", text or "").split())
+    return plain[:160] or "(empty)"

@@ -199,6 +199,13 @@ def outbox(db, limit, everything=False):
             FROM sms_messages m WHERE 1 = 1 {transport} ORDER BY m.id DESC LIMIT ?""", [limit]))
 
 
+def awaiting_receipt(db, number):
+    """Outbox texts to `number` that no delivery report has reached yet (for `sms simulate`)."""
+    return list(db.query(
+        """SELECT id, twilio_sid, phone FROM sms_messages WHERE transport = 'outbox' AND phone = ?
+           AND status IN ('queued', 'sent') ORDER BY id""", [number]))
+
+
 # --- conversations and incoming messages ----------------------------------------------------
 
 def conversation_state(db, key):

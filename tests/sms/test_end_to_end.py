@@ -1,6 +1,7 @@
 """The SMS channel through a real server process under gunicorn, with the real twilio client
 talking to a local fake Twilio, and without Twilio through the outbox and `sms simulate`."""
 
+import sqlite3
 import time
 import uuid
 
@@ -9,6 +10,14 @@ from twilio.request_validator import RequestValidator
 
 from tests.sms.fake_twilio import FakeTwilio
 from tests.support import ServerProcess, flask_cli, free_port
+
+
+def query(database, sql):
+    connection = sqlite3.connect(database)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
 
 
 def setup(database):
@@ -66,8 +75,12 @@ def test_without_twilio_the_outbox_and_simulate_play_the_whole_conversation(data
         outbox = flask_cli(database, "sms", "outbox", **settings).stdout
         assert "Bộ phận Một cửa Gia Nghĩa cảm ơn Ông/Bà" in outbox and "0987654321" not in outbox
 
-        first = flask_cli(database, "sms", "simulate", "--from", "0987 654 321", "1", **settings).stdout
-        assert first.startswith("Rất tiếc Ông/Bà chưa hài lòng")
+        # no --url: the server's address is the SATISFACTION_PUBLIC_BASE_URL it was started with
+        first = flask_cli(database, "sms", "simulate", "--from", "0987 654 321", "1", **settings)
+        assert first.stdout.startswith("Rất tiếc Ông/Bà chưa hài lòng")
+        assert "1 outbox text(s) to this number reported delivered" in first.stderr  # signed delivery receipts
+        outbox = flask_cli(database, "sms", "outbox", **settings).stdout
+        assert " delivered " in outbox
         second = flask_cli(database, "sms", "simulate", "--from", "+84987654321", "1 phải chờ lâu", "--url",
                            server.url, **settings).stdout
         assert second.strip() == "Cảm ơn góp ý của Ông/Bà. Ý kiến đã được ghi nhận."
@@ -78,8 +91,19 @@ def test_without_twilio_the_outbox_and_simulate_play_the_whole_conversation(data
         elsewhere = {**settings, "PUBLIC_BASE_URL": "https://sms.tinh.gov.vn"}
         refused = flask_cli(database, "sms", "simulate", "--from", "0911 111 111", "GN 4", "--url", server.url,
                             check=False, **elsewhere)
-        assert refused.returncode != 0 and "403" in refused.stderr
+        assert refused.returncode != 0
+        [line] = refused.stderr.strip().splitlines()  # one line that says what to fix, no HTML
+        assert "403" in line and "https://sms.tinh.gov.vn/sms/twilio/inbound" in line
+        assert "SATISFACTION_PUBLIC_BASE_URL" in line and "<" not in line
         assert sms_stats(server, headers)[0]["responses"] == 1
+
+        # an undelivered number: its receipt says so, and the funnel counts it failed
+        requests.post(server.url + "/api/v1/invitations", headers=headers, timeout=10,
+                      json={"phone": "0911 222 333", "office": "GN"})
+        flask_cli(database, "sms", "send-due", **settings)
+        flask_cli(database, "sms", "simulate", "--from", "0911 222 333", "--receipt", "undelivered", "?", **settings)
+    funnel = query(database, "SELECT status, error_code FROM sms_invitations ORDER BY id")
+    assert funnel == [("delivered", None), ("undelivered", 30003)]
 
 
 def test_the_background_sender_sends_without_cron(database):
