@@ -245,6 +245,10 @@ def seed_demo(days, ratings, seed, end, if_empty):
     summary = demo.seed(db, current_app.extensions["ingest"], days=days, ratings=count, seed=seed, end=end,
                         progress=click.echo)
     click.echo(summary)
+    for component in current_app.extensions["components"]:
+        extra = component.call("demo", current_app, db, seed, end)
+        if extra:
+            click.echo(extra)
 
 
 def init_app(app):

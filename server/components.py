@@ -16,7 +16,9 @@ whose `component` says what it adds:
 - `openapi`: "module:function" with `paths(app) -> {path: operations}` merged into
   /api/v1/openapi.json (`components(app) -> {schema name: schema}` beside it, optional);
 - `init_app`: "module:function" that registers its blueprints, commands, extensions and
-  background jobs (`server.background`).
+  background jobs (`server.background`);
+- `demo`: "module:function" with `seed(app, db, seed, end) -> summary line`, run by
+  `flask seed-demo` after the core's demo province, to add the component's own history.
 
 References are dotted strings, so reading a declaration (for its settings, say) imports
 neither Flask nor the component's code. `server.app.COMPONENTS` lists the components the
@@ -38,6 +40,7 @@ class Component:
     openapi: str | None = None
     openapi_schemas: str | None = None
     init_app: str | None = None
+    demo: str | None = None
 
     def call(self, hook, *args):
         """Call the function named by `hook` ("module:function"); None when not declared."""

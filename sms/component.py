@@ -11,4 +11,5 @@ component = Component(
     purge="sms.retention:purge",
     openapi="sms.openapi:paths",
     init_app="sms.app:init_app",
+    demo="sms.demo:seed",
 )
