@@ -90,6 +90,21 @@ def test_a_long_comment_is_kept_to_500_characters_and_the_citizen_is_told(sms_pr
     assert count(sms_province, "SELECT LENGTH(comment) FROM ratings") == 500
 
 
+def test_a_picture_only_message_gets_the_menu_and_does_not_use_up_a_re_prompt(sms_province, admin):
+    invited_and_sent(sms_province, admin)
+    client = sms_province.test_client()
+    mms = {"AccountSid": "AC" + "0" * 32, "From": E164, "To": "+15005550006", "Body": "", "NumMedia": "1",
+           "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1",
+           "MediaContentType0": "image/jpeg"}
+    replies = [reply_text(signed_post(client, sms_province, "/sms/twilio/inbound", {**mms, "MessageSid": f"MM{i}"}))
+               for i in range(3)]
+    assert all(reply.startswith("Xin lỗi") for reply in replies)
+    assert reply_text(inbound(client, sms_province, "??")).startswith("Xin lỗi")
+    assert reply_text(inbound(client, sms_province, "???")).startswith("Xin lỗi")  # still the menu, not the end
+    assert reply_text(inbound(client, sms_province, "3")).startswith("Cảm ơn Ông/Bà đã đánh giá")
+    assert count(sms_province, "SELECT COUNT(*) FROM ratings") == 1
+
+
 def test_a_forged_signature_gets_403_and_changes_nothing(sms_province, admin):
     invited_and_sent(sms_province, admin)
     client = sms_province.test_client()
