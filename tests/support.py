@@ -4,6 +4,7 @@ import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +15,15 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 BIN = Path(sys.executable).parent
+
+
+def rows(database, sql, params=()):
+    """Rows of one query on a database file, read the way a person with sqlite3 would."""
+    connection = sqlite3.connect(database)
+    try:
+        return connection.execute(sql, params).fetchall()
+    finally:
+        connection.close()
 
 
 def free_port():

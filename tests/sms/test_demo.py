@@ -2,19 +2,11 @@
 
 import datetime as dt
 import re
-import sqlite3
 
 from server import create_app
 from tests.conftest import DEMO_END, DEMO_RATINGS
 from tests.dashboards.conftest import log_in
-
-
-def rows(path, sql):
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+from tests.support import rows
 
 
 def test_the_demo_has_invitations_deliveries_replies_opt_outs_and_one_undelivered_number(demo_database):

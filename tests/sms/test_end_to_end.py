@@ -1,7 +1,6 @@
 """The SMS channel through a real server process under gunicorn, with the real twilio client
 talking to a local fake Twilio, and without Twilio through the outbox and `sms simulate`."""
 
-import sqlite3
 import time
 import uuid
 
@@ -9,15 +8,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from tests.sms.fake_twilio import FakeTwilio
-from tests.support import ServerProcess, flask_cli, free_port
-
-
-def query(database, sql):
-    connection = sqlite3.connect(database)
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+from tests.support import ServerProcess, flask_cli, free_port, rows
 
 
 def setup(database):
@@ -102,7 +93,7 @@ def test_without_twilio_the_outbox_and_simulate_play_the_whole_conversation(data
                       json={"phone": "0911 222 333", "office": "GN"})
         flask_cli(database, "sms", "send-due", **settings)
         flask_cli(database, "sms", "simulate", "--from", "0911 222 333", "--receipt", "undelivered", "?", **settings)
-    funnel = query(database, "SELECT status, error_code FROM sms_invitations ORDER BY id")
+    funnel = rows(database, "SELECT status, error_code FROM sms_invitations ORDER BY id")
     assert funnel == [("delivered", None), ("undelivered", 30003)]
 
 
