@@ -74,8 +74,9 @@ def init_app(app):
     app.extensions["session_user"] = session_user
     formatting.init_app(app)
 
-    from . import account, admin, alerting, exports, monitoring, public, reports, views, web  # noqa: F401 (routes register on import)
+    from . import account, admin, alerting, api, exports, monitoring, public, reports, views, web  # noqa: F401 (routes register on import)
     app.register_blueprint(web.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
     alerting.init_app(app)

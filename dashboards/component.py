@@ -14,5 +14,6 @@ component = Component(
     rollups=(Rollup("rollup_reasons_monthly", ("office_id", "month", "channel", "misuse"), counts="reasons"),
              Rollup("rollup_staff_monthly", ("office_id", "counter_id", "staff_id", "month", "channel", "misuse"))),
     purge="dashboards.retention:purge",
+    openapi="dashboards.openapi:paths",
     init_app="dashboards.app:init_app",
 )

@@ -3,13 +3,14 @@
 import collections
 import functools
 import json
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import BadRequest
 
-from server import audit, auth, languages, offices, openapi, stats
+from server import audit, auth, languages, listing, offices, openapi, stats
 from server.db import get_db, write_transaction
 from server.observability import RATINGS
 from server.offices import load_tree
@@ -214,6 +215,32 @@ def get_stats():
         "channel": query.channel, "breakdown": query.breakdown, "structure": query.structure,
         "include_misuse": query.include_misuse, **{name: True for name in query.exclusions}, "rows": rows,
     })
+
+
+@bp.get("/ratings")
+@user_required
+def get_ratings():
+    """Individual ratings in the user's scope, without personal data (server.listing)."""
+    db = get_db()
+    today = utcnow().astimezone(current_app.extensions["timezone"]).date()
+    try:
+        query = listing.parse(request.args, today, g.user, current_app.extensions["channels"])
+        items, cursor = listing.ratings(db, load_tree(db), query, g.user)
+    except stats.ParamError as problem:
+        return error(400, str(problem))
+    except (stats.ScopeError, listing.Forbidden) as problem:
+        return error(403, str(problem))
+    headers = {}
+    if cursor is not None:
+        args = {**request.args.to_dict(), "after": cursor}
+        headers["Link"] = f'<{request.base_url}?{urlencode(args)}>; rel="next"'
+    if query.csv:
+        return current_app.response_class(listing.as_csv(items, query.comment), mimetype="text/csv",
+                                          headers=headers)
+    response = jsonify({"from": query.start.isoformat(), "to": query.end.isoformat(), "ratings": items,
+                        "next": cursor})
+    response.headers.update(headers)
+    return response
 
 
 @bp.get("/ping")

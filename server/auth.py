@@ -82,3 +82,12 @@ def create_user_token(db, user_id):
     token = new_token(USER_PREFIX)
     db["api_tokens"].insert({"user_id": user_id, "token_hash": token_hash(token), "created_at": now_stored()})
     return token
+
+
+# Citizens' free-text comments can name people: supervisors and admins read them, viewers
+# (read-only accounts, machines) get the figures and the ratings without them.
+COMMENT_ROLES = ("admin", "supervisor")
+
+
+def may_read_comments(user):
+    return user is not None and user.get("role") in COMMENT_ROLES

@@ -72,6 +72,22 @@ def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_sche
         },
     }
 
+    listed_rating = {
+        "type": "object",
+        "required": ["id", "created_at", "local_day", "office", "channel", "score", "reasons", "misuse"],
+        "properties": {
+            "id": {"type": "string", "description": "The id the kiosk (or the SMS channel) gave the rating."},
+            "created_at": {"type": "string"}, "local_day": {"type": "string", "format": "date"},
+            "office": {"type": "string"}, "counter": {"type": ["string", "null"]},
+            "staff": {"type": ["string", "null"], "description": "The officer's code."},
+            "channel": {"type": "string"}, "score": {"type": "integer"},
+            "reasons": {"type": "array", "items": {"type": "string"}},
+            "service": {"type": ["string", "null"]}, "language": {"type": ["string", "null"]},
+            "misuse": {"type": "boolean"},
+            "comment": {"type": ["string", "null"], "description": "Only with include=comment."},
+        },
+    }
+
     def param(name, schema, description):
         return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
@@ -103,7 +119,36 @@ def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_sche
                                             "properties": {"status": {"const": "ok"},
                                                            "server_time": {"type": "string"}}}, "Alive.")},
             }},
-            "/api/v1/ratings": {"post": {
+            "/api/v1/ratings": {"get": {
+                "summary": "Individual ratings in the user's scope, without personal data, in the order stored",
+                "security": [{"userToken": []}],
+                "parameters": [
+                    param("office", {"type": "string"}, "Office code (its subtree); default: the user's scope."),
+                    param("from", {"type": "string", "format": "date"}, "First local date; default 29 days before to."),
+                    param("to", {"type": "string", "format": "date"}, "Last local date, inclusive; default today."),
+                    param("channel", {"type": "string", "enum": [*channels, "all"]}, "Default all."),
+                    param("misuse", {"type": "string", "enum": ["exclude", "include", "only"]},
+                          "Ratings flagged as misuse: default exclude."),
+                    param("include", {"type": "string", "enum": ["comment"]},
+                          "comment: add each rating's comment (admins and supervisors only; 403 otherwise)."),
+                    param("after", {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                          "The cursor `next` of the previous page."),
+                    param("limit", {"type": "integer", "minimum": 1, "maximum": 5000}, "Default 1000."),
+                    param("format", {"type": "string", "enum": ["json", "csv"]}, "Default json."),
+                ],
+                "responses": {
+                    "200": {"description": "A page of ratings; `next` (and a Link header rel=next) when more follow.",
+                            "content": {
+                                "application/json": {"schema": {
+                                    "type": "object", "required": ["ratings", "next"],
+                                    "properties": {"from": {"type": "string", "format": "date"},
+                                                   "to": {"type": "string", "format": "date"},
+                                                   "next": {"type": ["string", "null"]},
+                                                   "ratings": {"type": "array", "items": listed_rating}}}},
+                                "text/csv": {"schema": {"type": "string"}}}},
+                    **errors(400, 401, 403),
+                },
+            }, "post": {
                 "summary": "Deliver a batch of ratings from a kiosk",
                 "security": [{"kioskToken": []}],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {

@@ -67,6 +67,9 @@ def _date(args, name):
     return day
 
 
+parse_date = _date  # the same date rule for every report-like parameter (server.listing)
+
+
 def _flag(args, name):
     value = args.get(name, "0").lower()
     if value not in {"0", "1", "true", "false"}:
