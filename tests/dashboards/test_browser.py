@@ -184,7 +184,7 @@ PAGES = [
     ("comments", f"/dashboard/comments?{YEAR}"),
     ("kiosks", "/dashboard/kiosks?office=GN"),
     ("alerts", "/dashboard/alerts"),
-    ("sms", "/dashboard/sms"),
+    ("sms", "/dashboard/sms?preset=custom&from=2026-10-01&to=2026-10-31"),  # the demo's SMS history
     ("report", "/dashboard/report/DNO?quarter=2026-Q3"),
     ("admin-offices", "/admin/offices"),
     ("admin-staff", "/admin/staff"),
