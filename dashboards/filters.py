@@ -17,7 +17,8 @@ PRESETS = ("last_12_months", "this_month", "last_month", "this_quarter", "last_q
 TREND_PERIODS = ("day", "week", "month", "quarter")
 DEFAULT_PERIOD = {"this_month": "day", "last_month": "day", "this_quarter": "week", "last_quarter": "week",
                   "this_year": "month", "last_year": "month", "last_12_months": "month"}
-CHANNELS = ("all", "kiosk", "sms")
+# The channels of a server without components beyond SMS; pages pass the server's own.
+CHANNELS = ("kiosk", "sms")
 # A trend by day is read over weeks, not years: past this many days a view steps by week
 # (and says so), which also keeps every page's answer fast on a province's year of data.
 MAX_DAYS_BY_DAY = 92
@@ -128,8 +129,8 @@ def previous_range(preset, start, end):
     return start - length - dt.timedelta(days=1), start - dt.timedelta(days=1)
 
 
-def parse_filters(args, today, default_office=None):
-    """Filters from URL parameters, or FilterError naming the bad one."""
+def parse_filters(args, today, default_office=None, channels=CHANNELS):
+    """Filters from URL parameters, or FilterError naming the bad one (`channels`: the server's)."""
     has_custom = bool(args.get("from") or args.get("to"))
     preset = _choice(args, "preset", PRESETS, "custom" if has_custom else "last_12_months")
     if preset == "custom":
@@ -148,7 +149,7 @@ def parse_filters(args, today, default_office=None):
     return Filters(
         office=office, preset=preset, start=start, end=end, period="week" if coarsened else period,
         coarsened=coarsened,
-        channel=_choice(args, "channel", CHANNELS, "all"),
+        channel=_choice(args, "channel", ("all", *channels), "all"),
         include_misuse=args.get("include_misuse", "0") in ("1", "true", "on"),
         structure=_choice(args, "structure", STRUCTURES, "current"),
     )

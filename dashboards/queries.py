@@ -26,7 +26,8 @@ def stats_user(user):
 
 def satisfaction(db, tree, scale, filters, user, today, **overrides):
     """Rows exactly as GET /api/v1/stats gives them for these filters."""
-    query = stats.parse_query(filters.stats_args(**overrides), today)
+    args = filters.stats_args(**overrides)
+    query = stats.parse_query(args, today, channels=(args["channel"],))  # checked by parse_filters
     return stats.satisfaction_rows(db, tree, scale, query, stats_user(user))
 
 

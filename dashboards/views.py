@@ -13,6 +13,7 @@ from dashboards.formatting import language
 from dashboards.labels import period_name
 from dashboards.web import (
     bp,
+    channel_name,
     error_page,
     office_in_scope,
     page,
@@ -178,14 +179,18 @@ def _by_office(parts):
 
 
 def _channels(db, filters, current, day):
-    """Kiosk and SMS figures; SMS is the whole minus kiosk, so the two add up exactly."""
+    """Figures per rating channel of this server; the last is the whole minus the others, so they add up."""
     if filters.channel != "all":
-        return [{"office": None, "office_name": _("Kiosk") if filters.channel == "kiosk" else _("SMS"), **current}]
-    kiosk = queries.total(queries.satisfaction(db, tree(), scale(), filters, user(), day, channel="kiosk",
-                                               period="year"), scale())
-    sms = queries.difference(scale(), current, kiosk)
-    return [row for row in ({"office": None, "office_name": _("Kiosk"), **kiosk},
-                            {"office": None, "office_name": _("SMS"), **sms}) if row["responses"]]
+        return [{"office": None, "office_name": channel_name(filters.channel), **current}]
+    channels = current_app.extensions["channels"]
+    rows, rest = [], current
+    for channel in channels[:-1]:
+        part = queries.total(queries.satisfaction(db, tree(), scale(), filters, user(), day, channel=channel,
+                                                  period="year"), scale())
+        rows.append({"office": None, "office_name": channel_name(channel), **part})
+        rest = queries.difference(scale(), rest, part)
+    rows.append({"office": None, "office_name": channel_name(channels[-1]), **rest})
+    return [row for row in rows if row["responses"]]
 
 
 def _open_alerts():

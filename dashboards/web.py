@@ -72,7 +72,7 @@ def view_filters(**defaults):
     """The URL's filters, with the office checked against the user's scope."""
     args = {**defaults, **request.args.to_dict()}
     try:
-        filters = parse_filters(args, today())
+        filters = parse_filters(args, today(), channels=current_app.extensions["channels"])
     except FilterError as problem:
         abort(400, str(problem))
     if filters.office:
@@ -117,8 +117,16 @@ def role_required(*roles):
     return decorate
 
 
+def channel_name(channel):
+    """What a supervisor calls a rating channel."""
+    from flask_babel import gettext as _
+
+    return {"kiosk": _("Kiosk"), "sms": "SMS", "web": _("Web (QR code, link)")}.get(channel, channel)
+
+
 def page(template, **context):
-    return render_template(f"dashboards/{template}", **context)
+    channels = [(channel, channel_name(channel)) for channel in current_app.extensions["channels"]]
+    return render_template(f"dashboards/{template}", channels=channels, channel_name=channel_name, **context)
 
 
 @bp.app_errorhandler(stats.ParamError)

@@ -102,24 +102,13 @@ def kiosk_config():
         staff = {"code": code, "name": name}
     scale = current_app.extensions["scale"]
     langs = languages.languages(config["LANGUAGES"])
-    codes = list(langs)
     return jsonify({
         "kiosk": {"id": kiosk["id"]},
         "office": {"code": office.code, "name": office.name},
         "counter": {"id": kiosk["counter_id"], "label": kiosk["counter_label"]},
         "staff": staff,
-        "scale": [
-            {"score": level.score, "colour": level.colour, "face": level.face, "dissatisfied": level.dissatisfied,
-             "labels": languages.localised(level.labels, {c: langs[c]["levels"].get(str(level.score)) for c in codes},
-                                           codes)}
-            for level in reversed(scale.levels)
-        ],
-        "reasons": [
-            {"code": reason.code,
-             "labels": languages.localised(reason.labels, {c: langs[c]["reasons"].get(reason.code) for c in codes},
-                                           codes)}
-            for reason in scale.reasons
-        ],
+        "scale": languages.levels(scale, langs),
+        "reasons": languages.reasons(scale, langs),
         "languages": [{"code": code, "name": lang["name"]} for code, lang in langs.items()],
         "default_language": "vi",
         "texts": {code: lang["texts"] for code, lang in langs.items()},
@@ -204,7 +193,8 @@ def get_stats():
     tz = current_app.extensions["timezone"]
     try:
         exclusions = current_app.extensions.get("stats_exclusions", {})
-        query = stats.parse_query(request.args, utcnow().astimezone(tz).date(), exclusions)
+        query = stats.parse_query(request.args, utcnow().astimezone(tz).date(), exclusions,
+                                  current_app.extensions["channels"])
         rows = stats.satisfaction_rows(db, load_tree(db), current_app.extensions["scale"], query, g.user, exclusions)
     except stats.ParamError as problem:
         return error(400, str(problem))

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import background, db, observability
-from server.components import load
+from server.components import channels_of, load
 from server.group_commit import GroupCommit
 from server.ratings import Ingest
 from server.rollups import Rollups, declared
@@ -24,8 +24,7 @@ from server.scale import build_scale
 from server.settings import DEV_SECRET_KEY, ConfigurationError, all_settings, convert_all, defaults, environment_values
 
 # The components the server is built from, in the order their migrations and init_app run.
-COMPONENTS = ("sms", "dashboards", "dossiers")
-CORE_CHANNELS = ("kiosk",)
+COMPONENTS = ("sms", "web", "dashboards", "dossiers")
 
 # /healthz reports trouble below this much free space next to the database: a write then
 # soon fails (a 500-rating batch needs a few hundred kB of WAL), so monitoring hears first.
@@ -48,7 +47,7 @@ def create_app(test_config=None, components=None):
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions["components"] = components
-    app.extensions["channels"] = CORE_CHANNELS + tuple(c for comp in components for c in comp.channels)
+    app.extensions["channels"] = channels_of(components)
     settings = all_settings(components)
     app.config.from_mapping(defaults(settings))
     app.config["DATABASE"] = os.path.join(app.instance_path, "satisfaction.db")

@@ -58,6 +58,14 @@ def resolve(reference):
     return getattr(importlib.import_module(module), attribute)
 
 
+CORE_CHANNELS = ("kiosk",)
+
+
+def channels_of(components):
+    """Every rating channel: the core's, then each component's, in list order."""
+    return CORE_CHANNELS + tuple(channel for component in components for channel in component.channels)
+
+
 def load(names=None):
     """The components named (default: the server's list), in order."""
     if names is None:

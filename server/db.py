@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from werkzeug.routing import IntegerConverter
 
 from server import schema
+from server.components import channels_of
 
 
 class WriterLock:
@@ -184,6 +185,10 @@ def migrate(db, components=None):
     with write_transaction(db):
         for migrations in schema.migration_sets(components):
             migrations.apply(db)
+        # The channels ratings may be stored under (schema m009's triggers check them).
+        # Only ever added: ratings of a channel stay valid if a later build leaves it out.
+        db.conn.executemany("INSERT OR IGNORE INTO rating_channels (channel) VALUES (?)",
+                            [(channel,) for channel in channels_of(components)])
 
 
 @click.command("init-db")

@@ -55,7 +55,26 @@ def languages(extra):
     return result
 
 
-
 def localised(labels, translations, codes):
     """Labels in every language code, from a translation, else built in, else Vietnamese."""
     return {code: translations.get(code) or labels.get(code) or labels["vi"] for code in codes}
+
+
+def levels(scale, langs):
+    """The scale's levels as the kiosk and the web page show them, best first."""
+    codes = list(langs)
+    return [
+        {"score": level.score, "colour": level.colour, "face": level.face, "dissatisfied": level.dissatisfied,
+         "labels": localised(level.labels, {c: langs[c]["levels"].get(str(level.score)) for c in codes}, codes)}
+        for level in reversed(scale.levels)
+    ]
+
+
+def reasons(scale, langs):
+    """The reasons for a poor rating, with their labels in every language."""
+    codes = list(langs)
+    return [
+        {"code": reason.code,
+         "labels": localised(reason.labels, {c: langs[c]["reasons"].get(reason.code) for c in codes}, codes)}
+        for reason in scale.reasons
+    ]

@@ -189,6 +189,13 @@ class Ingest:
                 results[index]["warning"] = STAFF_DROPPED
         return results
 
+    def store_parsed(self, db, tree, source, ratings, now):
+        """Store Ratings another channel parsed (with parse_item) and completed (a dossier
+        reference, say); 'accepted' or 'duplicate' for each. An officer code that may not
+        be credited here is dropped, as for a kiosk. Call inside a write transaction."""
+        staff_ids = self._staff_ids(db, tree, source, {r.staff_code for r in ratings if r.staff_code})
+        return self.store(db, tree, source, ratings, staff_ids, now)
+
     def store(self, db, tree, source, ratings, staff_ids, now):
         """Store parsed ratings; returns 'accepted' or 'duplicate' for each, in order."""
         existing = self._existing_ids(db, [r.client_id for r in ratings])
@@ -318,14 +325,15 @@ def _clusters(keyed, gap):
     return clusters
 
 
-def attach_followup(db, client_id, reasons=None, comment=None):
-    """Put a follow-up's reasons and comment on a stored rating, keeping `rollup_reasons` right.
+def attach_followup(db, client_id, reasons=None, comment=None, score=None):
+    """Put a follow-up's reasons and comment on a stored rating, keeping the rollups right.
 
-    For channels that ask "why?" after the score (SMS): `reasons` (codes) replace the
-    rating's reasons when given, `comment` replaces its comment when given. The rating's
-    old reasons are taken out of the rollup and the new ones counted, in one transaction.
-    Returns False if there is no rating with that client_id. Needs an app context (its
-    rollups).
+    For channels that ask "why?" after the score (SMS, web): `reasons` (codes) replace the
+    rating's reasons when given, `comment` replaces its comment when given, and `score`
+    its score (a web rating changed within its edit window; the caller checked it is on
+    the scale). The rating's old counts are taken out of the rollups and the new ones
+    counted, in one transaction. Returns False if there is no rating with that client_id.
+    Needs an app context (its rollups).
     """
     columns = ("id", "office_id", "counter_id", "staff_id", "local_day", "channel", "score", "reasons", "misuse")
     with write_transaction(db):
@@ -338,10 +346,12 @@ def attach_followup(db, client_id, reasons=None, comment=None):
             changes["reasons"] = json.dumps(list(dict.fromkeys(reasons))) if reasons else None
         if comment is not None:
             changes["comment"] = _comment(comment)
+        if score is not None and score != row["score"]:
+            changes["score"] = score
         if not changes:
             return True
         rollup = current_app.extensions["ingest"].rollups.changes()
-        rollup.add(row, -1)  # daily and staff counts net to zero: only the reasons change
+        rollup.add(row, -1)  # without a new score, daily and staff counts net to zero
         rollup.add({**row, **changes}, +1)
         db["ratings"].update(row["id"], changes)
         rollup.apply(db)

@@ -263,3 +263,38 @@ def m008_job_leases(db):
     # One lease table for every background job (server.background): the SMS sender's
     # `sms_lease` and the alert checker's `leases`, owned by their packages, go.
     db.execute("CREATE TABLE job_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL)")
+
+
+@core()
+def m009_open_rating_channels(db):
+    # Components bring rating channels (server.components); m002's CHECK named only kiosk
+    # and sms. SQLite cannot drop a CHECK with ALTER TABLE, and rebuilding the table (what
+    # sqlite-utils' transform does) copies every rating and every index: minutes and twice
+    # the disk on a 10-million-row database, under the write lock. Removing a CHECK does not
+    # change how a single row is stored, so SQLite documents editing the table's CREATE
+    # statement in place for it (https://sqlite.org/lang_altertable.html, "other kinds of
+    # table schema changes"): constant time. The rule moves to triggers against a small
+    # table of known channels, which `server.db.migrate` fills from the app's components.
+    old = "channel TEXT NOT NULL CHECK (channel IN ('kiosk', 'sms'))"
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ratings'").fetchone()[0]
+    if old in sql:
+        version = db.execute("PRAGMA schema_version").fetchone()[0]
+        db.execute("PRAGMA writable_schema = ON")
+        try:
+            db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'ratings'",
+                       [sql.replace(old, "channel TEXT NOT NULL")])
+            db.execute(f"PRAGMA schema_version = {int(version) + 1}")
+        finally:
+            db.execute("PRAGMA writable_schema = OFF")
+    db.executescript(
+        """
+        CREATE TABLE rating_channels (channel TEXT PRIMARY KEY);
+        INSERT INTO rating_channels (channel) VALUES ('kiosk'), ('sms');
+        CREATE TRIGGER ratings_channel_insert BEFORE INSERT ON ratings
+            WHEN NOT EXISTS (SELECT 1 FROM rating_channels WHERE channel = NEW.channel)
+            BEGIN SELECT RAISE(ABORT, 'ratings.channel: not a channel of this server'); END;
+        CREATE TRIGGER ratings_channel_update BEFORE UPDATE OF channel ON ratings
+            WHEN NOT EXISTS (SELECT 1 FROM rating_channels WHERE channel = NEW.channel)
+            BEGIN SELECT RAISE(ABORT, 'ratings.channel: not a channel of this server'); END;
+        """
+    )

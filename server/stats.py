@@ -14,7 +14,8 @@ from server import periods
 from server.figures import summarise
 from server.hierarchy import STRUCTURES
 
-CHANNELS = ("kiosk", "sms", "all")
+# The channels a build without components knows; a server passes its own (app.extensions["channels"]).
+CHANNELS = ("kiosk", "sms")
 BREAKDOWNS = ("none", "children")
 MAX_PERIODS = 1000
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -77,11 +78,12 @@ def _flag(args, name):
     return value in {"1", "true"}
 
 
-def parse_query(args, today, exclusions=()):
+def parse_query(args, today, exclusions=(), channels=CHANNELS):
     """A StatsQuery from request parameters, or ParamError naming the bad one.
 
     `exclusions`: the names of the flag parameters components registered
     (`app.extensions["stats_exclusions"]`, {name: counts(db, query, office_ids)}).
+    `channels`: the rating channels of this server; `channel` is one of them or all.
     """
     period = _choice(args, "period", periods.PERIODS, "month")
     start, end = _date(args, "from"), _date(args, "to")
@@ -99,7 +101,7 @@ def parse_query(args, today, exclusions=()):
     return StatsQuery(
         office=office.strip().upper() if office else None,
         period=period, start=start, end=end,
-        channel=_choice(args, "channel", CHANNELS, "all"),
+        channel=_choice(args, "channel", (*channels, "all"), "all"),
         breakdown=_choice(args, "breakdown", BREAKDOWNS, "none"),
         include_misuse=_flag(args, "include_misuse"),
         structure=_choice(args, "structure", STRUCTURES, "current"),

@@ -53,7 +53,8 @@ def test_the_document_names_the_contract(served):
     # The core's and the SMS channel's operations; other components add theirs.
     assert set(document["paths"]) >= {"/healthz", "/api/v1/ping", "/api/v1/ratings", "/api/v1/kiosk/config",
                                       "/api/v1/kiosk/heartbeat", "/api/v1/kiosk/pair", "/api/v1/stats",
-                                      "/api/v1/invitations", "/api/v1/alerts"}
+                                      "/api/v1/invitations", "/api/v1/alerts",
+                                      "/api/v1/rating-links", "/r/{code}", "/l/{token}"}
     assert set(document["paths"]["/api/v1/ratings"]) == {"get", "post"}
     listed = document["paths"]["/api/v1/ratings"]["get"]
     assert {p["name"] for p in listed["parameters"]} == {"office", "from", "to", "channel", "misuse", "include",

@@ -2,10 +2,13 @@
 deploy config. Each operation gets the token its `security` names (a kiosk's, a user's, or
 none); answers are never 5xx and match the document; and each operation is also reached with
 data that succeeds (2xx): fresh pairing codes for /api/v1/kiosk/pair, real numbers and
-offices for /api/v1/invitations, plausible ratings for /api/v1/ratings."""
+offices for /api/v1/invitations, plausible ratings for /api/v1/ratings, a real counter code
+and fresh rating links for the web pages, whose forms are sent with the page's own CSRF
+token and cookie (their success is the documented 303 on to the next page)."""
 
 import datetime as dt
 import os
+import re
 import tempfile
 import uuid
 from collections import Counter
@@ -24,8 +27,10 @@ from schemathesis.specs.openapi.checks import (
 
 from server import api, auth, create_app, offices
 from server.db import get_db, write_transaction
-from server.timeutil import now_stored
+from server.timeutil import now_stored, utcnow
 from tests.support import ServerProcess
+from web import storage as web_storage
+from web.links import create_link
 
 pytestmark = pytest.mark.xdist_group("soak-openapi")
 EXAMPLES = max(30, int(os.environ.get("SOAK_FUZZ_EXAMPLES", "250")) // 5)
@@ -49,7 +54,9 @@ class Site:
 
     def __init__(self, database):
         self.database, self.server, self.paired = database, None, 0
-        self.app = create_app({"DATABASE": str(database), "SQLITE_SYNCHRONOUS": "NORMAL"})
+        # The server process's secret (tests.support.server_env), so the links made here are valid there.
+        self.app = create_app({"DATABASE": str(database), "SQLITE_SYNCHRONOUS": "NORMAL",
+                               "SECRET_KEY": "test-secret-" + "x" * 40})
         with self.app.app_context():
             db = get_db()
             with write_transaction(db):
@@ -67,6 +74,17 @@ class Site:
                 self.app.extensions["dossier_events"].store(db, offices.load_tree(db), user, [
                     {"id": str(uuid.uuid4()), "dossier": "HS-SOAK", "type": "received", "at": received,
                      "office": "D", "due_at": received}], dt.datetime.now(dt.UTC))
+                counter_id = db.execute("SELECT id FROM counters WHERE label = 'Quầy 1'").fetchone()[0]
+                self.counter_code = web_storage.ensure_counter_code(db, counter_id, utcnow())
+        self.user = {"id": user_id, "role": "admin", "office_id": None}
+
+    def rating_link(self):
+        """The token of a fresh rating link (its URL's last part)."""
+        with self.app.app_context():
+            db = get_db()
+            with write_transaction(db):
+                url, _ = create_link(db, self.app.config, self.user, {"office": "D", "counter": "Quầy 1"}, utcnow())
+        return url.rsplit("/", 1)[1]
 
     def pairing_code(self):
         with self.app.app_context():
@@ -82,7 +100,7 @@ def site(tmp_path_factory):
     # Fresh codes for every example: the per-address pairing limit would answer most with 429.
     with ServerProcess(site.database, workers=2, deploy_config=True, SMS_QUIET_HOURS="",
                        SMS_SENDER_INTERVAL_SECONDS=0, ALERT_INTERVAL_SECONDS=0,
-                       PAIRING_RATE_LIMIT="100000/minute") as server:
+                       PAIRING_RATE_LIMIT="100000/minute", WEB_RATINGS_PER_MINUTE=100_000) as server:
         site.server = server
         yield site
 
@@ -127,6 +145,17 @@ def succeeding(case, site, draw):
     elif path == "/api/v1/ratings" and isinstance(body, dict):
         extra = [plausible_rating(draw) for _ in range(draw(st.integers(1, 5)))]
         case.body = {**body, "ratings": [*(body.get("ratings") or [])[:495], *extra]}
+    elif path == "/api/v1/rating-links" and isinstance(body, dict):
+        case.body = {**body, "office": draw(st.sampled_from(["D", "P", "d"]))}
+    elif path in ("/r/{code}", "/l/{token}"):
+        page = f"/r/{site.counter_code}" if path == "/r/{code}" else f"/l/{site.rating_link()}"
+        case.path_parameters = {"code": page[3:]} if path == "/r/{code}" else {"token": page[3:]}
+        if case.method.upper() == "POST":
+            browser = requests.Session()
+            html = browser.get(site.server.url + page, timeout=10).text
+            fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+            case.body = {**fields, "score": draw(st.integers(1, 4))}
+            case.cookies = browser.cookies.get_dict()
 
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS)
@@ -145,6 +174,9 @@ def test_every_operation_with_its_token_never_fails_and_also_succeeds(site, serv
 
     exercise()
     assert not [status for status in seen if status >= 500], seen
-    assert any(200 <= status < 300 for status in seen), f"{method} {path} never succeeded: {dict(seen)}"
+    # A form's success is its redirect on to the next page (documented as 303).
+    success = {"303"} & set(DOCUMENT["paths"][path][method.lower()]["responses"])
+    assert any(200 <= status < 300 or str(status) in success for status in seen), \
+        f"{method} {path} never succeeded: {dict(seen)}"
     if headers:
         assert 401 not in seen, f"{method} {path} refused its own token: {dict(seen)}"

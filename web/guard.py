@@ -1,0 +1,44 @@
+"""What keeps a public poster honest without knowing who rated.
+
+- The address: only a keyed hash (HMAC with the server's secret and today's UTC date, so
+  even the hash of one address changes every day), kept at most a day (web.storage).
+- The browser: a signed cookie saying when it last rated each counter (no identifier).
+"""
+
+import hashlib
+import hmac
+import time
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+COOKIE = "rated"
+SALT = "web-rated"
+
+
+def address_key(secret_key, address, now):
+    message = f"{now:%Y-%m-%d}|{address or '-'}".encode()
+    return hmac.new(f"web-address:{secret_key}".encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def _serializer(secret_key):
+    return URLSafeTimedSerializer(secret_key, salt=SALT)
+
+
+def rated_counters(secret_key, cookie, minutes):
+    """{counter id: (epoch seconds, client id)} of ratings this browser sent in the last `minutes`."""
+    if not cookie:
+        return {}
+    try:
+        value = _serializer(secret_key).loads(cookie, max_age=int(minutes * 60))
+    except (BadSignature, ValueError, TypeError):
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    cutoff = time.time() - minutes * 60
+    return {key: tuple(item) for key, item in value.items()
+            if isinstance(item, list) and len(item) == 2 and isinstance(item[0], int | float) and item[0] >= cutoff}
+
+
+def with_rating(secret_key, rated, counter_id, client_id):
+    rated = {**rated, str(counter_id): (int(time.time()), client_id)}
+    return _serializer(secret_key).dumps({key: list(item) for key, item in rated.items()})

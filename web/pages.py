@@ -1,0 +1,328 @@
+"""The citizen's pages: /r/<code> (a counter's poster) and /l/<token> (a link for one dossier).
+
+Plain HTML forms, no JavaScript. Tapping a face stores the rating at once (so nothing is
+lost if the phone is put away); a poor rating then asks why on a second page, whose
+answer is added to the stored rating (server.ratings.attach_followup). Every POST
+answers with a redirect (303), so a reload never sends anything twice; the rating's id
+is chosen when the page is made, so a double tap or a resubmit is one rating.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask_wtf.csrf import ValidationError, generate_csrf, validate_csrf
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from kiosk.faces import text_colour as faces_text_colour
+from server import languages
+from server.db import get_db
+from server.observability import RATINGS
+from server.offices import load_tree
+from server.ratings import ItemError, Source, attach_followup, parse_item
+from server.timeutil import from_stored, to_stored, utcnow
+from web import guard, links, storage
+from web.faces import face_svg
+from web.texts import page_texts
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/r/static")
+FOLLOWUP_SALT = "web-followup"
+FOLLOWUP_MAX_AGE = 3600
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+
+
+class PageError(Exception):
+    """A page that says what went wrong: (HTTP status, title text key, explanation key)."""
+
+    def __init__(self, status, title, more):
+        super().__init__(title)
+        self.status, self.title, self.more = status, title, more
+
+
+class LinkTaken(Exception):
+    """Another rating used the link first (two tabs at once)."""
+
+
+@dataclass
+class Target:
+    """What a page rates: a counter (by its poster code) or one dossier's link."""
+    kind: str  # "r" or "l"
+    key: str
+    office_id: int
+    office_name: str
+    counter_id: int | None
+    counter_label: str | None
+    staff_code: str | None
+    service: str | None = None
+    reference: str | None = None
+    link: dict | None = None
+
+
+@bp.after_request
+def page_headers(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # a link's token never goes elsewhere
+    return response
+
+
+@bp.errorhandler(PageError)
+def problem_page(problem):
+    return _render("problem.html", None, problem.status, title=problem.title, more=problem.more)
+
+
+def _resolve(kind, key):
+    db = get_db()
+    tree = load_tree(db)
+    if kind == "r":
+        found = storage.code_target(db, key)
+        if found is None:
+            raise PageError(404, "unknown", "unknown_more")
+        if found["retired"]:
+            raise PageError(410, "retired", "retired_more")
+        office = tree.by_id[tree.successor(found["office_id"])]
+        return Target("r", storage.normalise_code(key), found["office_id"], office.name, found["counter_id"],
+                      found["label"], found["staff_code"])
+    nonce = links.nonce_of(current_app.config["SECRET_KEY"], key)
+    if nonce is None:
+        raise PageError(404, "invalid", "invalid_more")
+    link = storage.link_by_nonce(get_db(), nonce)
+    if link is None or from_stored(link["expires_at"]) < utcnow() and not _can_edit(link):
+        raise PageError(410, "expired", "expired_more")
+    office = tree.by_id[tree.successor(link["office_id"])]
+    return Target("l", key, link["office_id"], office.name, link["counter_id"], link["label"], link["staff_code"],
+                  link["service"], link["reference"], link)
+
+
+def _can_edit(link):
+    return link["rated_at"] is not None and utcnow() - from_stored(link["rated_at"]) < storage.EDIT_WINDOW
+
+
+# --- what every page shows ------------------------------------------------------------------
+
+def _languages():
+    return languages.languages(current_app.config["LANGUAGES"])
+
+
+def _language():
+    chosen = request.values.get("lang", "vi")
+    return chosen if chosen in _languages() else "vi"
+
+
+def _render(template, target, status=200, **context):
+    langs, lang = _languages(), _language()
+    texts = page_texts(langs[lang]["texts"], lang)
+    body = render_template(
+        f"web/{template}", target=target, lang=lang, texts=texts,
+        languages=[(code, item["name"]) for code, item in langs.items()],
+        privacy=texts["privacy"].format(days=current_app.config["COMMENT_RETENTION_DAYS"]),
+        **context)
+    return make_response(body, status)
+
+
+def _form_page(target, status=200, notice=None, rated=None):
+    scale = current_app.extensions["scale"]
+    lang = _language()
+    levels = [{**level, "label": level["labels"][lang], "svg": face_svg(level["face"])}
+              for level in languages.levels(scale, _languages())]
+    return _render("rate.html", target, status, levels=levels, client_id=str(uuid.uuid4()),
+                   csrf_token=generate_csrf(), notice=notice, rated=rated)
+
+
+def _followup_serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=FOLLOWUP_SALT)
+
+
+def _check_csrf():
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def _next(target, client_id, score):
+    """Where a stored score goes on: reasons for a poor one, else thanks."""
+    lang = _language()
+    if score in current_app.extensions["scale"].dissatisfied_scores:
+        token = _followup_serializer().dumps([target.kind, target.key, client_id])
+        return redirect(url_for("web.why", kind=target.kind, key=target.key, f=token, lang=lang), 303)
+    return redirect(url_for("web.thanks", kind=target.kind, key=target.key, lang=lang), 303)
+
+
+# --- the rating page --------------------------------------------------------------------
+
+@bp.get("/<any(r, l):kind>/<key>")
+def rate_page(kind, key):
+    target = _resolve(kind, key)
+    if target.link is not None and target.link["client_id"] is not None:
+        if not _can_edit(target.link):
+            return _render("done.html", target, message="already_link")
+        return _form_page(target, rated=_rated_note(target))
+    secret, minutes = current_app.config["SECRET_KEY"], current_app.config["WEB_REPEAT_MINUTES"]
+    if target.kind == "r" and str(target.counter_id) in guard.rated_counters(secret, request.cookies.get(guard.COOKIE),
+                                                                             minutes):
+        return _render("done.html", target, message="already")
+    return _form_page(target)
+
+
+def _rated_note(target):
+    row = get_db().execute("SELECT score FROM ratings WHERE client_id = ?", [target.link["client_id"]]).fetchone()
+    if row is None:
+        return None
+    lang = _language()
+    level = next(item for item in languages.levels(current_app.extensions["scale"], _languages())
+                 if item["score"] == row[0])
+    until = from_stored(target.link["rated_at"]) + storage.EDIT_WINDOW
+    local = until.astimezone(current_app.extensions["timezone"])
+    return page_texts(_languages()[lang]["texts"], lang)["you_rated"].format(level=level["labels"][lang],
+                                                                             until=f"{local:%H:%M}")
+
+
+@bp.post("/<any(r, l):kind>/<key>")
+def rate(kind, key):
+    target = _resolve(kind, key)
+    if not _check_csrf():
+        return _form_page(target, 400, notice="resubmit")
+    scale = current_app.extensions["scale"]
+    try:
+        score = int(request.form.get("score", ""))
+        client_id = str(uuid.UUID(request.form.get("client_id", "")))
+    except ValueError:
+        return _form_page(target, 400, notice="resubmit")
+    if score not in scale.scores:
+        return _form_page(target, 400, notice="resubmit")
+    if target.link is not None and target.link["client_id"] is not None:
+        return _change(target, score)
+    config, now = current_app.config, utcnow()
+    rated = {}
+    if target.kind == "r":
+        rated = guard.rated_counters(config["SECRET_KEY"], request.cookies.get(guard.COOKIE),
+                                     config["WEB_REPEAT_MINUTES"])
+        earlier = rated.get(str(target.counter_id))
+        if earlier is not None:
+            if earlier[1] == client_id:  # the same page sent twice: carry on as the first time
+                return _next(target, client_id, score)
+            return _render("done.html", target, message="already")
+    address = guard.address_key(config["SECRET_KEY"], request.remote_addr, now)
+    db = get_db()
+    count, latest = storage.hits_since(db, address, now - dt.timedelta(minutes=1))
+    if count >= config["WEB_RATINGS_PER_MINUTE"]:
+        return _render("problem.html", target, 429, title="too_many", more="too_many_more")
+    burst = latest is not None and now - from_stored(latest) < dt.timedelta(seconds=config["WEB_BURST_SECONDS"])
+    ingest = current_app.extensions["ingest"]
+    item = {"id": client_id, "score": score, "created_at": to_stored(now), "language": _language(),
+            "staff": target.staff_code, "service": target.service, "misuse": burst}
+    try:
+        rating = parse_item(item, scale, now, config["FUTURE_TOLERANCE_SECONDS"])
+    except ItemError:
+        return _form_page(target, 400, notice="resubmit")
+    rating.reference = target.reference
+    source = Source("web", target.office_id, target.counter_id)
+
+    def store(db):
+        if target.link is not None and not storage.mark_link_used(db, target.link["id"], client_id, now):
+            raise LinkTaken()
+        status = ingest.store_parsed(db, load_tree(db), source, [rating], now)[0]
+        if status == "accepted":
+            storage.record_hit(db, address, now)
+        return status
+
+    try:
+        status = current_app.extensions["group_commit"].run(db, store)
+    except LinkTaken:
+        return _change(_resolve(kind, key), score)
+    RATINGS.labels("web", status).inc()
+    response = _next(target, client_id, score)
+    if target.kind == "r":
+        response.set_cookie(guard.COOKIE, guard.with_rating(config["SECRET_KEY"], rated, target.counter_id,
+                                                            client_id),
+                            max_age=int(config["WEB_REPEAT_MINUTES"] * 60), path="/r/", httponly=True,
+                            samesite="Lax", secure=config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def _change(target, score):
+    """A used dossier link: the score is changed within the edit window, else it is done."""
+    link = target.link
+    if not _can_edit(link):
+        return _render("done.html", target, message="already_link")
+    poor = score in current_app.extensions["scale"].dissatisfied_scores
+    attach_followup(get_db(), link["client_id"], score=score, reasons=None if poor else [])
+    return _next(target, link["client_id"], score)
+
+
+# --- why, and thanks ----------------------------------------------------------------------
+
+def _followup_client(target):
+    try:
+        kind, key, client_id = _followup_serializer().loads(request.values.get("f", ""), max_age=FOLLOWUP_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return client_id if (kind, key) == (target.kind, target.key) else None
+
+
+def _why_page(target, status=200, chosen=(), comment="", error=None):
+    lang = _language()
+    reasons = [{"code": r["code"], "label": r["labels"][lang]}
+               for r in languages.reasons(current_app.extensions["scale"], _languages())]
+    return _render("why.html", target, status, reasons=reasons, chosen=set(chosen), comment=comment, error=error,
+                   f=request.values.get("f", ""), csrf_token=generate_csrf())
+
+
+@bp.get("/<any(r, l):kind>/<key>/why")
+def why(kind, key):
+    target = _resolve(kind, key)
+    if _followup_client(target) is None:
+        return redirect(url_for("web.rate_page", kind=kind, key=key, lang=_language()), 303)
+    return _why_page(target)
+
+
+@bp.post("/<any(r, l):kind>/<key>/why")
+def why_answer(kind, key):
+    target = _resolve(kind, key)
+    client_id = _followup_client(target)
+    if client_id is None:
+        return redirect(url_for("web.rate_page", kind=kind, key=key, lang=_language()), 303)
+    chosen = request.form.getlist("reason")
+    comment = request.form.get("comment", "")
+    if not _check_csrf():
+        return _why_page(target, 400, chosen, comment, error="resubmit")
+    if "skip" not in request.form:
+        known = current_app.extensions["scale"].reason_codes
+        try:
+            attach_followup(get_db(), client_id, reasons=[code for code in chosen if code in known],
+                            comment=comment)
+        except ItemError:
+            return _why_page(target, 400, chosen, comment, error="comment_hint")
+    return redirect(url_for("web.thanks", kind=kind, key=key, lang=_language()), 303)
+
+
+@bp.get("/<any(r, l):kind>/<key>/thanks")
+def thanks(kind, key):
+    target = _resolve(kind, key)
+    can_change = target.link is not None and target.link["rated_at"] is not None and _can_edit(target.link)
+    return _render("done.html", target, message="thanks", can_change=can_change)
+
+
+def counter_url(config, code):
+    """The public address of a counter's poster code."""
+    return f"{config['WEB_BASE_URL'].rstrip('/')}/r/{code}"
+
+
+
+
+@bp.get("/r/levels.css")
+def level_colours():
+    """The scale's colours (a setting), as a stylesheet: the page's policy allows no inline style."""
+    rules = []
+    for level in current_app.extensions["scale"].levels:
+        ink = "#ffffff" if faces_text_colour(level.colour) == (1.0, 1.0, 1.0) else "#1d232a"
+        rules.append(f".level-{level.score}{{background:{level.colour};color:{ink}}}")
+    response = make_response("\n".join(rules) + "\n")
+    response.mimetype = "text/css"
+    return response
