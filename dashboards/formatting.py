@@ -1,5 +1,9 @@
 """Numbers, rates and times in the reader's language (Jinja filters over Flask-Babel)."""
 
+import hashlib
+import os
+
+import plotly
 from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 
@@ -81,11 +85,20 @@ def period(label, kind):
     return period_name(kind, label, language())
 
 
+def asset_version():
+    """A short version of the static files (their sizes and times), for cache-busting URLs."""
+    folder = os.path.join(os.path.dirname(__file__), "static")
+    files = [os.stat(os.path.join(folder, name)) for name in sorted(os.listdir(folder))]
+    stamp = ",".join(f"{status.st_mtime_ns}:{status.st_size}" for status in files)
+    return hashlib.sha256(stamp.encode()).hexdigest()[:10]
+
+
 def init_app(app):
     for name, function in {"rate": rate, "number": number, "score": score, "points": points, "interval": interval,
                            "signed": signed,
                            "local_time": local_time, "day": day, "period_name": period}.items():
         app.jinja_env.filters[name] = function
-    app.jinja_env.globals.update(change=change, language=language, ink=ink,
+    app.jinja_env.globals.update(change=change, language=language, ink=ink, asset_version=asset_version(),
+                                 plotly_version=plotly.__version__,
                                  level_label=lambda level: level.labels.get(language(), level.labels["vi"]),
                                  scale=lambda: current_app.extensions["scale"])

@@ -4,11 +4,11 @@ import dataclasses
 import os
 
 import plotly
-from flask import current_app, redirect, request, send_file, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from dashboards import accounts, figures, queries, ranking
+from dashboards import accounts, compression, figures, queries, ranking
 from dashboards.formatting import language
 from dashboards.labels import period_name
 from dashboards.web import (
@@ -93,8 +93,9 @@ def choose_language(code):
 
 @bp.get("/dashboard/assets/plotly.min.js")
 def plotly_js():
-    """Plotly's JavaScript from the plotly package itself: offices may have no internet."""
-    return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)
+    """Plotly's JavaScript from the plotly package itself: offices may have no internet.
+    Gzipped and cacheable for a year: pages link it with plotly's version in the URL."""
+    return compression.versioned_file(PLOTLY_JS, "text/javascript")
 
 
 @bp.get("/dashboard")

@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from dashboards import queries
+from dashboards import compression, queries
 from dashboards.app import csrf
 from dashboards.filters import FilterError, parse_filters
 from server import stats
@@ -36,9 +36,12 @@ def security_headers(response):
         "frame-ancestors 'none'; form-action 'self'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if current_user and current_user.is_authenticated:
+    if request.endpoint == "dashboards.static":
+        # Static URLs carry the files' version (asset_version): a week in the cache is safe.
+        response.headers["Cache-Control"] = "public, max-age=604800"
+    elif current_user and current_user.is_authenticated:
         response.headers.setdefault("Cache-Control", "private, no-store")
-    return response
+    return compression.compress(response)
 
 
 def today():

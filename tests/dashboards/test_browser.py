@@ -272,3 +272,35 @@ def test_the_overview_follows_a_phone_turned_sideways(browser, server):
     expect(page.locator("#chart-offices")).to_have_attribute("data-layout", "wide")
     assert not page_overflows(page)
     context.close()
+
+
+def test_a_pages_first_load_transfers_under_one_and_a_half_megabytes(browser, server):
+    """Plotly's 4.8 MB bundle goes gzipped and is cached: an office on a slow line gets the
+    overview quickly the first time and without the bundle again after that."""
+    context, page = logged_in(browser, server, "tinh")
+    context.clear_cookies()
+    fresh = browser.new_context(viewport=LAPTOP)
+    page = fresh.new_page()
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", "tinh")
+    page.fill("input[name=password]", "demo-password")
+    cdp = fresh.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": False})
+    transferred, urls = [], []
+    cdp.on("Network.loadingFinished", lambda event: transferred.append(event["encodedDataLength"]))
+    cdp.on("Network.responseReceived", lambda event: urls.append(event["response"]["url"]))
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/dashboard$"))
+    drawn(page, "trend")
+    page.wait_for_load_state("networkidle")
+    first = sum(transferred)
+    assert any("plotly.min.js" in url for url in urls) and first < 1_500_000, (first, urls)
+    transferred.clear()
+    urls.clear()
+    page.goto(f"{server.url}/dashboard/office/GN?{YEAR}")
+    drawn(page, "trend")
+    page.wait_for_load_state("networkidle")
+    assert sum(transferred) < 300_000, (sum(transferred), urls)  # plotly from the cache this time
+    fresh.close()
+    context.close()

@@ -2,6 +2,7 @@
 kiosk health, the SMS page, the report, the public page and the English switch."""
 
 import datetime as dt
+import gzip
 import re
 import uuid
 
@@ -187,10 +188,16 @@ def test_the_quarterly_report_shows_the_quarter_with_a_table(as_user):
 def test_plotly_is_served_by_the_server_itself(as_user):
     client = as_user("tinh")
     html = client.get("/dashboard", query_string=YEAR).text
-    assert '<script src="/dashboard/assets/plotly.min.js">' in html
+    url = re.search(r'<script src="(/dashboard/assets/plotly.min.js\?v=[^"]+)">', html).group(1)
     assert "cdn" not in html.lower()
-    script = client.get("/dashboard/assets/plotly.min.js")
+    script = client.get(url)  # the test client asks for no encoding: the plain bundle
     assert script.status_code == 200 and b"plotly" in script.data[:2000].lower()
+    packed = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip" and len(packed.data) < len(script.data) / 3
+    assert gzip.decompress(packed.data) == script.data
+    assert "immutable" in packed.headers["Cache-Control"] and packed.headers["Vary"] == "Accept-Encoding"
+    page = client.get("/dashboard", query_string=YEAR, headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip" and b"<!doctype html>" in gzip.decompress(page.data)
 
 
 def test_a_bad_filter_says_which_parameter_is_wrong(as_user):
