@@ -195,7 +195,7 @@ def test_plotly_is_served_by_the_server_itself(as_user):
     packed = client.get(url, headers={"Accept-Encoding": "gzip, br"})
     assert packed.headers["Content-Encoding"] == "gzip" and len(packed.data) < len(script.data) / 3
     assert gzip.decompress(packed.data) == script.data
-    assert "immutable" in packed.headers["Cache-Control"] and packed.headers["Vary"] == "Accept-Encoding"
+    assert "immutable" in packed.headers["Cache-Control"] and "Accept-Encoding" in packed.headers["Vary"]
     page = client.get("/dashboard", query_string=YEAR, headers={"Accept-Encoding": "gzip"})
     assert page.headers["Content-Encoding"] == "gzip" and b"<!doctype html>" in gzip.decompress(page.data)
 
