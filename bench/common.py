@@ -4,6 +4,7 @@ import datetime as dt
 import http.client
 import json
 import multiprocessing
+import os
 import statistics
 import threading
 import time
@@ -39,11 +40,17 @@ def seed_seconds(ratings):
     return float(text.split()[2]) if text.startswith("seeded in") else None
 
 
-def _worker(port, make_request, seconds, threads, queue, worker_index, prebuilt):
+# The round compare() is measuring (0, 1, ...): request makers can keep rounds apart with it
+# (client processes are forked per round, so they see the value set before they start).
+ROUND = [0]
+
+
+def _worker(port, make_request, seconds, threads, queue, worker_index, prebuilt, barrier):
     latencies, errors = [], []
     # Costly requests (500-rating batches) are built before the clock starts, so the
     # figure is the server's, not the load generator's.
     ready = {t: [make_request(worker_index, t, n) for n in range(prebuilt)] for t in range(threads)}
+    barrier.wait()  # every client process ready: the parent starts counting the server's CPU
     stop_at = time.monotonic() + seconds
 
     def loop(thread_index):
@@ -77,22 +84,28 @@ def _worker(port, make_request, seconds, threads, queue, worker_index, prebuilt)
     queue.put((latencies, errors))
 
 
-def load(port, make_request, seconds=8.0, processes=2, threads=4, prebuilt=0):
-    """Requests per second, p50 and p99 latency (ms) and errors, from client processes.
+def load(port, make_request, seconds=8.0, processes=2, threads=4, prebuilt=0, server_pid=None):
+    """Requests per second, p50 and p99 latency (ms) and errors, from client processes; with
+    `server_pid` (gunicorn's master) also the server's CPU ms per request served.
 
     `make_request(worker, thread, n)` returns (method, path, body, headers).
     """
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    workers = [context.Process(target=_worker, args=(port, make_request, seconds, threads, queue, i, prebuilt))
+    barrier = context.Barrier(processes + 1)
+    workers = [context.Process(target=_worker,
+                               args=(port, make_request, seconds, threads, queue, i, prebuilt, barrier))
                for i in range(processes)]
     for worker in workers:
         worker.start()
+    barrier.wait()
+    cpu_before = server_cpu_seconds(server_pid) if server_pid else None
     latencies, errors = [], []
     for _ in workers:
         got_latencies, got_errors = queue.get()
         latencies += got_latencies
         errors += got_errors
+    cpu = server_cpu_seconds(server_pid) - cpu_before if server_pid else float("nan")
     for worker in workers:
         worker.join()
     latencies.sort()
@@ -102,7 +115,37 @@ def load(port, make_request, seconds=8.0, processes=2, threads=4, prebuilt=0):
         "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
         "p99_ms": p99 * 1000,
         "errors": errors,
+        "served": len(latencies),
+        "cpu_ms": cpu * 1000 / len(latencies) if latencies else float("nan"),
     }
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_fields(pid):
+    """(utime + stime, cutime + cstime, parent pid) of a process, in seconds, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()  # the name, in brackets, may hold spaces
+    return (int(fields[11]) + int(fields[12])) / _TICKS, (int(fields[13]) + int(fields[14])) / _TICKS, int(fields[1])
+
+
+def server_cpu_seconds(master):
+    """User + system CPU seconds used so far by gunicorn's tree: the master, its live workers
+    (every thread of each), and the workers it has recycled. gunicorn waits for a worker
+    that exits (its reap, just before the child_exit hook), so the kernel adds that worker's
+    whole lifetime to the master's cutime/cstime: counted there, it is not lost."""
+    own, reaped, _ = _cpu_fields(master)
+    total = own + reaped
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != master:
+            try:
+                used, _, parent = _cpu_fields(int(entry))
+            except (OSError, IndexError, ValueError):  # gone meanwhile
+                continue
+            if parent == master:
+                total += used
+    return total
 
 
 def compare(port, baseline, candidate, rounds=3, seconds=4.0, **options):
@@ -110,18 +153,45 @@ def compare(port, baseline, candidate, rounds=3, seconds=4.0, **options):
 
     The machine is shared and its speed drifts by the minute; alternating short rounds and
     taking each side's median lets the drift hit both alike, so their ratio is steadier
-    than two long runs one after the other.
+    than two long runs one after the other. Each side's figures also carry `rounds` (every
+    round's run); `ratios(...)` gives the per-round ratios.
     """
     sides = {"baseline": [], "candidate": []}
-    for _ in range(rounds):
+    for index in range(rounds):
+        ROUND[0] = index
         sides["baseline"].append(load(port, baseline, seconds=seconds, **options))
         sides["candidate"].append(load(port, candidate, seconds=seconds, **options))
     result = {}
     for name, runs in sides.items():
-        runs.sort(key=lambda run: run["rate"])
-        middle = runs[len(runs) // 2]
-        result[name] = {**middle, "errors": [e for run in runs for e in run["errors"]]}
+        by_rate = sorted(runs, key=lambda run: run["rate"])
+        middle = by_rate[len(by_rate) // 2]
+        result[name] = {**middle, "errors": [e for run in runs for e in run["errors"]], "rounds": runs}
     return result["baseline"], result["candidate"]
+
+
+def ratios(baseline, candidate):
+    """Per-round (throughput ratio, CPU ratio) of a candidate against its baseline, and their
+    medians. The CPU ratio is the baseline's CPU per request over the candidate's: 0.6 means
+    the candidate costs 1/0.6 = 1.7 times what the baseline does."""
+    pairs = [(c["rate"] / b["rate"], b["cpu_ms"] / c["cpu_ms"])
+             for b, c in zip(baseline["rounds"], candidate["rounds"], strict=True)]
+    return {"throughput": [t for t, _ in pairs], "cpu": [c for _, c in pairs],
+            "throughput_median": statistics.median(t for t, _ in pairs),
+            "cpu_median": statistics.median(c for _, c in pairs),
+            "baseline_cpu_ms": statistics.median(b["cpu_ms"] for b in baseline["rounds"]),
+            "candidate_cpu_ms": statistics.median(c["cpu_ms"] for c in candidate["rounds"])}
+
+
+def report_ratios(report, name, baseline_name, found, throughput_aim, cpu_aim):
+    """Print a candidate's median throughput and CPU ratios with every round's."""
+    rounds = len(found["cpu"])
+    report(f"  server CPU per request: {baseline_name}", found["baseline_cpu_ms"], "ms",
+           f"median of {rounds} rounds (user+system of gunicorn's master and workers, recycled ones too)")
+    report(f"  server CPU per request: {name}", found["candidate_cpu_ms"], "ms", f"median of {rounds} rounds")
+    report(f"  CPU ratio {baseline_name} / {name} (aim >= {cpu_aim})", found["cpu_median"], "x",
+           "median; rounds " + ", ".join(f"{r:.2f}" for r in found["cpu"]))
+    report(f"  throughput ratio {name} / {baseline_name} (aim >= {throughput_aim})", found["throughput_median"], "x",
+           "median; rounds " + ", ".join(f"{r:.2f}" for r in found["throughput"]))
 
 
 def json_request(method, path, payload, token=None):

@@ -91,3 +91,20 @@ def test_a_writer_inside_a_writer_on_the_same_thread_does_not_wait_for_itself(tm
             db.conn.execute("INSERT INTO items VALUES (2)")
     assert time.monotonic() - started < 2
     assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 2
+
+
+def test_a_writer_waiting_for_its_turn_spends_no_cpu_on_it(tmp_path):
+    """It sleeps in flock() until the holder lets go, not in a polling loop (which cost more
+    CPU than a rating's own work when several workers wrote)."""
+    path = tmp_path / "w.db"
+    db = make_store(path)
+    timed_insert(db, 0)  # the schema's first write done, the lock file open
+    holder = hold_lock(path, 1.0)
+    try:
+        cpu = time.process_time()
+        waited = timed_insert(db, 1)
+        cpu = time.process_time() - cpu
+    finally:
+        holder.wait(timeout=10)
+    assert waited > 0.5
+    assert cpu < 0.005, f"{cpu * 1000:.0f} ms of CPU while waiting {waited:.1f} s"
