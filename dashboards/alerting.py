@@ -80,8 +80,20 @@ def findings(db, config, scale, timezone, now):
     return found
 
 
+def source_findings(app, db, now):
+    """Findings of other components: each `app.extensions["alert_sources"]` entry is
+    `source(app, db, now) -> [Finding]`; a finding's details may carry `text` (the message)
+    and `once` (never raised twice for the same subject)."""
+    found = []
+    for source in app.extensions.get("alert_sources", ()):
+        found += source(app, db, now)
+    return found
+
+
 def _quiet_since(finding, config, timezone, now):
     """Since when an earlier alert for the same rule and subject keeps this one quiet."""
+    if finding.details.get("once"):
+        return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     if finding.rule == "window":
         return now - dt.timedelta(minutes=config["ALERT_WINDOW_MINUTES"])
     if finding.rule == "rate":
@@ -109,6 +121,8 @@ def store_new(db, found, config, timezone, now):
 def message(alert, office_name):
     """The alert in one short Vietnamese text, as sent by SMS and as an e-mail subject."""
     details = alert["details"]
+    if "text" in details:  # another component's alert says itself what it is
+        return details["text"]
     if alert["rule"] == "window":
         return (f"Cảnh báo: {office_name} có {details['dissatisfied']}/{details['ratings']} phiếu không hài lòng "
                 f"trong {details['minutes']} phút.")
@@ -177,7 +191,7 @@ def check(app, db, now=None):
     """Evaluate the rules once; store and send what is new. Returns the new alert ids."""
     now = now or utcnow()
     timezone = app.extensions["timezone"]
-    found = findings(db, app.config, app.extensions["scale"], timezone, now)
+    found = findings(db, app.config, app.extensions["scale"], timezone, now) + source_findings(app, db, now)
     new = store_new(db, found, app.config, timezone, now)
     for alert_id in new:
         deliver(db, app, alert_id)

@@ -24,7 +24,7 @@ from server.scale import build_scale
 from server.settings import DEV_SECRET_KEY, ConfigurationError, all_settings, convert_all, defaults, environment_values
 
 # The components the server is built from, in the order their migrations and init_app run.
-COMPONENTS = ("sms", "web", "dashboards", "dossiers")
+COMPONENTS = ("sms", "web", "cases", "dashboards", "dossiers")
 
 # /healthz reports trouble below this much free space next to the database: a write then
 # soon fails (a 500-rating batch needs a few hundred kB of WAL), so monitoring hears first.

@@ -10,6 +10,12 @@ is flagged `misuse = 1`: faster than a person can walk up and rate. The first ta
 burst counts, the rest are kept but left out of every figure unless asked for. A kiosk
 may also flag a rating itself (`"misuse": true`, from its own cooldown). The rule does not
 depend on arrival order: a late rating that lands just before a stored one flags it.
+
+Components hook into ingest without the core naming them (see `Ingest`):
+`field_parsers` read extra fields of a kiosk's item into `Rating.extra` (or reject the
+item with ItemError naming the field), and `on_rating_stored` hooks run inside the write
+transaction that stores new ratings, so what they write lands with the ratings or not
+at all, and a duplicate (a re-delivered rating) never reaches them.
 """
 
 import datetime as dt
@@ -55,6 +61,25 @@ class Rating:
     service: str | None = None
     reference: str | None = None
     flagged: bool = False
+    # What a component's field parser (Ingest.field_parsers) or a channel adds, read by
+    # on_rating_stored hooks and never stored in `ratings` by the core. Known key:
+    # "contact", a phone number (E.164) the citizen left, with consent, to be answered on.
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredRating:
+    """A rating just inserted, as on_rating_stored hooks see it (`rating_ids` gives row ids)."""
+    client_id: str
+    channel: str
+    office_id: int
+    counter_id: int | None
+    staff_id: int | None
+    score: int
+    misuse: int
+    local_day: str
+    created_at: str
+    rating: Rating
 
 
 class ItemError(ValueError):
@@ -161,6 +186,11 @@ class Ingest:
         self.timezone = timezone
         self.misuse_interval = dt.timedelta(seconds=misuse_interval_seconds)
         self.future_tolerance = future_tolerance_seconds
+        # parser(item) -> dict merged into Rating.extra, or raises ItemError (the item is rejected).
+        self.field_parsers = []
+        # hook(db, source, [StoredRating], now), called inside the write transaction after new
+        # ratings and their rollups are inserted; an exception undoes the whole batch.
+        self.on_rating_stored = []
 
     def store_items(self, db, tree, source, items, now):
         """Validate and store a kiosk batch; one result per item, in order.
@@ -173,6 +203,8 @@ class Ingest:
             echo_id = item.get("id") if isinstance(item, dict) and is_text(item.get("id")) else None
             try:
                 rating = parse_item(item, self.scale, now, self.future_tolerance)
+                for parse in self.field_parsers:
+                    rating.extra.update(parse(item))
             except ItemError as error:
                 results.append({"id": echo_id, "status": "rejected", "error": str(error)})
                 continue
@@ -251,6 +283,15 @@ class Ingest:
                          reasons, +1)
         insert_rows(db, rows)
         rollup.apply(db)
+        if self.on_rating_stored:
+            self._announce(db, source, keyed, rows, now)
+
+    def _announce(self, db, source, keyed, rows, now):
+        """Hand the new ratings to the on_rating_stored hooks (ids are looked up only if a hook asks)."""
+        stored = [StoredRating(row[0], row[1], row[2], row[3], row[4], row[8], row[15], row[13],
+                               row[12], rating) for (_, _, rating), row in zip(keyed, rows, strict=True)]
+        for hook in self.on_rating_stored:
+            hook(db, source, stored, now)
 
     def _misuse_flags(self, db, source, keyed):
         """Misuse flags for new ratings (sorted by key), flagging stored ones they crowd.
@@ -312,6 +353,12 @@ def insert_rows(db, rows):
     every value on each call, several times the cost of the insert itself on this path.
     """
     db.conn.executemany(_INSERT, rows)
+
+
+def rating_ids(db, client_ids):
+    """{client_id: ratings row id} of stored ratings."""
+    return dict(db.execute("SELECT client_id, id FROM ratings WHERE client_id IN (SELECT value FROM json_each(?))",
+                           [json.dumps(list(client_ids))]).fetchall())
 
 
 def _clusters(keyed, gap):

@@ -10,7 +10,7 @@ from server.offices import load_tree
 from server.ratings import Rating, Source, attach_followup
 from server.timeutil import parse_client_time, to_stored
 from sms import dialogue, phones, quiet, storage
-from sms.dialogue import AppendComment, AttachFollowup, Conversation, Dialogue, OptIn, OptOut, StoreRating
+from sms.dialogue import Answer, AppendComment, AttachFollowup, Conversation, Dialogue, OptIn, OptOut, StoreRating
 from sms.gateway import OPTED_OUT_ERROR, transport_for
 from sms.segments import measure
 from sms.templates import Texts
@@ -53,6 +53,9 @@ class Channel:
             raise ValueError("SMS_SEND_RATE must be a positive number of messages per second")
         self.transport = transport_for(config)  # fails early on half-set Twilio credentials
         self.wake = threading.Event()  # set when a message is queued, so the sender need not wait
+        # {topic: handler(db, ref, choice, now)}: who hears the answer to a question asked with `ask`.
+        self.answer_handlers = {}
+        self.measure = measure
 
     # --- outgoing -----------------------------------------------------------------------
 
@@ -86,6 +89,22 @@ class Channel:
         now = dt.datetime.now(dt.UTC)
         with write_transaction(db):
             return self.queue(db, number, body.strip(), str(purpose or "other")[:32], now)
+
+    def ask(self, db, phone, body, purpose, now, topic=None, ref=None, window=None):
+        """Queue a text to a citizen outside quiet hours (opt-outs respected, as every text);
+        with a `topic`, the number's next "1" or "2" within `window` answers it and goes to
+        `answer_handlers[topic](db, ref, choice, now)`. Call inside a write transaction;
+        returns the message id. Raises phones.PhoneError for an invalid number."""
+        number = phones.normalise(phone)
+        not_before = quiet.next_allowed(now, self.quiet, self.timezone)
+        message_id = self.queue(db, number, body, str(purpose)[:32], now, not_before=not_before)
+        if topic is not None:
+            key = self.key(number)
+            stored = storage.conversation_state(db, key)
+            state = Conversation.from_json(stored) if stored else Conversation(key)
+            asked = dialogue.question_asked(state, topic, ref, now, window or self.reply_window)
+            storage.save_conversation(db, key, asked.to_json(), asked.expires_at, now)
+        return message_id
 
     def invite(self, db, user, fields, now):
         """Create an invitation; (invitation id, status). Raises InvitationError."""
@@ -138,7 +157,7 @@ class Channel:
                 return current[0][0], []
             state, new_state, reply, effects = (
                 outcome if current == snapshot else self._step(self._rules(db), key, current, body, now))
-            statuses = [status for effect in effects for status in self._apply(db, key, effect, now)]
+            statuses = [status for effect in effects for status in self._apply(db, key, effect, now, sender)]
             storage.save_conversation(db, key, new_state.to_json(),
                                       new_state.expires_at if new_state.stage != dialogue.IDLE else None, now)
             invitation_id = new_state.invitation_id or (state.invitation_id if state.stage != dialogue.IDLE else None)
@@ -166,12 +185,13 @@ class Channel:
         state = Conversation.from_json(stored, opted_out) if stored else Conversation(key, opted_out=opted_out)
         return (state, *rules.step(state, body, now))
 
-    def _apply(self, db, key, effect, now):
+    def _apply(self, db, key, effect, now, sender=None):
         """Carry out one effect of the dialogue; the statuses of the ratings it stored."""
         if isinstance(effect, StoreRating):
             language = "vi" if effect.language in (None, "vi-ascii") else effect.language
             rating = Rating(client_id=effect.client_id, score=effect.score, created_at=effect.created_at,
-                            service=effect.service, reference=effect.reference, language=language)
+                            service=effect.service, reference=effect.reference, language=language,
+                            extra=_contact(sender))
             status = self.ingest.store(db, load_tree(db), Source("sms", effect.office_id), [rating], {}, now)
             if effect.invitation_id is not None and status == ["accepted"]:
                 storage.update_invitation(db, effect.invitation_id,
@@ -184,6 +204,10 @@ class Channel:
             if row is not None:
                 comment = f"{row[0]}\n{effect.text}" if row[0] else effect.text
                 attach_followup(db, effect.client_id, None, comment[:dialogue.MAX_COMMENT])
+        elif isinstance(effect, Answer):
+            handler = self.answer_handlers.get(effect.topic)
+            if handler is not None:
+                handler(db, effect.ref, effect.choice, now)
         elif isinstance(effect, OptOut):
             self.opt_out(db, key, "keyword", now, effect.invitation_id)
         elif isinstance(effect, OptIn):
@@ -292,6 +316,14 @@ def _invitation_fields(fields, now):
         raise InvitationError(400, "language: must be vi, en or vi-ascii")
     return {"phone": phone, "office": office, "service": text("service", 64), "reference": text("reference", 64),
             "send_after": send_after, "language": language}
+
+
+def _contact(sender):
+    """The rating's way back to the citizen: the number the SMS came from (Rating.extra)."""
+    try:
+        return {"contact": phones.normalise(sender)} if sender else {}
+    except phones.PhoneError:
+        return {}  # a short code or sender ID: nobody to answer
 
 
 def _own_transaction(db, job):

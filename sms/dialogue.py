@@ -9,8 +9,11 @@ window closes, every further message is added to the rating's comment, up to MAX
 characters (then the citizen is told the rest was not kept): nothing said is dropped.
 `<OFFICE CODE> <score>` rates an office without an invitation. Opt-out and help words work
 in any state, opt-in words once a number opted out; reactions ("Liked “…”") are ignored.
-Nothing here touches storage: the caller applies the effects (store a rating, attach the
-follow-up, add to the comment, record an opt-out) in one transaction.
+A component may ask the number a question (`Channel.ask`, e.g. a case's "did the answer
+help? 1 or 2"): the conversation then waits for "1" or "2" (AWAITING_ANSWER) and the answer
+becomes an `Answer` effect for the question's topic, handed to the handler that component
+registered. Nothing here touches storage: the caller applies the effects (store a rating,
+attach the follow-up, add to the comment, record an opt-out, an answer) in one transaction.
 """
 
 import dataclasses
@@ -24,6 +27,7 @@ IDLE = "idle"
 AWAITING_SCORE = "awaiting_score"
 AWAITING_FOLLOWUP = "awaiting_followup"
 CLOSED = "closed"
+AWAITING_ANSWER = "awaiting_answer"  # a question asked by a component (Channel.ask): 1 or 2
 
 MAX_REPROMPTS = 2
 MAX_COMMENT = 500  # as server.ratings.MAX_COMMENT; not imported, so this module needs no Flask
@@ -49,6 +53,8 @@ class Conversation:
     asked_why: bool = False       # the rating was dissatisfied: later digits are reasons
     reasons: tuple = ()           # reasons given so far, in the follow-up window
     comment_length: int = 0       # characters of the rating's comment so far
+    question_topic: str | None = None  # AWAITING_ANSWER: whose question (a handler's topic)
+    question_ref: int | None = None    # and what it is about (e.g. a case id)
 
     def active(self, now):
         return self.stage != IDLE and self.expires_at is not None and now < self.expires_at
@@ -102,6 +108,14 @@ class AppendComment:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """The citizen's 1 or 2 to a component's question."""
+    topic: str
+    ref: int
+    choice: int
+
+
+@dataclass(frozen=True)
 class OptOut:
     invitation_id: int | None = None
 
@@ -119,6 +133,12 @@ def invitation_rating_id(invitation_id):
 def unprompted_rating_id(number, office_id, local_day):
     """One unprompted rating per number, office and local day: repeats are duplicates."""
     return str(uuid.uuid5(RATING_NAMESPACE, f"unprompted:{number}:{office_id}:{local_day}"))
+
+
+def question_asked(state, topic, ref, now, window):
+    """The conversation once a component's question has been queued: waiting for 1 or 2."""
+    return dataclasses.replace(
+        _idle(state), stage=AWAITING_ANSWER, question_topic=topic, question_ref=ref, expires_at=now + window)
 
 
 def invitation_sent(state, invitation, office, now, reply_window):
@@ -168,6 +188,8 @@ class Dialogue:
                 return self._score(state, self._own_office_stripped(state, text), now)
             if state.stage == AWAITING_FOLLOWUP:
                 return self._followup(state, text)
+            if state.stage == AWAITING_ANSWER:
+                return self._answer(state, text)
             return self._more(state, text)
         if state.stage == AWAITING_SCORE:  # the reply window has closed
             return _idle(state), self._say("expired", state), ()
@@ -249,6 +271,16 @@ class Dialogue:
             return closed, self._say("thanks", state), ()
         reply = self._say("thanks_followup" if whole else "comment_full", state)
         return closed, reply, (AttachFollowup(state.rating_id, tuple(reasons), comment),)
+
+    def _answer(self, state, text):
+        choice = parser.choice(text, 2)
+        if choice is None:
+            attempts = state.attempts + 1
+            if attempts > MAX_REPROMPTS:
+                return _idle(state), None, ()
+            return dataclasses.replace(state, attempts=attempts), self._say("answer_reprompt", state), ()
+        return (_idle(state), self._say("answer_thanks", state),
+                (Answer(state.question_topic, state.question_ref, choice),))
 
     def _more(self, state, text):
         """A further message in the follow-up window: more reasons, and the rest added to the comment."""

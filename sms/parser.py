@@ -35,7 +35,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sms.text import fold, words
+from sms.text import fold, strip_diacritics, words
 
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"
@@ -269,4 +269,25 @@ def office_rating(text):
     match = _OFFICE_AND_REST.match(text or "")
     if match and not match.group(1).isdigit():
         return match.group(1).upper(), match.group(2)
+    return None
+
+
+_CHOICE_NO = re.compile(r"\b(chua|khong|chang)\s+(duoc\s+)?hai\s+long\b")
+_CHOICE_YES = re.compile(r"\bhai\s+long\b")
+
+
+def choice(text, options):
+    """The option (1..options) a reply picks: one number ("2", "2 a", "so 1"), or for a two-way
+    question the words ("hài lòng" 1, "chưa hài lòng" 2); None when it is not clear."""
+    folded = strip_diacritics(text or "").lower()
+    numbers = re.findall(r"\d+", folded)
+    if len(set(numbers)) == 1:
+        value = int(numbers[0])
+        return value if 1 <= value <= options else None
+    if numbers or options != 2:
+        return None
+    if _CHOICE_NO.search(folded):
+        return 2
+    if _CHOICE_YES.search(folded):
+        return 1
     return None

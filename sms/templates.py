@@ -20,7 +20,8 @@ BUILT_IN = {
         "invitation": "{office} cảm ơn Ông/Bà. Ông/Bà có hài lòng không? Trả lời {menu}. Nhắn TC để từ chối.",
         "reprompt": "Xin lỗi, chưa hiểu trả lời của Ông/Bà. Vui lòng trả lời một số: {menu}.",
         "give_up": "Cảm ơn Ông/Bà. Chúng tôi chưa ghi nhận được đánh giá lần này. Chúc Ông/Bà một ngày tốt lành.",
-        "followup": "Rất tiếc Ông/Bà chưa hài lòng. Vì sao? Trả lời số: {reasons}; hoặc nhắn góp ý ngắn.",
+        "followup": "Rất tiếc Ông/Bà chưa hài lòng. Vì sao? Trả lời số: {reasons}; hoặc nhắn góp ý ngắn. "
+                    "Cơ quan sẽ trả lời qua số này.",
         "thanks": "Cảm ơn Ông/Bà đã đánh giá {office}!",
         "thanks_followup": "Cảm ơn góp ý của Ông/Bà. Ý kiến đã được ghi nhận.",
         "comment_added": "Đã ghi thêm góp ý của Ông/Bà. Cảm ơn Ông/Bà!",
@@ -33,12 +34,15 @@ BUILT_IN = {
         "confirm_stop": "Ông/Bà muốn ngừng nhận tin nhắn? Trả lời TC để xác nhận",
         "opted_out": "Ông/Bà đã ngừng nhận tin khảo sát. Nhắn BAT DAU hoặc START để nhận lại.",
         "opted_in": "Ông/Bà sẽ nhận lại tin khảo sát. Nhắn TC để ngừng.",
+        "answer_thanks": "Cảm ơn Ông/Bà đã cho biết. Ý kiến đã được ghi nhận.",
+        "answer_reprompt": "Xin lỗi, chưa hiểu trả lời của Ông/Bà. Vui lòng nhắn 1 hoặc 2.",
     },
     "en": {
         "invitation": "Thank you for visiting {office}. How satisfied are you? Reply {menu}. Text STOP to opt out.",
         "reprompt": "Sorry, we could not read your reply. Please reply with one number: {menu}.",
         "give_up": "Thank you. We could not record a rating this time. Have a good day.",
-        "followup": "We are sorry. What went wrong? Reply with numbers: {reasons}; or a short comment.",
+        "followup": "We are sorry. What went wrong? Reply with numbers: {reasons}; or a short comment. "
+                    "The office will answer you at this number.",
         "thanks": "Thank you for rating {office}!",
         "thanks_followup": "Thank you for your comment. It has been recorded.",
         "comment_added": "Your comment was added. Thank you!",
@@ -52,6 +56,8 @@ BUILT_IN = {
         "confirm_stop": "Do you want to stop getting survey texts? Reply STOP to confirm.",
         "opted_out": "You will get no more survey texts. Text START to opt back in.",
         "opted_in": "You will get survey texts again. Text STOP to opt out.",
+        "answer_thanks": "Thank you for letting us know. Your answer has been recorded.",
+        "answer_reprompt": "Sorry, we could not read your reply. Please text 1 or 2.",
     },
 }
 KEYS = tuple(BUILT_IN["vi"])

@@ -13,7 +13,8 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.support import ServerProcess, flask_cli
 
-USER_PATHS = {"/api/v1/stats", "/api/v1/invitations"}
+USER_PATHS = {"/api/v1/stats", "/api/v1/invitations", "/api/v1/cases", "/api/v1/cases/{case_id}",
+              "/api/v1/cases/{case_id}/reply"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 

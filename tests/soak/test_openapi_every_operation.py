@@ -4,7 +4,8 @@ none); answers are never 5xx and match the document; and each operation is also 
 data that succeeds (2xx): fresh pairing codes for /api/v1/kiosk/pair, real numbers and
 offices for /api/v1/invitations, plausible ratings for /api/v1/ratings, a real counter code
 and fresh rating links for the web pages, whose forms are sent with the page's own CSRF
-token and cookie (their success is the documented 303 on to the next page)."""
+token and cookie (their success is the documented 303 on to the next page), open cases (with a
+citizen's number) for the cases' PATCH and reply."""
 
 import datetime as dt
 import os
@@ -45,6 +46,7 @@ def _document():
 
 DOCUMENT = _document()
 OPERATIONS = [(path, method.upper()) for path, methods in DOCUMENT["paths"].items() for method in methods]
+CASES = 60
 TOKEN_FOR_SCHEME = {"kioskToken": "kiosk", "userToken": "user"}
 
 
@@ -77,6 +79,14 @@ class Site:
                 counter_id = db.execute("SELECT id FROM counters WHERE label = 'Quầy 1'").fetchone()[0]
                 self.counter_code = web_storage.ensure_counter_code(db, counter_id, utcnow())
         self.user = {"id": user_id, "role": "admin", "office_id": None}
+
+        # Cases to act on: poor ratings that say why and leave a number open them.
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+        poor = [{"id": str(uuid.uuid4()), "score": 1, "created_at": (start + dt.timedelta(minutes=i)).isoformat(),
+                 "comment": f"Chờ lâu {i}", "contact": "0912345678", "contact_consent": True} for i in range(CASES)]
+        answer = self.app.test_client().post("/api/v1/ratings", json={"ratings": poor},
+                                             headers={"Authorization": f"Bearer {kiosk}"})
+        assert {item["status"] for item in answer.json["results"]} == {"accepted"}
 
     def rating_link(self):
         """The token of a fresh rating link (its URL's last part)."""
@@ -156,6 +166,12 @@ def succeeding(case, site, draw):
             fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
             case.body = {**fields, "score": draw(st.integers(1, 4))}
             case.cookies = browser.cookies.get_dict()
+    elif path == "/api/v1/cases/{case_id}":
+        case.path_parameters = {"case_id": draw(st.integers(1, CASES))}
+        case.body = {"note": draw(st.sampled_from(["Đã gọi lại cho công dân", "Chờ phòng chuyên môn"]))}
+    elif path == "/api/v1/cases/{case_id}/reply":
+        case.path_parameters = {"case_id": draw(st.integers(1, CASES))}
+        case.body = {"text": "Cơ quan xin lỗi Ông/Bà và đã nhắc nhở cán bộ."}
 
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS)

@@ -1,0 +1,27 @@
+"""Wires follow-up cases into the app (the component's init_app).
+
+- the opening rule joins the core's ingest (`Ingest.on_rating_stored`: inside the rating's
+  write transaction) and the contact field joins its item parsing (`Ingest.field_parsers`);
+- the SMS channel, when present, hears the citizens' "1"/"2" to "did the answer help?";
+- the API (/api/v1/cases), and the overdue check joins the alert machinery
+  (`alert_sources`, read by dashboards/alerting.py).
+"""
+
+
+def init_app(app):
+    from cases import alerts, api, contact
+    from cases.service import FEEDBACK_TOPIC, CaseOpener, Rules, record_feedback
+    from cases.workdays import WorkCalendar, parse_days_off
+
+    calendar = WorkCalendar(parse_days_off(app.config["CASE_DAYS_OFF"]))
+    rules = Rules(app.extensions["scale"], app.extensions["timezone"], calendar, app.config)
+    app.extensions["cases"] = rules
+    ingest = app.extensions["ingest"]
+    ingest.field_parsers.append(contact.parse_contact)
+    ingest.on_rating_stored.append(CaseOpener(rules))
+    channel = app.extensions.get("sms")
+    if channel is not None:
+        channel.answer_handlers[FEEDBACK_TOPIC] = lambda db, ref, choice, now: record_feedback(
+            db, rules, ref, choice, now)
+    app.extensions.setdefault("alert_sources", []).append(alerts.findings)
+    app.register_blueprint(api.bp)
