@@ -25,3 +25,9 @@ def init_app(app):
             db, rules, ref, choice, now)
     app.extensions.setdefault("alert_sources", []).append(alerts.findings)
     app.register_blueprint(api.bp)
+    if "dashboards" in {component.name for component in app.extensions["components"]}:
+        from cases import pages
+        app.register_blueprint(pages.bp)
+        app.extensions.setdefault("dashboard_links", []).append(("cases_pages.case_list", "Phản ánh"))
+        from cases.figures import panel
+        app.extensions.setdefault("dashboard_panels", []).append(panel)

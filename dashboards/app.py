@@ -72,6 +72,8 @@ def init_app(app):
     login_manager.login_message = None
     login_manager.user_loader(load_user)
     app.extensions["session_user"] = session_user
+    # Other components' pages in the menu: app.extensions["dashboard_links"] = [(endpoint, label)].
+    app.context_processor(lambda: {"component_links": app.extensions.get("dashboard_links", ())})
     formatting.init_app(app)
 
     from . import account, admin, alerting, api, exports, monitoring, public, reports, views, web  # noqa: F401 (routes register on import)

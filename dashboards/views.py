@@ -158,7 +158,15 @@ def satisfaction_view(filters):
             "comparison": queries.comparison(db, filters), "trend_notes": figures.trend_notes(trend_rows, min_n, _),
             "by_office": by_office, "reasons": reasons, "reason_labels": reason_labels, "charts": charts,
             "offices": queries.offices_for_picker(tree(), user(), filters.structure),
-            "open_alerts": _open_alerts()}
+            "open_alerts": _open_alerts(), "panels": _panels(db, filters)}
+
+
+def _panels(db, filters):
+    """Other components' sections (app.extensions["dashboard_panels"]: panel(db, tree, user,
+    office ids, first day, last day) -> HTML) for the view's offices and period."""
+    ids = queries.subtree_ids(tree(), user(), filters)
+    return [panel(db, tree(), user(), ids, filters.start, filters.end)
+            for panel in current_app.extensions.get("dashboard_panels", ())]
 
 
 def _own_counters_named(row):

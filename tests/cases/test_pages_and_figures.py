@@ -1,0 +1,103 @@
+"""The cases pages and figures: viewers read and never act, a stale form loses nothing, the
+overview and office page show the figures with their sample sizes, overdue cases alert."""
+
+import datetime as dt
+
+from cases.figures import summarise
+from dashboards import alerting
+from server.db import get_db
+from tests.cases.test_cases_api import deliver, minutes_ago
+from tests.conftest import add_kiosk, add_user, rating
+from tests.dashboards.conftest import csrf_token, log_in
+
+
+def test_figures_median_p90_in_time_and_handling_share():
+    now = "2026-06-01T00:00:00.000Z"
+    rows = [("closed", "2026-05-08Z", "2026-05-08Z", "2026-05-05Z", 2, "satisfied"),
+            ("answered", "2026-05-08Z", "2026-05-08Z", "2026-05-10Z", 6, "unsatisfied"),
+            ("answered", "2026-05-08Z", "2026-05-08Z", "2026-05-04Z", 1, None),
+            ("open", "2026-05-20Z", "2026-05-20Z", None, None, None),
+            ("open", "2026-06-20Z", "2026-06-20Z", None, None, None)]
+    f = summarise(rows, now)
+    assert (f["opened"], f["answered"], f["answered_in_time"], f["overdue"]) == (5, 3, 2, 1)
+    assert (f["days_median"], f["days_p90"], f["days_n"]) == (2, 6, 3)
+    assert (f["handling_satisfied"], f["feedback_n"]) == (0.5, 2)
+    assert summarise([], now)["handling_satisfied"] is None
+
+
+def setup(app):
+    token = add_kiosk(app)[1]
+    for name, role, office in (("giamsat", "supervisor", "D"), ("xem", "viewer", "D"), ("tinh", "supervisor", "P")):
+        add_user(app, name, role, office)
+    return token
+
+
+def test_viewer_reads_the_case_but_has_no_actions_and_cannot_post(app, province):
+    token = setup(app)
+    client = app.test_client()
+    deliver(client, token, [rating(1, minutes_ago(5), comment="Chờ lâu quá", contact="0912345678",
+                                   contact_consent=True)])
+    viewer = app.test_client()
+    log_in(viewer, "xem", "correct-horse")
+    listing = viewer.get("/dashboard/cases")
+    assert listing.status_code == 200 and "Chờ lâu quá" in listing.text and "+8491****678" in listing.text
+    assert "0912345678" not in listing.text and "+84912345678" not in listing.text
+    page = viewer.get("/dashboard/cases/1")
+    assert page.status_code == 200 and "Xử lý" not in page.text and "Đóng phản ánh" not in page.text
+    token_value = csrf_token(page.text)
+    refused = viewer.post("/dashboard/cases/1/update", data={"csrf_token": token_value, "action": "note",
+                                                              "note": "x"}, follow_redirects=True)
+    assert "viewers read cases" in refused.text
+    assert viewer.get("/dashboard/cases/999").status_code == 404
+
+
+def test_a_stale_form_says_the_case_changed_and_loses_nothing(app, province):
+    token = setup(app)
+    deliver(app.test_client(), token, [rating(1, minutes_ago(5), comment="Thái độ không tốt")])
+    first, second = app.test_client(), app.test_client()
+    log_in(first, "giamsat", "correct-horse")
+    log_in(second, "tinh", "correct-horse")
+    page_one, page_two = first.get("/dashboard/cases/1").text, second.get("/dashboard/cases/1").text
+    assert 'name="version" value="1"' in page_one and 'name="version" value="1"' in page_two
+    done = first.post("/dashboard/cases/1/update", data={"csrf_token": csrf_token(page_one), "action": "assign",
+                                                          "assignee": "giamsat", "version": "1"},
+                      follow_redirects=True)
+    assert "Đã giao xử lý." in done.text
+    stale = second.post("/dashboard/cases/1/update", data={"csrf_token": csrf_token(page_two), "action": "close",
+                                                            "outcome": "explained", "version": "1"},
+                        follow_redirects=True)
+    assert "vừa được người khác cập nhật" in stale.text and "Người xử lý: <strong>giamsat</strong>" in stale.text
+    assert "Đang mở" in stale.text
+
+
+def test_the_overview_and_office_page_show_the_case_figures(app, province):
+    token = setup(app)
+    deliver(app.test_client(), token, [rating(1, minutes_ago(9), comment="Chậm"), rating(1, minutes_ago(3),
+                                                                                       reasons=["fees"])])
+    client = app.test_client()
+    log_in(client, "tinh", "correct-horse")
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    period = {"preset": "custom", "from": (today - dt.timedelta(days=30)).isoformat(), "to": today.isoformat()}
+    for url in ("/dashboard", "/dashboard/office/D"):
+        html = client.get(url, query_string=period).text
+        assert "Trả lời phản ánh của công dân" in html, url
+        assert "<th>Phản ánh đã mở</th><td class=\"num\">2</td>" in html
+        assert "– (n = 0)" in html
+
+
+def test_overdue_cases_alert_the_office_and_then_the_parent(app, province):
+    token = setup(app)
+    deliver(app.test_client(), token, [rating(1, minutes_ago(3), comment="Chậm")])
+    with app.app_context():
+        db = get_db()
+        due = db.execute("SELECT due_at FROM cases").fetchone()[0]
+        later = dt.datetime.fromisoformat(due.replace("Z", "+00:00")) + dt.timedelta(hours=1)
+        first = alerting.check(app, db, later)
+        rules = [row for row in db.execute("SELECT rule, office_id, details FROM alerts ORDER BY id")]
+        assert [r[0] for r in rules] == ["case_overdue"] and len(first) == 1
+        assert alerting.check(app, db, later + dt.timedelta(minutes=5)) == []  # once a day
+        much_later = later + dt.timedelta(days=10)
+        alerting.check(app, db, much_later)
+        found = db.execute("""SELECT a.rule, o.code FROM alerts a JOIN offices o ON o.id = a.office_id
+                              ORDER BY a.id""").fetchall()
+    assert ("case_escalated", "P") in found and found.count(("case_overdue", "D")) == 2
