@@ -8,12 +8,19 @@
 """
 
 
+import datetime
+import threading
+
+
 def init_app(app):
     from cases import alerts, api, contact
     from cases.service import FEEDBACK_TOPIC, CaseOpener, Rules, record_feedback
     from cases.workdays import WorkCalendar, parse_days_off
 
     calendar = WorkCalendar(parse_days_off(app.config["CASE_DAYS_OFF"]))
+    # The holiday tables take a second to build: not on the first poor rating's write lock.
+    year = datetime.date.today().year
+    threading.Thread(target=calendar.warm, args=(year, year + 1), name="case-calendar", daemon=True).start()
     rules = Rules(app.extensions["scale"], app.extensions["timezone"], calendar, app.config)
     app.extensions["cases"] = rules
     ingest = app.extensions["ingest"]

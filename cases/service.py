@@ -84,25 +84,28 @@ class CaseOpener:
 
 
 def open_cases(db, rules, chosen, now):
-    """Open a case for each stored rating in `chosen` (see CaseOpener); returns their ids."""
+    """Open a case for each stored rating in `chosen` (see CaseOpener), in one statement.
+
+    On the ingest path: the "opened" line of the timeline is the case row itself (see
+    `timeline`), and due dates are computed once per local day.
+    """
     ids = rating_ids(db, [s.client_id for s in chosen])
-    opened = []
+    stamp, rows, due_days = to_stored(now), [], {}
     for s in chosen:
         # The office is answerable from when it could know: when the rating reached the
         # server (a kiosk's queue may deliver it late), not before.
-        moment = max(from_stored(s.created_at), now)
-        due = to_stored(rules.due(moment))
+        moment = max(from_stored(s.created_at), now).astimezone(rules.timezone)
+        day = moment.date()
+        if day not in due_days:
+            due_days[day] = rules.calendar.add(day, rules.due_days)
+        due = to_stored(dt.datetime.combine(due_days[day], moment.timetz()))
         contact = s.rating.extra.get("contact")
-        case_id = db.execute(
-            """INSERT INTO cases (rating_id, office_id, status, opened_at, opened_day, due_at, first_due_at,
-                                  contact, contact_source, updated_at)
-               VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rating_id) DO NOTHING""",
-            [ids[s.client_id], s.office_id, to_stored(moment), rules.local_day(moment), due, due, contact,
-             s.channel if contact else None, to_stored(now)]).lastrowid
-        if case_id:
-            event(db, case_id, "system", "opened", {"channel": s.channel, "has_contact": bool(contact)}, now)
-            opened.append(case_id)
-    return opened
+        rows.append((ids[s.client_id], s.office_id, to_stored(moment), day.isoformat(), due, due, contact,
+                     s.channel if contact else None, stamp))
+    db.conn.executemany(
+        """INSERT INTO cases (rating_id, office_id, status, opened_at, opened_day, due_at, first_due_at,
+                              contact, contact_source, updated_at)
+           VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rating_id) DO NOTHING""", rows)
 
 
 def event(db, case_id, actor, kind, details, now):
@@ -162,10 +165,15 @@ def get_case(db, case_id, now):
 
 
 def timeline(db, case_id):
+    """The case's events in order, beginning with its opening (the case row itself)."""
+    opened = db.execute("""SELECT c.opened_at, r.channel, c.contact IS NOT NULL OR c.contact_erased_at IS NOT NULL
+                           FROM cases c JOIN ratings r ON r.id = c.rating_id WHERE c.id = ?""", [case_id]).fetchone()
     rows = db.execute("SELECT at, actor, kind, details FROM case_events WHERE case_id = ? ORDER BY id",
                       [case_id]).fetchall()
-    return [{"at": at, "actor": actor, "kind": kind, "details": json.loads(details)}
-            for at, actor, kind, details in rows]
+    first = [{"at": opened[0], "actor": "system", "kind": "opened",
+              "details": {"channel": opened[1], "has_contact": bool(opened[2])}}] if opened else []
+    return first + [{"at": at, "actor": actor, "kind": kind, "details": json.loads(details)}
+                    for at, actor, kind, details in rows]
 
 
 def scope_offices(tree, user):

@@ -20,6 +20,11 @@ class WorkCalendar:
     def _holidays(self, year):
         return frozenset(holidays.Vietnam(years=year))
 
+    def warm(self, *years):
+        """Build the holiday tables now (about a second per year): not inside a write transaction."""
+        for year in years:
+            self._holidays(year)
+
     def is_working(self, day):
         return day.weekday() < 5 and day not in self._holidays(day.year) and day not in self.days_off
 

@@ -61,6 +61,6 @@ class Controller:
         if isinstance(effect, flow.Record):
             self.outbox.add(effect.item, held=effect.held)
         elif isinstance(effect, flow.Release):
-            self.outbox.release(effect.rating_id, effect.reasons)
+            self.outbox.release(effect.rating_id, effect.reasons, effect.contact)
         else:
             raise TypeError(f"not a kiosk effect: {effect!r}")

@@ -7,7 +7,8 @@ effects (writing to the outbox) before the new screen is shown.
 Screens: "idle" (question and one button per level), "reasons" (after a dissatisfied
 level: toggles, send, skip) and "thanks". A dissatisfied rating is recorded *held* the
 moment it is tapped, so a crash on the reasons screen loses nothing; send, skip or the
-timeout release it.
+timeout release it. On the reasons screen the citizen may also leave a phone number to be
+answered on (digits, only sent with the consent line ticked); skip and the timeout drop it.
 
 Button-mashing: a tap within the cooldown of the previous rating is not a rating at all; a
 tap after the cooldown but within the server's misuse interval is recorded with
@@ -65,6 +66,8 @@ class State:
     since: dt.datetime | None = None  # last interaction on this screen: timeouts count from it
     last_rating_at: dt.datetime | None = None
     last_score: int | None = None
+    contact: str = ""  # digits typed on the reasons screen, to be called back on
+    consent: bool = False  # the consent line under them, ticked
 
 
 def start(rules):
@@ -95,6 +98,17 @@ class Skip:
 
 
 @dataclass(frozen=True)
+class Digit:
+    """A key of the phone-number keypad on the reasons screen: "0"–"9", or "back"."""
+    key: str
+
+
+@dataclass(frozen=True)
+class ToggleConsent:
+    pass
+
+
+@dataclass(frozen=True)
 class ChooseLanguage:
     code: str
 
@@ -120,6 +134,15 @@ class Record:
 class Release:
     rating_id: str
     reasons: tuple = ()
+    contact: str | None = None  # given only with the citizen's consent
+
+
+MAX_CONTACT_DIGITS = 11  # 0912345678, or 84912345678
+
+
+def contact_ready(state):
+    """The number to send with the rating: typed, long enough for a Vietnamese number, consented."""
+    return state.contact if state.consent and 9 <= len(state.contact) <= MAX_CONTACT_DIGITS else None
 
 
 def step(rules, state, event, now):
@@ -167,12 +190,29 @@ def _toggle_reason(rules, state, event, now):
     return replace(state, reasons=tuple(code for code in rules.reason_codes if code in chosen), since=now), []
 
 
+def _digit(rules, state, event, now):
+    if state.screen != REASONS:
+        return state, []
+    if event.key == "back":
+        return replace(state, contact=state.contact[:-1], since=now), []
+    if len(event.key) != 1 or not event.key.isdigit() or len(state.contact) >= MAX_CONTACT_DIGITS:
+        return state, []
+    return replace(state, contact=state.contact + event.key, since=now), []
+
+
+def _toggle_consent(rules, state, event, now):
+    if state.screen != REASONS:
+        return state, []
+    return replace(state, consent=not state.consent, since=now), []
+
+
 def _finish_reasons(send):
     def handler(rules, state, event, now):
         if state.screen != REASONS:
             return state, []
-        effect = Release(state.pending, state.reasons if send else ())
-        return replace(state, screen=THANKS, pending=None, pending_score=None, reasons=(), since=now), [effect]
+        effect = Release(state.pending, state.reasons if send else (), contact_ready(state) if send else None)
+        return replace(state, screen=THANKS, pending=None, pending_score=None, reasons=(), since=now, contact="",
+                       consent=False), [effect]
     return handler
 
 
@@ -202,7 +242,7 @@ def _tick(rules, state, event, now):
 
 def _idle(rules, state):
     return replace(state, screen=IDLE, language=rules.default_language, pending=None, pending_score=None,
-                   reasons=(), since=None)
+                   reasons=(), since=None, contact="", consent=False)
 
 
 _HANDLERS = {
@@ -210,6 +250,8 @@ _HANDLERS = {
     ToggleReason: _toggle_reason,
     Send: _finish_reasons(send=True),
     Skip: _finish_reasons(send=False),
+    Digit: _digit,
+    ToggleConsent: _toggle_consent,
     ChooseLanguage: _choose_language,
     Dismiss: _dismiss,
     Tick: _tick,

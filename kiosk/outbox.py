@@ -75,8 +75,9 @@ class Outbox:
             conn.executemany("INSERT INTO outbox (id, item) VALUES (?, ?)",
                              [(item["id"], json.dumps(item, ensure_ascii=False)) for item in items])
 
-    def release(self, rating_id, reasons=()):
-        """A held rating may go: with the reasons the citizen chose, if any."""
+    def release(self, rating_id, reasons=(), contact=None):
+        """A held rating may go: with the reasons the citizen chose, if any, and the number
+        they left to be answered on (only ever given with their consent)."""
         with self.transaction() as conn:
             row = conn.execute("SELECT item FROM outbox WHERE id = ?", [rating_id]).fetchone()
             if row is None:
@@ -84,6 +85,8 @@ class Outbox:
             item = json.loads(row[0])
             if reasons:
                 item["reasons"] = list(reasons)
+            if contact:
+                item.update(contact=contact, contact_consent=True)
             conn.execute("UPDATE outbox SET item = ?, held = 0 WHERE id = ?",
                          [json.dumps(item, ensure_ascii=False), rating_id])
 

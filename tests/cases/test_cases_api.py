@@ -133,7 +133,7 @@ def test_assign_note_close_and_who_may_act(client, site, app):
                                                [case["id"]])]
         actions = [row[0] for row in db.execute("SELECT action FROM audit_log WHERE target = ? ORDER BY id",
                                                  [f"case:{case['id']}"])]
-    assert kinds == ["opened", "assigned", "note", "closed"]
+    assert kinds == ["assigned", "note", "closed"]
     assert actions == ["case.assign", "case.note", "case.close"]
 
 
@@ -229,7 +229,7 @@ def test_the_citizens_2_by_sms_reopens_the_case_and_is_counted_once(client, site
         kinds = [row[0] for row in db.execute("SELECT kind FROM case_events WHERE case_id = ? ORDER BY id",
                                                [case["id"]])]
     assert cases(client, site["admin"])["cases"][0]["feedback"] == "unsatisfied"
-    assert kinds == ["opened", "reply", "feedback", "reopened", "reply"]
+    assert kinds == ["reply", "feedback", "reopened", "reply"]
 
 
 def test_an_sms_rating_opens_a_case_with_the_senders_number(client, site, app):

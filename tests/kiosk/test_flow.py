@@ -177,3 +177,50 @@ def test_rules_come_from_the_servers_kiosk_config(client, kiosk):
 def test_an_unknown_event_is_a_programming_error():
     with pytest.raises(TypeError):
         step(RULES, start(RULES), "tap", T0)
+
+
+def _on_reasons():
+    from kiosk.flow import REASONS
+    state, _ = step(RULES, start(RULES), Rate(1, "r1"), T0)
+    assert state.screen == REASONS
+    return state
+
+
+def _type(state, digits, seconds=1):
+    from kiosk.flow import Digit
+    for digit in digits:
+        state, effects = step(RULES, state, Digit(digit), T0 + dt.timedelta(seconds=seconds))
+        assert effects == []
+    return state
+
+
+def test_a_number_left_on_the_reasons_screen_goes_only_with_the_consent_tick():
+    from kiosk.flow import ToggleConsent
+    state = _type(_on_reasons(), "0912345678")
+    _, [released] = step(RULES, state, Send(), T0 + dt.timedelta(seconds=3))
+    assert released == Release("r1", (), None)  # typed, but consent not ticked: not sent
+    state, _ = step(RULES, state, ToggleConsent(), T0 + dt.timedelta(seconds=3))
+    done, [released] = step(RULES, state, Send(), T0 + dt.timedelta(seconds=4))
+    assert released == Release("r1", (), "0912345678") and done.contact == "" and not done.consent
+
+
+def test_back_erases_a_digit_skip_and_timeout_drop_the_number():
+    from kiosk.flow import ToggleConsent
+    state = _type(_on_reasons(), ["0", "9", "1", "back", "2", *"12345678"])
+    assert state.contact == "09212345678"
+    state = _type(state, "999")  # at most 11 digits
+    assert state.contact == "09212345678"
+    state, _ = step(RULES, state, ToggleConsent(), T0 + dt.timedelta(seconds=2))
+    _, [skipped] = step(RULES, state, Skip(), T0 + dt.timedelta(seconds=3))
+    assert skipped == Release("r1", (), None)
+    idle, [timed_out] = step(RULES, state, Tick(), T0 + dt.timedelta(seconds=60))
+    assert timed_out == Release("r1", (), None) and idle.contact == ""
+
+
+def test_the_outbox_sends_the_number_with_the_consent_flag(tmp_path):
+    from kiosk.outbox import Outbox
+    outbox = Outbox(str(tmp_path / "outbox.db"))
+    outbox.add({"id": "r1", "score": 1, "created_at": T0.isoformat()}, held=True)
+    outbox.release("r1", ("waiting_time",), "0912345678")
+    [item] = outbox.next_batch(10)
+    assert item["contact"] == "0912345678" and item["contact_consent"] is True
