@@ -52,7 +52,8 @@ def parse_filters(args, tree, user):
             raise CaseError(400, f"office: unknown office code {code[:40]!r}")
         if not service.may_see(tree, user, office.id):
             raise CaseError(403, f"office {office.code} is outside your scope")
-        offices = tree.subtree(office.id, "current") | tree.subtree(office.id, "historical")
+        offices = service.everything_is_none(
+            tree, tree.subtree(office.id, "current") | tree.subtree(office.id, "historical"))
     else:
         offices = scope
     status = args.get("status")

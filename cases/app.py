@@ -36,5 +36,6 @@ def init_app(app):
         from cases import pages
         app.register_blueprint(pages.bp)
         app.extensions.setdefault("dashboard_links", []).append(("cases_pages.case_list", "Phản ánh"))
-        from cases.figures import panel
+        from cases.figures import panel, report_section
         app.extensions.setdefault("dashboard_panels", []).append(panel)
+        app.extensions.setdefault("report_sections", []).append(report_section)

@@ -7,7 +7,7 @@
 - handling_satisfied: share of citizens who answered "did the answer help?" with 1, over
   `feedback_n` answers. Its own figure, never mixed into the rating figures.
 
-`summarise` is pure; `case_figures` reads the cases table.
+`case_figures` counts in SQL over the cases table.
 """
 
 import json
@@ -23,31 +23,27 @@ def nearest_rank(values, share):
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def summarise(rows, now_stored):
-    """rows: (status, due_at, first_due_at, first_answered_at, answer_working_days, feedback)."""
-    opened = len(rows)
-    answered = [r for r in rows if r[3] is not None]
-    in_time = sum(1 for r in answered if r[3] <= r[2])
-    overdue = sum(1 for r in rows if r[0] == "open" and r[1] < now_stored)
-    days = [r[4] for r in answered if r[4] is not None]
-    feedback = [r[5] for r in rows if r[5] is not None]
-    satisfied = sum(1 for f in feedback if f == "satisfied")
-    return {"opened": opened, "answered": len(answered), "answered_in_time": in_time,
-            "answered_in_time_share": round(in_time / len(answered), 4) if answered else None,
-            "overdue": overdue, "days_median": nearest_rank(days, 0.5), "days_p90": nearest_rank(days, 0.9),
-            "days_n": len(days), "handling_satisfied": round(satisfied / len(feedback), 4) if feedback else None,
-            "feedback_n": len(feedback)}
-
-
 def case_figures(db, office_ids, start_day, end_day, now):
-    """Figures of the cases opened at those offices (None: all) on local days start to end."""
+    """Figures of the cases opened at those offices (None: all) on local days start to end.
+
+    Counted in SQL; only the answered cases' working days come back, for the percentiles."""
     clauses, params = ["opened_day BETWEEN ? AND ?"], [start_day, end_day]
     if office_ids is not None:
         clauses.append("office_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(sorted(office_ids)))
-    rows = db.execute(f"""SELECT status, due_at, first_due_at, first_answered_at, answer_working_days, feedback
-                          FROM cases WHERE {' AND '.join(clauses)}""", params).fetchall()
-    return summarise(rows, to_stored(now))
+    where = " AND ".join(clauses)
+    opened, in_time, overdue, satisfied, feedback = db.execute(
+        f"""SELECT COUNT(*), COALESCE(SUM(first_answered_at <= first_due_at), 0),
+                   COALESCE(SUM(status = 'open' AND due_at < ?), 0), COALESCE(SUM(feedback = 'satisfied'), 0),
+                   COUNT(feedback)
+            FROM cases INDEXED BY cases_figures WHERE {where}""", [to_stored(now), *params]).fetchone()
+    days = [row[0] for row in db.execute(f"""SELECT answer_working_days FROM cases INDEXED BY cases_figures
+                                             WHERE {where} AND first_answered_at IS NOT NULL""", params)]
+    return {"opened": opened, "answered": len(days), "answered_in_time": in_time,
+            "answered_in_time_share": round(in_time / len(days), 4) if days else None,
+            "overdue": overdue, "days_median": nearest_rank(days, 0.5), "days_p90": nearest_rank(days, 0.9),
+            "days_n": len(days), "handling_satisfied": round(satisfied / feedback, 4) if feedback else None,
+            "feedback_n": feedback}
 
 
 def panel(db, tree, user, office_ids, start, end):
@@ -55,6 +51,28 @@ def panel(db, tree, user, office_ids, start, end):
     from flask import render_template
     from markupsafe import Markup
 
+    from cases.service import everything_is_none
     from server.timeutil import utcnow
-    figures = case_figures(db, office_ids, start.isoformat(), end.isoformat(), utcnow())
+    figures = case_figures(db, everything_is_none(tree, office_ids), start.isoformat(), end.isoformat(), utcnow())
     return Markup(render_template("cases/_figures.html", f=figures, start=start, end=end))
+
+
+def _share(value):
+    return f"{value * 100:.1f} %".replace(".", ",") if value is not None else "–"
+
+
+def report_section(db, office_ids, first, last):
+    """The quarterly report's section (dashboards' `report_sections`): (heading, lines)."""
+    from server.timeutil import utcnow
+    f = case_figures(db, office_ids, first.isoformat(), last.isoformat(), utcnow())
+    if not f["opened"]:
+        return "TIẾP NHẬN, TRẢ LỜI PHẢN ÁNH CỦA NGƯỜI DÂN", ["Trong kỳ không có phản ánh nào cần trả lời."]
+    lines = [f"Phản ánh tiếp nhận (đánh giá không hài lòng có nêu lý do, góp ý hoặc để lại số điện thoại): "
+             f"{f['opened']}.",
+             f"Đã trả lời: {f['answered']}, trong đó đúng hạn {f['answered_in_time']} "
+             f"({_share(f['answered_in_time_share'])}, n = {f['answered']}); đang quá hạn: {f['overdue']}.",
+             (f"Số ngày làm việc đến khi trả lời: trung vị {f['days_median']}, phân vị 90 {f['days_p90']} "
+              f"(n = {f['days_n']}).") if f["days_n"] else "Số ngày làm việc đến khi trả lời: chưa có (n = 0).",
+             f"Người dân hài lòng với cách giải quyết: {_share(f['handling_satisfied'])} (n = {f['feedback_n']}); "
+             "số liệu riêng, không tính vào tỷ lệ hài lòng."]
+    return "TIẾP NHẬN, TRẢ LỜI PHẢN ÁNH CỦA NGƯỜI DÂN", lines

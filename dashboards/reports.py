@@ -106,7 +106,19 @@ def report_context(code, quarter):
         "reasons": [(reason_labels.get(code, code), n, n / given) for code, n in reasons],
         "target": current_app.config["TARGET_RATE"],
         **_comments(db, ids, office, first, last, day),
+        # Other components' sections (app.extensions["report_sections"]: section(db, office ids,
+        # first day, last day) -> (heading, [lines])), after the citizens' comments.
+        "extra_sections": [section(db, ids, first, last)
+                           for section in current_app.extensions.get("report_sections", ())],
     }
+
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+def closing_numeral(context):
+    """The numeral of the last section (assessment), after the other components' sections."""
+    return ROMAN[5 + len(context["extra_sections"])]
 
 
 def _comments(db, ids, office, first, last, day):
@@ -201,7 +213,8 @@ def report_pdf():
     chart = base64.b64encode(trend_png(context)).decode()
     html = render_template("dashboards/report_document.html", c=context, chart=chart, rows=office_rows(context),
                            headers=OFFICE_HEADERS, summary=summary_lines(context),
-                           reasons=reason_lines(context), comments=comment_lines(context))
+                           reasons=reason_lines(context), comments=comment_lines(context), roman=ROMAN,
+                           closing=closing_numeral(context))
     from weasyprint.urls import URLFetcher
 
     # No base URL and only data: URLs: everything the PDF shows is in this HTML, nothing is fetched.
@@ -272,7 +285,11 @@ def build_docx(context, chart):
     for line in comment_lines(context):
         _paragraph(document, "- " + line)
     _paragraph(document, context["comments_note"], italic=True, size=11)
-    _paragraph(document, "VI. ĐÁNH GIÁ, KIẾN NGHỊ", bold=True)
+    for number_, (heading, lines) in zip(ROMAN[5:], context["extra_sections"], strict=False):
+        _paragraph(document, f"{number_}. {heading}", bold=True)
+        for line in lines:
+            _paragraph(document, "- " + line)
+    _paragraph(document, f"{closing_numeral(context)}. ĐÁNH GIÁ, KIẾN NGHỊ", bold=True)
     _paragraph(document, "(Cơ quan bổ sung nhận xét và kiến nghị trước khi ký ban hành.)", italic=True)
     _paragraph(document, "")
     _signature_block(document, context)

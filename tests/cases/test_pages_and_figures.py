@@ -2,8 +2,9 @@
 overview and office page show the figures with their sample sizes, overdue cases alert."""
 
 import datetime as dt
+import sqlite3
 
-from cases.figures import summarise
+from cases.figures import case_figures
 from dashboards import alerting
 from server.db import get_db
 from tests.cases.test_cases_api import deliver, minutes_ago
@@ -12,17 +13,23 @@ from tests.dashboards.conftest import csrf_token, log_in
 
 
 def test_figures_median_p90_in_time_and_handling_share():
-    now = "2026-06-01T00:00:00.000Z"
-    rows = [("closed", "2026-05-08Z", "2026-05-08Z", "2026-05-05Z", 2, "satisfied"),
-            ("answered", "2026-05-08Z", "2026-05-08Z", "2026-05-10Z", 6, "unsatisfied"),
-            ("answered", "2026-05-08Z", "2026-05-08Z", "2026-05-04Z", 1, None),
-            ("open", "2026-05-20Z", "2026-05-20Z", None, None, None),
-            ("open", "2026-06-20Z", "2026-06-20Z", None, None, None)]
-    f = summarise(rows, now)
+    db = sqlite3.connect(":memory:")
+    db.execute("""CREATE TABLE cases (office_id, opened_day, status, due_at, first_due_at, first_answered_at,
+                                      answer_working_days, feedback)""")
+    db.execute("""CREATE INDEX cases_figures ON cases(opened_day, office_id, status, due_at, first_due_at,
+                                                      first_answered_at, answer_working_days, feedback)""")
+    db.executemany("INSERT INTO cases VALUES (1, '2026-05-01', ?, ?, ?, ?, ?, ?)", [
+        ("closed", "2026-05-08Z", "2026-05-08Z", "2026-05-05Z", 2, "satisfied"),
+        ("answered", "2026-05-08Z", "2026-05-08Z", "2026-05-10Z", 6, "unsatisfied"),
+        ("answered", "2026-05-08Z", "2026-05-08Z", "2026-05-04Z", 1, None),
+        ("open", "2026-05-20Z", "2026-05-20Z", None, None, None),
+        ("open", "2026-06-20Z", "2026-06-20Z", None, None, None)])
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    f = case_figures(db, None, "2026-05-01", "2026-05-31", now)
     assert (f["opened"], f["answered"], f["answered_in_time"], f["overdue"]) == (5, 3, 2, 1)
     assert (f["days_median"], f["days_p90"], f["days_n"]) == (2, 6, 3)
     assert (f["handling_satisfied"], f["feedback_n"]) == (0.5, 2)
-    assert summarise([], now)["handling_satisfied"] is None
+    assert case_figures(db, {2}, "2026-05-01", "2026-05-31", now)["handling_satisfied"] is None
 
 
 def setup(app):

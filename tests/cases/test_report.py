@@ -1,0 +1,31 @@
+"""The quarterly report (Word, read back with python-docx) has the cases' section with sample sizes."""
+
+import datetime as dt
+import uuid
+
+from server.db import get_db, write_transaction
+from server.offices import load_tree
+from server.ratings import Source
+from tests.dashboards.conftest import as_user, demo_app  # noqa: F401 (fixtures)
+from tests.dashboards.test_reports import text_of, word
+
+
+def test_the_word_report_has_the_case_figures(as_user, demo_app):  # noqa: F811
+    now = dt.datetime.now(dt.UTC)
+    with demo_app.app_context():
+        db = get_db()
+        kiosk_id, office_id, counter_id = db.execute(
+            "SELECT k.id, k.office_id, k.counter_id FROM kiosks k JOIN offices o ON o.id = k.office_id "
+            "WHERE o.code = 'GN' LIMIT 1").fetchone()
+        items = [{"id": str(uuid.uuid4()), "score": 1, "created_at": (now - dt.timedelta(minutes=m)).isoformat(),
+                  "comment": "Chờ quá lâu"} for m in (30, 20)]
+        with write_transaction(db):
+            results = demo_app.extensions["ingest"].store_items(
+                db, load_tree(db), Source("kiosk", office_id, counter_id, kiosk_id), items, now)
+        assert {r["status"] for r in results} == {"accepted"}
+    quarter = f"{now.year}-Q{(now.astimezone(dt.timezone(dt.timedelta(hours=7))).month - 1) // 3 + 1}"
+    text = text_of(word(as_user("giangia"), office="GN", quarter=quarter))
+    assert "VI. TIẾP NHẬN, TRẢ LỜI PHẢN ÁNH CỦA NGƯỜI DÂN" in text and "VII. ĐÁNH GIÁ, KIẾN NGHỊ" in text
+    assert "hoặc để lại số điện thoại): 2." in text
+    assert "Đã trả lời: 0, trong đó đúng hạn 0 (–, n = 0); đang quá hạn: 0." in text
+    assert "Người dân hài lòng với cách giải quyết: – (n = 0)" in text
