@@ -14,7 +14,7 @@ import threading
 
 def init_app(app):
     from cases import alerts, api, contact
-    from cases.service import FEEDBACK_TOPIC, CaseOpener, Rules, record_feedback
+    from cases.service import FEEDBACK_TOPIC, CaseOpener, FollowupOpener, Rules, record_feedback
     from cases.workdays import WorkCalendar, parse_days_off
 
     calendar = WorkCalendar(parse_days_off(app.config["CASE_DAYS_OFF"]))
@@ -26,6 +26,10 @@ def init_app(app):
     ingest = app.extensions["ingest"]
     ingest.field_parsers.append(contact.parse_contact)
     ingest.on_rating_stored.append(CaseOpener(rules))
+    ingest.on_followup.append(FollowupOpener(rules))
+    # Channels that ask "why?" on a page of their own offer the optional number when some
+    # component reads it (the web channel's second page).
+    app.extensions.setdefault("rating_fields", set()).add("contact")
     channel = app.extensions.get("sms")
     if channel is not None:
         channel.answer_handlers[FEEDBACK_TOPIC] = lambda db, ref, choice, now: record_feedback(

@@ -24,7 +24,7 @@ bp.after_request(security_headers)
 TABS = (("open", "Đang mở"), ("overdue", "Quá hạn"), ("answered", "Đã trả lời"), ("closed", "Đã đóng"))
 EVENTS = {"opened": "Mở phản ánh", "assigned": "Giao xử lý", "note": "Ghi chú", "reply": "Đã nhắn trả lời",
           "call": "Đã trả lời (gọi điện / trực tiếp)", "feedback": "Công dân cho biết", "reopened": "Mở lại",
-          "closed": "Đóng"}
+          "closed": "Đóng", "contact": "Công dân để lại số điện thoại"}
 
 
 @bp.before_request

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 
 from server import audit
-from server.ratings import rating_ids
+from server.ratings import Rating, StoredRating, rating_ids
 from server.timeutil import from_stored, to_stored
 
 STATUSES = ("open", "answered", "closed")
@@ -81,6 +81,37 @@ class CaseOpener:
                   and (s.rating.reasons or s.rating.comment or s.rating.extra.get("contact"))]
         if chosen:
             open_cases(db, self.rules, chosen, now)
+
+
+class FollowupOpener:
+    """The core's on_followup hook: reasons, a comment or a number that arrive after the score
+    (the web's and SMS's second question) open the case then, or give an open case its number."""
+
+    def __init__(self, rules):
+        self.rules = rules
+
+    def __call__(self, db, rating_id, extra, now):
+        columns = ("client_id", "channel", "office_id", "counter_id", "staff_id", "score", "misuse", "local_day",
+                   "created_at", "reasons", "comment")
+        found = db.execute(f"SELECT {', '.join(columns)} FROM ratings WHERE id = ?", [rating_id]).fetchone()
+        if found is None:
+            return
+        row = dict(zip(columns, found, strict=True))
+        contact = extra.get("contact")
+        case = db.execute("SELECT id, contact, status FROM cases WHERE rating_id = ?", [rating_id]).fetchone()
+        if case is not None:
+            if contact and case[1] is None and case[2] != "closed":
+                _save(db, case[0], {"contact": contact, "contact_source": row["channel"]}, now)
+                event(db, case[0], "citizen", "contact", {}, now)
+            return
+        reasons = json.loads(row["reasons"]) if row["reasons"] else []
+        if row["score"] not in self.rules.dissatisfied or row["misuse"] or not (reasons or row["comment"] or contact):
+            return
+        rating = Rating(row["client_id"], row["score"], from_stored(row["created_at"]), reasons=reasons,
+                        comment=row["comment"], extra={"contact": contact} if contact else {})
+        open_cases(db, self.rules, [StoredRating(row["client_id"], row["channel"], row["office_id"],
+                                                 row["counter_id"], row["staff_id"], row["score"], row["misuse"],
+                                                 row["local_day"], row["created_at"], rating)], now)
 
 
 def open_cases(db, rules, chosen, now):

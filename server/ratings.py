@@ -193,6 +193,9 @@ class Ingest:
         # hook(db, source, [StoredRating], now), called inside the write transaction after new
         # ratings and their rollups are inserted; an exception undoes the whole batch.
         self.on_rating_stored = []
+        # hook(db, rating id, extra, now), called inside attach_followup's transaction once a
+        # follow-up (reasons, comment, a new score, or `extra` fields) reached a stored rating.
+        self.on_followup = []
 
     def store_items(self, db, tree, source, items, now):
         """Validate and store a kiosk batch; one result per item, in order.
@@ -374,15 +377,16 @@ def _clusters(keyed, gap):
     return clusters
 
 
-def attach_followup(db, client_id, reasons=None, comment=None, score=None):
+def attach_followup(db, client_id, reasons=None, comment=None, score=None, extra=None):
     """Put a follow-up's reasons and comment on a stored rating, keeping the rollups right.
 
     For channels that ask "why?" after the score (SMS, web): `reasons` (codes) replace the
     rating's reasons when given, `comment` replaces its comment when given, and `score`
     its score (a web rating changed within its edit window; the caller checked it is on
     the scale). The rating's old counts are taken out of the rollups and the new ones
-    counted, in one transaction. Returns False if there is no rating with that client_id.
-    Needs an app context (its rollups).
+    counted, in one transaction. `extra` (fields a component's field parser read, such as a
+    contact) goes to the on_followup hooks with the change, in the same transaction.
+    Returns False if there is no rating with that client_id. Needs an app context (its rollups).
     """
     columns = ("id", "office_id", "counter_id", "staff_id", "local_day", "channel", "score", "reasons", "misuse")
     with write_transaction(db):
@@ -397,11 +401,15 @@ def attach_followup(db, client_id, reasons=None, comment=None, score=None):
             changes["comment"] = _comment(comment)
         if score is not None and score != row["score"]:
             changes["score"] = score
-        if not changes:
+        if not changes and not extra:
             return True
-        rollup = current_app.extensions["ingest"].rollups.changes()
-        rollup.add(row, -1)  # without a new score, daily and staff counts net to zero
-        rollup.add({**row, **changes}, +1)
-        db["ratings"].update(row["id"], changes)
-        rollup.apply(db)
+        ingest = current_app.extensions["ingest"]
+        if changes:
+            rollup = ingest.rollups.changes()
+            rollup.add(row, -1)  # without a new score, daily and staff counts net to zero
+            rollup.add({**row, **changes}, +1)
+            db["ratings"].update(row["id"], changes)
+            rollup.apply(db)
+        for hook in ingest.on_followup:
+            hook(db, row["id"], extra or {}, dt.datetime.now(dt.UTC))
     return True

@@ -266,12 +266,13 @@ def _followup_client(target):
     return client_id if (kind, key) == (target.kind, target.key) else None
 
 
-def _why_page(target, status=200, chosen=(), comment="", error=None):
+def _why_page(target, status=200, chosen=(), comment="", error=None, contact=None):
     lang = _language()
     reasons = [{"code": r["code"], "label": r["labels"][lang]}
                for r in languages.reasons(current_app.extensions["scale"], _languages())]
     return _render("why.html", target, status, reasons=reasons, chosen=set(chosen), comment=comment, error=error,
-                   f=request.values.get("f", ""), csrf_token=generate_csrf())
+                   f=request.values.get("f", ""), csrf_token=generate_csrf(), contact=contact or {},
+                   ask_contact="contact" in current_app.extensions.get("rating_fields", ()))
 
 
 @bp.get("/<any(r, l):kind>/<key>/why")
@@ -290,15 +291,23 @@ def why_answer(kind, key):
         return redirect(url_for("web.rate_page", kind=kind, key=key, lang=_language()), 303)
     chosen = request.form.getlist("reason")
     comment = request.form.get("comment", "")
+    contact = {"contact": request.form.get("contact", ""), "contact_consent": request.form.get("consent") == "1"}
     if not _check_csrf():
-        return _why_page(target, 400, chosen, comment, error="resubmit")
+        return _why_page(target, 400, chosen, comment, error="resubmit", contact=contact)
     if "skip" not in request.form:
         known = current_app.extensions["scale"].reason_codes
         try:
-            attach_followup(get_db(), client_id, reasons=[code for code in chosen if code in known],
-                            comment=comment)
+            # The optional number is read by the component that declared it (Ingest.field_parsers).
+            extra = {}
+            for parse in current_app.extensions["ingest"].field_parsers:
+                extra.update(parse(contact))
         except ItemError:
-            return _why_page(target, 400, chosen, comment, error="comment_hint")
+            return _why_page(target, 400, chosen, comment, error="contact_hint", contact=contact)
+        try:
+            attach_followup(get_db(), client_id, reasons=[code for code in chosen if code in known],
+                            comment=comment, extra=extra)
+        except ItemError:
+            return _why_page(target, 400, chosen, comment, error="comment_hint", contact=contact)
     return redirect(url_for("web.thanks", kind=kind, key=key, lang=_language()), 303)
 
 

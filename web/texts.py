@@ -12,6 +12,10 @@ WEB_TEXTS = {
         "choose": "Chạm vào một khuôn mặt để đánh giá:",
         "comment": "Ý kiến khác (không bắt buộc)",
         "comment_hint": "Tối đa 500 ký tự. Xin đừng ghi số điện thoại hay số giấy tờ.",
+        "contact": "Để lại số điện thoại để cơ quan liên hệ lại (không bắt buộc)",
+        "contact_consent": "Tôi đồng ý để cơ quan dùng số này chỉ để trả lời ý kiến của tôi; số được xoá sau khi "
+                           "xử lý xong.",
+        "contact_hint": "Nếu để lại số, xin đánh dấu đồng ý; số điện thoại Việt Nam, ví dụ 0912 345 678.",
         "thanks_more": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
         "change": "Sửa đánh giá (trong 10 phút)",
         "you_rated": "Ông/Bà đã đánh giá: {level}. Có thể sửa đến {until}.",
@@ -40,6 +44,11 @@ WEB_TEXTS = {
         "choose": "Tap a face to rate:",
         "comment": "Anything else (optional)",
         "comment_hint": "At most 500 characters. Please do not write phone or document numbers.",
+        "contact": "Leave a phone number so the office can get back to you (optional)",
+        "contact_consent": "I agree that the office uses this number only to answer my feedback; it is deleted "
+                           "once the case is closed.",
+        "contact_hint": "If you leave a number, please tick the consent line; a Vietnamese number, e.g. "
+                        "0912 345 678.",
         "thanks_more": "Your opinion helps us serve you better.",
         "change": "Change my rating (within 10 minutes)",
         "you_rated": "You rated: {level}. You can change it until {until}.",
