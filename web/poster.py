@@ -48,7 +48,7 @@ def poster_pdf(url, office_name, counter_label, instruction, or_open, size="A4")
     modules = list(qr.matrix_iter(border=4))
     side = 120 * scale
     cell = side / len(modules)
-    left, top = (width - side) / 2, max(pdf.get_y() + 8 * scale, 110 * scale)
+    left, top = (width - side) / 2, max(pdf.get_y() + 14 * scale, 80 * scale)
     pdf.set_fill_color(0, 0, 0)
     for row_index, row in enumerate(modules):
         column = 0
