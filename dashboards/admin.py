@@ -9,7 +9,7 @@ shown once, like on the command line.
 import functools
 
 import phonenumbers
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -126,8 +126,57 @@ def staff_list():
                 for row in db.execute("""SELECT c.id, o.code, o.id, c.label, s.code FROM counters c
                                          JOIN offices o ON o.id = c.office_id LEFT JOIN staff s ON s.id = c.staff_id
                                          ORDER BY o.code, c.label""")]
+    web = "rating_links" in current_app.extensions  # the web channel: each counter's page and poster
+    if web:
+        from web.pages import counter_url
+        from web.storage import counter_code
+
+        for counter in counters:
+            code = counter_code(db, counter["id"])
+            counter["web_url"] = counter_url(current_app.config, code) if code else None
     return render("staff.html", staff=[s for s in staff if _in_scope(s["office_id"])],
-                  counters=[c for c in counters if _in_scope(c["office_id"])])
+                  counters=[c for c in counters if _in_scope(c["office_id"])], web=web)
+
+
+def _counter_code(counter_id):
+    """(office name, counter label, public code) of a counter in scope; its code is made on first use."""
+    if "rating_links" not in current_app.extensions:
+        abort(404)
+    from web.storage import ensure_counter_code
+
+    db = get_db()
+    found = db.execute("SELECT c.office_id, o.name, c.label FROM counters c JOIN offices o ON o.id = c.office_id "
+                       "WHERE c.id = ?", [counter_id]).fetchone()
+    if found is None or not _in_scope(found[0]):
+        abort(404)
+    with write_transaction(db):
+        code = ensure_counter_code(db, counter_id, utcnow())
+    return found[1], found[2], code
+
+
+@bp.get("/counters/<int:counter_id>/rating-page")
+def counter_rating_page(counter_id):
+    from web.pages import counter_url
+
+    return redirect(counter_url(current_app.config, _counter_code(counter_id)[2]))
+
+
+@bp.get("/counters/<int:counter_id>/poster.pdf")
+def counter_poster(counter_id):
+    from web.pages import counter_url
+    from web.poster import poster_pdf
+    from web.texts import WEB_TEXTS
+
+    office, label, code = _counter_code(counter_id)
+    size = request.args.get("size", "A4")
+    if size not in ("A4", "A5"):
+        abort(400, "size: must be A4 or A5")
+    texts = WEB_TEXTS["vi"]
+    pdf = poster_pdf(counter_url(current_app.config, code), office, label, texts["poster_instruction"],
+                     texts["poster_or"], size)
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"attachment; filename=poster-{counter_id}-{size}.pdf"
+    return response
 
 
 @bp.post("/staff")

@@ -43,6 +43,7 @@ class Channel:
         self.timezone = app.extensions["timezone"]
         self.scale = app.extensions["scale"]
         self.ingest = app.extensions["ingest"]
+        self.extensions = app.extensions  # "rating_links" from the web channel, set up after this one
         self.texts = Texts(self.scale, config["SMS_LANGUAGE"], config["SMS_TEMPLATES"])
         self.quiet = quiet.parse(config["SMS_QUIET_HOURS"])
         self.reply_window = dt.timedelta(hours=config["SMS_REPLY_WINDOW_HOURS"])
@@ -118,6 +119,9 @@ class Channel:
         if user.get("office_id") is not None and not tree.contains(user["office_id"], office.id):
             raise InvitationError(403, f"office {office.code} is outside your scope")
         office = tree.by_id[tree.successor(office.id)]
+        link = fields.get("link", False)
+        if not isinstance(link, bool) or link and "rating_links" not in self.extensions:
+            raise InvitationError(400, "link: must be true or false (true needs the web channel)")
         key = self.key(request["phone"])
         language = self.texts.language(request["language"])
         row = {"office_id": office.id, "service": request["service"], "reference": request["reference"],
@@ -131,6 +135,10 @@ class Channel:
                 return storage.insert_invitation(db, {**row, "status": "capped"}), "capped"
             invitation_id = storage.insert_invitation(db, {**row, "status": "queued"})
             body = self.texts.render("invitation", language, office=office.name, code=office.code)
+            if link:  # a rating link (web channel) as an alternative to replying with a digit
+                url, _ = self.extensions["rating_links"](db, user, {"office": office.code, "service": request[
+                    "service"], "reference": request["reference"]}, now)
+                body = f"{body} {url}"
             not_before = quiet.next_allowed(max(request["send_after"] or now, now), self.quiet, self.timezone)
             message_id = self.queue(db, request["phone"], body, "invitation", now, invitation_id, not_before)
             storage.update_invitation(db, invitation_id, {"message_id": message_id})

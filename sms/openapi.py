@@ -18,6 +18,8 @@ def paths(app):
                     "reference": {"type": "string", "maxLength": 64, "description": "Dossier code."},
                     "send_after": {"type": "string", "format": "date-time",
                                    "description": "Not before this time, with an offset; at most 30 days on."},
+                    "link": {"type": "boolean", "description": "Add a rating link (web channel) to the text, "
+                             "as an alternative to replying with a digit."},
                     "language": {"type": "string", "enum": ["vi", "en", "vi-ascii"],
                                  "description": "Default: the SMS_LANGUAGE setting."},
                 },

@@ -108,3 +108,18 @@ def test_a_scoped_admin_cannot_put_another_offices_officer_on_duty_at_their_coun
     assert "Không có quầy hoặc cán bộ này." in client.get(response.location).text
     with demo_app.app_context():
         assert get_db().execute("SELECT staff_id FROM counters WHERE id = ?", [counter_id]).fetchone()[0] == before
+
+
+def test_the_counters_page_offers_each_counters_rating_page_and_poster(as_user, demo_app):
+    client = as_user("admin")
+    page = client.get("/admin/staff").text
+    poster = re.search(r'href="(/admin/counters/(\d+)/poster\.pdf)"', page)
+    assert poster and "Trang đánh giá (mã QR)" in page
+    pdf = client.get(poster.group(1))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    page = client.get("/admin/staff").text  # the poster made the counter's code: its address is shown
+    assert re.search(r'href="http://127\.0\.0\.1:5000/r/[A-Z0-9]{6}"', page)
+    going = client.get(f"/admin/counters/{poster.group(2)}/rating-page")
+    assert going.status_code == 302 and "/r/" in going.headers["Location"]
+    assert client.get("/admin/counters/999999/poster.pdf").status_code == 404
+    assert as_user("tinh").get(poster.group(1)).status_code == 403  # supervisors do not administer

@@ -1,0 +1,67 @@
+"""Web channel figures (issue 16): submitting a rating from the phone page against
+GET /api/v1/ping in the same run, and the rating page's transfer size.
+
+A submission is what a phone sends when a face is tapped: the form with the page's CSRF
+token and session cookie and a fresh rating id, answered by a 303 on to the thank-you.
+"""
+
+import datetime as dt
+import re
+import tempfile
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import requests
+
+from bench.common import compare, json_request
+from tests.support import ServerProcess, flask_cli
+
+START = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+
+
+def run(report):
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "bench.db"
+        flask_cli(database, "office", "add", "P", "Tỉnh Thử", "--kind", "province")
+        flask_cli(database, "office", "add", "GN", "Bộ phận Một cửa thành phố Gia Nghĩa", "--parent", "P",
+                  "--kind", "district")
+        url = flask_cli(database, "counter", "link", "GN", "--counter", "Quầy 1").stdout.strip().splitlines()[-1]
+        path = url[url.index("/r/"):]
+        # One address sends everything here: the per-address limit and burst rule are set aside.
+        with ServerProcess(database, workers=2, threads=4, WEB_RATINGS_PER_MINUTE=10**9,
+                           WEB_BURST_SECONDS=0) as server:
+            browser = requests.Session()
+            page = browser.get(server.url + path, timeout=10)
+            fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+            cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.get_dict().items())
+            styles = sum(len(browser.get(server.url + href, timeout=10).content)
+                         for href in re.findall(r'<link rel="stylesheet" href="([^"]+)"', page.text))
+            report("rating page transfer size (HTML + styles, faces inline)", len(page.content) + styles, "bytes",
+                   f"page {len(page.content):,} + styles {styles:,}; aim < 60,000, no other request")
+
+            def ping(worker, thread, n):
+                return json_request("GET", "/api/v1/ping", None)
+
+            def submit(worker, thread, n):
+                body = urlencode({**fields, "client_id": str(uuid.uuid4()), "score": 1 + n % 4})
+                return "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+
+            trivial, rated = compare(server.port, ping, submit)
+            failures = [error for error in rated["errors"] if error != 303]  # 303 is the form's success
+            report("trivial JSON endpoint (GET /api/v1/ping)", trivial["rate"], "req/s",
+                   f"p99 {trivial['p99_ms']:.1f} ms; median of 3 rounds alternating with the next line")
+            report("web rating submitted (POST /r/<code>, a face tapped)", rated["rate"], "req/s",
+                   f"p99 {rated['p99_ms']:.1f} ms, failures {len(failures)}")
+            report("  ratio web rating / trivial (aim >= 0.4)", rated["rate"] / trivial["rate"], "x",
+                   "both a write with its fsync (SQLITE_SYNCHRONOUS=FULL), shared by group commit")
+            kiosk_token = flask_cli(database, "kiosk", "add", "GN", "--counter", "Quầy 2").stdout.split()[-1]
+
+            def kiosk(worker, thread, n):
+                item = {"id": str(uuid.uuid4()), "score": 1 + n % 4,
+                        "created_at": (START + dt.timedelta(seconds=5 * n + 997 * worker + 37 * thread)).isoformat()}
+                return json_request("POST", "/api/v1/ratings", {"ratings": [item]}, kiosk_token)
+
+            trivial, single = compare(server.port, ping, kiosk)
+            report("  for context: kiosk single-rating POST / trivial, same server", single["rate"] / trivial["rate"],
+                   "x", f"{single['rate']:,.0f} req/s against {trivial['rate']:,.0f}")
