@@ -5,6 +5,9 @@ import datetime as dt
 from dossiers import api, cli
 from dossiers.events import DossierEvents
 
+# Ratings and dossier events both arrive late; marking every 10 minutes keeps the page fresh.
+INTEGRITY_INTERVAL_SECONDS = 600
+
 
 def integrity_counts(db, query, office_ids):
     from dossiers.integrity import suspect_counts
@@ -22,5 +25,22 @@ def init_app(app):
     app.register_blueprint(api.bp)
     app.cli.add_command(cli.dossiers_cli)
     if "dashboards" in {component.name for component in app.extensions["components"]}:
+        from flask_babel import lazy_gettext
+
         from dossiers import pages
         app.register_blueprint(pages.bp)
+        app.extensions.setdefault("dashboard_links", []).extend([
+            ("dossiers_pages.late", lazy_gettext("Late dossiers")),
+            ("dossiers_pages.integrity_page", lazy_gettext("Integrity"))])
+        _register_integrity_job(app)
+
+
+def _register_integrity_job(app):
+    """Mark the last two days' kiosk ratings again every INTEGRITY_INTERVAL, in one process."""
+    from dossiers import integrity
+    from server import background
+
+    job = background.Job(app, "dossier-integrity", INTEGRITY_INTERVAL_SECONDS,
+                         lambda db: integrity.mark_recent(app, db, 2), lease_seconds=INTEGRITY_INTERVAL_SECONDS * 3,
+                         run_at_start=False)
+    background.register(app, job)
