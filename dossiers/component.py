@@ -10,4 +10,5 @@ component = Component(
     purge="dossiers.retention:purge",
     openapi="dossiers.openapi:paths",
     init_app="dossiers.app:init_app",
+    demo="dossiers.demo:seed",
 )

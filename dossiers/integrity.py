@@ -26,7 +26,9 @@ def mark_recent(app, db, days, now=None):
     timezone, config = app.extensions["timezone"], app.config
     top = app.extensions["scale"].size
     hours = OfficeHours.parse(config["OFFICE_HOURS"], config["OFFICE_DAYS"])
-    first_day = (now.astimezone(timezone).date() - dt.timedelta(days=days)).isoformat()
+    first_local = now.astimezone(timezone).date() - dt.timedelta(days=days)
+    first_day = first_local.isoformat()
+    first_moment = dt.datetime.combine(first_local, dt.time(), timezone) - dt.timedelta(days=1)
     window = dt.timedelta(minutes=config["DOSSIER_MATCH_MINUTES"])
     burst_window = dt.timedelta(minutes=config["DOSSIER_BURST_MINUTES"])
     counters = [row[0] for row in db.execute(
@@ -34,10 +36,12 @@ def mark_recent(app, db, days, now=None):
     marked = suspect = 0
     for counter_id in counters:
         with write_transaction(db):  # one counter at a time: kiosks wait for at most one
+            # Through the kiosks of the counter: ratings_kiosk_time walks only their recent ratings.
             ratings = db.execute(
                 """SELECT id, office_id, created_at, local_day, channel, misuse, score FROM ratings
-                   WHERE counter_id = ? AND channel = 'kiosk' AND local_day >= ? ORDER BY created_at""",
-                [counter_id, first_day]).fetchall()
+                   WHERE kiosk_id IN (SELECT id FROM kiosks WHERE counter_id = ?) AND created_at >= ?
+                     AND counter_id = ? AND local_day >= ? ORDER BY created_at""",
+                [counter_id, to_stored(first_moment), counter_id, first_day]).fetchall()
             if not ratings:
                 continue
             earliest = from_stored(ratings[0][2]) - window

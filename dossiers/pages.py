@@ -10,8 +10,9 @@ from flask_login import current_user, login_required
 from dashboards import queries
 from dashboards.app import csrf
 from dashboards.web import office_in_scope, security_headers, today, tree, user, view_filters
-from dossiers import apology, documents, integrity, storage
+from dossiers import apology, documents, integrity, storage, summary
 from server.db import get_db, write_transaction
+from server.stats import parse_query
 from server.timeutil import from_stored, to_stored, utcnow
 
 bp = Blueprint("dossiers_pages", __name__, template_folder="templates")
@@ -47,11 +48,21 @@ def late():
         row["days_late"] = ((from_stored(row["returned_at"]) if row["returned_at"] else now) - promised).days
         row["apology_state"] = ("none" if not row["apology_at"] else
                                 "in_time" if row["apology_at"] <= row["promised_due_at"] else "late")
-    in_time = sum(1 for row in rows[:LATE_SHOWN] if row["apology_state"] == "in_time")
     return render_template("dossiers/late.html", filters=filters, dossiers=rows[:LATE_SHOWN],
-                           more=len(rows) > LATE_SHOWN, in_time=in_time, today=today(),
+                           more=len(rows) > LATE_SHOWN, totals=_totals(filters), today=today(),
                            offices=queries.offices_for_picker(tree(), user(), filters.structure),
                            can_act=current_user.role != "viewer")
+
+
+def _totals(filters):
+    """The period's late, apologised and on-time figures for the view, from the rollups."""
+    query = parse_query(filters.stats_args(period="year", breakdown="none"), today())
+    rows = summary.summary_rows(get_db(), tree(), query, queries.stats_user(user()))
+    totals = {name: sum(row[name] for row in rows) for name in ("late", "apologised_in_time", "returned",
+                                                                "returned_on_time")}
+    totals["apology_rate"] = totals["apologised_in_time"] / totals["late"] if totals["late"] else None
+    totals["on_time_rate"] = totals["returned_on_time"] / totals["returned"] if totals["returned"] else None
+    return totals
 
 
 @bp.post("/dashboard/dossiers/<code>/apology")
