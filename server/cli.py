@@ -244,10 +244,6 @@ def seed_demo(days, ratings, seed, end, if_empty):
         raise click.ClickException("--days must be at least 1 and --ratings not negative")
     summary = demo.seed(db, current_app.extensions["ingest"], days=days, ratings=count, seed=seed, end=end,
                         progress=click.echo)
-    for component in current_app.extensions["components"]:
-        line = component.call("demo", current_app, db, seed)
-        if line:
-            summary += "\n" + line
     click.echo(summary)
     for component in current_app.extensions["components"]:
         extra = component.call("demo", current_app, db, seed, end)

@@ -15,8 +15,6 @@ whose `component` says what it adds:
   by `flask purge` after the core's retention rules;
 - `openapi`: "module:function" with `paths(app) -> {path: operations}` merged into
   /api/v1/openapi.json (`components(app) -> {schema name: schema}` beside it, optional);
-- `demo`: "module:function" with `seed(app, db, seed) -> summary line`, run by
-  `flask seed-demo` after the core's demo province, so every page has something true;
 - `init_app`: "module:function" that registers its blueprints, commands, extensions and
   background jobs (`server.background`);
 - `demo`: "module:function" with `seed(app, db, seed, end) -> summary line`, run by
