@@ -128,8 +128,10 @@ def channel_name(channel):
 
 
 def page(template, **context):
+    """A dashboards page: `template` under dashboards/ (or another component's, named in full)."""
     channels = [(channel, channel_name(channel)) for channel in current_app.extensions["channels"]]
-    return render_template(f"dashboards/{template}", channels=channels, channel_name=channel_name, **context)
+    name = template if "/" in template else f"dashboards/{template}"
+    return render_template(name, channels=channels, channel_name=channel_name, **context)
 
 
 @bp.app_errorhandler(stats.ParamError)

@@ -40,7 +40,8 @@ def post_events():
 
 
 def _query():
-    return parse_query(request.args, utcnow().astimezone(current_app.extensions["timezone"]).date())
+    return parse_query(request.args, utcnow().astimezone(current_app.extensions["timezone"]).date(),
+                       channels=current_app.extensions["channels"])
 
 
 @bp.get("/summary")

@@ -3,13 +3,13 @@ form as Word and PDF, and the integrity of kiosk ratings."""
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from dashboards import queries
 from dashboards.app import csrf
-from dashboards.web import office_in_scope, security_headers, today, tree, user, view_filters
+from dashboards.web import office_in_scope, page, security_headers, today, tree, user, view_filters
 from dossiers import apology, documents, integrity, storage, summary
 from server.db import get_db, write_transaction
 from server.stats import parse_query
@@ -48,7 +48,7 @@ def late():
         row["days_late"] = ((from_stored(row["returned_at"]) if row["returned_at"] else now) - promised).days
         row["apology_state"] = ("none" if not row["apology_at"] else
                                 "in_time" if row["apology_at"] <= row["promised_due_at"] else "late")
-    return render_template("dossiers/late.html", filters=filters, dossiers=rows[:LATE_SHOWN],
+    return page("dossiers/late.html", filters=filters, dossiers=rows[:LATE_SHOWN],
                            more=len(rows) > LATE_SHOWN, totals=_totals(filters), today=today(),
                            offices=queries.offices_for_picker(tree(), user(), filters.structure),
                            can_act=current_user.role != "viewer")
@@ -56,7 +56,8 @@ def late():
 
 def _totals(filters):
     """The period's late, apologised and on-time figures for the view, from the rollups."""
-    query = parse_query(filters.stats_args(period="year", breakdown="none"), today())
+    query = parse_query(filters.stats_args(period="year", breakdown="none"), today(),
+                        channels=current_app.extensions["channels"])
     rows = summary.summary_rows(get_db(), tree(), query, queries.stats_user(user()))
     totals = {name: sum(row[name] for row in rows) for name in ("late", "apologised_in_time", "returned",
                                                                 "returned_on_time")}
@@ -117,7 +118,7 @@ def integrity_page():
         office_in_scope(filters.office)
     counters = integrity.counter_report(db, tree(), queries.subtree_ids(tree(), user(), filters), filters.start,
                                         filters.end, current_app.config, current_app.extensions["scale"])
-    return render_template("dossiers/integrity.html", filters=filters, counters=counters,
+    return page("dossiers/integrity.html", filters=filters, counters=counters,
                            offices=queries.offices_for_picker(tree(), user(), filters.structure),
                            p_value=current_app.config["DOSSIER_SHIFT_P_VALUE"],
                            match_minutes=current_app.config["DOSSIER_MATCH_MINUTES"])
