@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 
-MODULES = ["core", "kiosk", "sms", "web", "dashboards", "cases", "ops"]
+MODULES = ["core", "kiosk", "sms", "web", "dashboards", "cases", "dossiers", "ops"]
 
 
 def report(name, value, unit, note=""):

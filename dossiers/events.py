@@ -200,7 +200,7 @@ class DossierEvents:
         """Derive each dossier again from all its events; move its rollup counts; invite."""
         events = storage.events_of(db, codes)
         stored = storage.dossiers_by_code(db, codes)
-        changes = {}
+        changes, rows = {}, []
         for code in sorted(codes):
             before_row = stored.get(code)
             before = dossier_from_row(before_row)
@@ -210,11 +210,12 @@ class DossierEvents:
             apology_at = from_stored(before_row["apology_at"]) if before_row and before_row["apology_at"] else None
             self._count(changes, before, after, apology_at, apology_at)
             row = self._row(code, after, before_row, now)
-            storage.save_dossier(db, row)
+            rows.append(row)
             if after.status == "cancelled":
                 storage.forget_contact(db, code)
             elif after.returned_at is not None and (before is None or before.returned_at is None):
                 self._invite(db, tree, user, code, after, row, now)
+        storage.save_dossiers(db, rows)
         storage.apply_rollup(db, changes)
 
     def _count(self, changes, before, after, apology_before, apology_after):
@@ -262,4 +263,3 @@ class DossierEvents:
         else:
             row.update({"invitation_id": invitation_id, "invitation_status": status})
             storage.forget_contact(db, code)
-        storage.save_dossier(db, row)

@@ -178,8 +178,18 @@ def dossier(db, code):
     return dossiers_by_code(db, [code]).get(code)
 
 
+_SAVE = (f"INSERT INTO dossiers ({', '.join(DOSSIER_COLUMNS)}) VALUES ({', '.join('?' for _ in DOSSIER_COLUMNS)}) "
+         f"ON CONFLICT (code) DO UPDATE SET "
+         + ", ".join(f"{name} = excluded.{name}" for name in DOSSIER_COLUMNS[1:]))
+
+
+def save_dossiers(db, rows):
+    """Insert or replace dossier rows (dicts of DOSSIER_COLUMNS) in one statement each."""
+    db.conn.executemany(_SAVE, [tuple(row.get(name) for name in DOSSIER_COLUMNS) for row in rows])
+
+
 def save_dossier(db, row):
-    db["dossiers"].upsert(row, pk="code")
+    save_dossiers(db, [row])
 
 
 def late_dossiers(db, office_ids, first, last, now_stored, limit, after=None):
