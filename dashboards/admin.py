@@ -53,9 +53,15 @@ def _in_scope(office_id):
 
 def _office(code):
     """An office in the admin's scope by code, or OfficeError."""
-    row = offices.office_by_code(get_db(), (code or "").strip().upper())
-    if not _in_scope(row["id"]):
-        raise offices.OfficeError(_("Office %(code)s is outside your scope.", code=row["code"]))
+    code = (code or "").strip().upper()
+    try:
+        row = offices.office_by_code(get_db(), code)
+    except offices.OfficeError:
+        if current_user.office_id is None:
+            raise
+        row = None  # a scoped admin learns no more about an unknown code than about another's
+    if row is None or not _in_scope(row["id"]):
+        raise offices.OfficeError(_("Office %(code)s is outside your scope.", code=code[:32]))
     return row
 
 

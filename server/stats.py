@@ -115,10 +115,12 @@ def base_offices(tree, query, user):
     scope = user.get("office_id")
     if query.office is not None:
         office = tree.by_code.get(query.office)
+        # A scoped user gets the same answer for an unknown code as for one outside the scope:
+        # office codes cannot be enumerated through it.
+        if scope is not None and (office is None or not tree.contains(scope, office.id)):
+            raise ScopeError(f"office {query.office} is outside your scope")
         if office is None:
             raise ParamError("office", f"unknown office code {query.office}")
-        if scope is not None and not tree.contains(scope, office.id):
-            raise ScopeError(f"office {query.office} is outside your scope")
         return [office.id]
     if scope is not None:
         return [scope]

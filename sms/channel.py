@@ -112,12 +112,15 @@ class Channel:
         request = _invitation_fields(fields, now)
         tree = load_tree(db)
         office = tree.by_code.get(request["office"])
+        scope = user.get("office_id")
+        # A scoped user gets the same answer for an unknown code as for one outside the scope:
+        # office codes cannot be enumerated through it.
+        if scope is not None and (office is None or not tree.contains(scope, office.id)):
+            raise InvitationError(403, f"office {request['office'][:40]} is outside your scope")
         if office is None:
             raise InvitationError(400, f"office: unknown office code {request['office'][:40]!r}")
         if user["role"] == "viewer":
             raise InvitationError(403, "viewers cannot send invitations")
-        if user.get("office_id") is not None and not tree.contains(user["office_id"], office.id):
-            raise InvitationError(403, f"office {office.code} is outside your scope")
         office = tree.by_id[tree.successor(office.id)]
         link = fields.get("link", False)
         if not isinstance(link, bool) or link and "rating_links" not in self.extensions:

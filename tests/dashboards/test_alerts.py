@@ -203,3 +203,19 @@ def test_the_server_checks_by_itself_in_the_background(database, province):
             time.sleep(0.5)
         time.sleep(2.5)  # both workers have had their turns by now
     assert [rule for rule, *_ in stored_alerts(province)] == ["window"]
+
+
+def test_a_town_supervisor_sees_their_alert_behind_five_hundred_newer_ones_elsewhere(demo_app, as_user):
+    """The outside review's Info item: the page read 500 alerts before keeping the user's own."""
+    with demo_app.app_context():
+        db = get_db()
+        office = dict(db.execute("SELECT code, id FROM offices WHERE code IN ('GN', 'DM')"))
+        details = json.dumps({"n": 5, "dissatisfied": 4, "share": 0.8, "minutes": 15})
+        alerts = [("window_share", office["GN"], "GN", "2026-10-01T01:00:00.000Z", details)]
+        alerts += [("window_share", office["DM"], f"DM-{i}", f"2026-10-02T01:{i // 60:02d}:{i % 60:02d}.000Z", details)
+                   for i in range(600)]
+        db.conn.executemany("INSERT INTO alerts (rule, office_id, subject, raised_at, details) VALUES (?, ?, ?, ?, ?)",
+                       alerts)
+        db.conn.commit()
+    page = as_user("giangia").get("/dashboard/alerts").text
+    assert page.count('action="/dashboard/alerts/') == 1 and "Gia Nghĩa" in page

@@ -138,3 +138,31 @@ def test_api_answers_carry_protective_headers(client, kiosk):
     response = client.post("/api/v1/ratings", json={"ratings": [rating()]}, headers=auth(token))
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_a_scoped_user_cannot_tell_an_unknown_office_code_from_one_outside_their_scope(secured):
+    """The outside review's Info item: 400 "unknown office" against 403 let codes be enumerated."""
+    token = add_user(secured, "district-api", "supervisor", "D")
+    client = secured.test_client()
+
+    def answers(code):
+        stats = client.get("/api/v1/stats", query_string={"office": code}, headers=auth(token))
+        invitation = client.post("/api/v1/invitations", json={"phone": "0912 345 678", "office": code},
+                                 headers=auth(token))
+        return [(r.status_code, r.json["error"].replace(code, "CODE")) for r in (stats, invitation)]
+
+    assert answers("E") == answers("NO-SUCH") == [(403, "office CODE is outside your scope")] * 2
+    admin = add_user(secured, "root-api", "admin")  # who sees every office is told a code is unknown
+    assert client.get("/api/v1/stats", query_string={"office": "NO-SUCH"}, headers=auth(admin)).status_code == 400
+
+
+def test_a_scoped_admin_cannot_tell_an_unknown_office_code_from_one_outside_their_scope(secured):
+    add_user(secured, "district-admin", "admin", "D")
+    client = secured.test_client()
+    log_in(client, "district-admin", "correct-horse")
+    said = []
+    for code in ("E", "NO-SUCH"):
+        response = post_form(client, "/admin/kiosks", {"office": code, "counter": "Quầy 5"})
+        said.append(re.findall(r'class="flash error">([^<]*)<', client.get(response.location).text)[0]
+                    .replace(code, "CODE"))
+    assert said[0] == said[1] and "CODE" in said[0]
