@@ -1,7 +1,8 @@
 """What operators see: one JSON log line per request with a request id, and /metrics.
 
 Logs carry the method, the path (never the query string or a body: citizens' numbers and
-comments must not reach them), the status and the time taken. The request id comes from
+comments must not reach them), the status and the time taken; an exception is logged by
+its type and frames, without its message, which would echo the values behind it. The request id comes from
 nginx (`X-Request-ID`) or is made here, and is sent back in the response.
 
 Metrics are Prometheus counters and histograms. Under gunicorn, each worker writes its
@@ -17,6 +18,7 @@ import os
 import re
 import sys
 import time
+import traceback
 import uuid
 
 from flask import Response, abort, g, request
@@ -51,8 +53,25 @@ class JsonFormatter(logging.Formatter):
             if value is not None:
                 line[key] = value
         if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
+            line["error"] = where_it_failed(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
+
+
+def where_it_failed(exc_info):
+    """An exception for the log: its type and the frames it came through, never its message.
+
+    Messages echo the values that caused them (`invalid literal for int(): '0912...'`, a
+    comment, a search): the type and the lines are enough to find the bug.
+    """
+    error, lines, seen = exc_info[1], [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        frames = traceback.extract_tb(error.__traceback__)
+        lines.append(type(error).__qualname__ + " at " + " < ".join(
+            f"{os.path.relpath(frame.filename) if frame.filename.startswith(os.getcwd()) else frame.filename}:"
+            f"{frame.lineno} {frame.name}" for frame in reversed(frames)))
+        error = error.__cause__ or error.__context__
+    return " | caused by ".join(lines)
 
 
 class RequestIdFilter(logging.Filter):

@@ -48,6 +48,8 @@ class Channel:
         self.quiet = quiet.parse(config["SMS_QUIET_HOURS"])
         self.reply_window = dt.timedelta(hours=config["SMS_REPLY_WINDOW_HOURS"])
         self.cap = dt.timedelta(days=config["SMS_FREQUENCY_CAP_DAYS"])
+        self.regions = {str(region).upper() for region in config["SMS_ALLOWED_REGIONS"] or ()}
+        self.per_user_day = config["SMS_INVITATIONS_PER_USER_DAY"]
         self.retention = dt.timedelta(hours=config["SMS_NUMBER_RETENTION_HOURS"])
         self.send_rate = config["SMS_SEND_RATE"]
         if self.send_rate <= 0:
@@ -121,6 +123,10 @@ class Channel:
             raise InvitationError(400, f"office: unknown office code {request['office'][:40]!r}")
         if user["role"] == "viewer":
             raise InvitationError(403, "viewers cannot send invitations")
+        region = phones.region(request["phone"])
+        if region not in self.regions:
+            raise InvitationError(400, f"phone: numbers of region {region or 'unknown'} are not invited here "
+                                       f"(SMS_ALLOWED_REGIONS: {', '.join(sorted(self.regions)) or 'none'})")
         office = tree.by_id[tree.successor(office.id)]
         link = fields.get("link", False)
         if not isinstance(link, bool) or link and "rating_links" not in self.extensions:
@@ -132,6 +138,9 @@ class Channel:
                "local_day": now.astimezone(self.timezone).date().isoformat(), "created_by": user["id"],
                "send_after": to_stored(request["send_after"] or now)}
         with write_transaction(db):
+            if storage.invitations_by_user_on(db, user["id"], row["local_day"]) >= self.per_user_day:
+                raise InvitationError(429, f"at most {self.per_user_day} invitations a day per user "
+                                           "(SMS_INVITATIONS_PER_USER_DAY); try again tomorrow")
             if storage.is_opted_out(db, key):
                 return storage.insert_invitation(db, {**row, "status": "opted_out", "opted_out": 1}), "opted_out"
             if storage.invitations_since(db, key, now - self.cap):

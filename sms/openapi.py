@@ -1,6 +1,6 @@
 """The SMS channel's operations in the OpenAPI document (see server/openapi.py)."""
 
-from server.openapi import errors, json_response
+from server.openapi import ERROR, errors, json_response
 
 
 def paths(app):
@@ -12,7 +12,8 @@ def paths(app):
                 "type": "object", "required": ["phone", "office"],
                 "properties": {
                     "phone": {"type": "string", "examples": ["0912 345 678", "+84912345678"],
-                              "description": "The citizen's number; Vietnam is the default region."},
+                              "description": "The citizen's number; Vietnam is the default region, and only "
+                                             "numbers of SMS_ALLOWED_REGIONS (default Vietnam) are invited."},
                     "office": {"type": "string", "description": "Code of the office that served the citizen."},
                     "service": {"type": "string", "maxLength": 64, "description": "Procedure code."},
                     "reference": {"type": "string", "maxLength": 64, "description": "Dossier code."},
@@ -32,6 +33,8 @@ def paths(app):
                              "Accepted: queued to send, or not sent because the number opted out or was "
                              "invited in the last SMS_FREQUENCY_CAP_DAYS days."),
                 **errors(400, 401, 403, 413),
+                "429": json_response(ERROR,
+                                     "The user asked for SMS_INVITATIONS_PER_USER_DAY invitations today already."),
             },
         }},
     }

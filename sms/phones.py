@@ -33,6 +33,11 @@ def normalise(text, region=DEFAULT_REGION):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def region(number):
+    """The ISO region of a normalised number (`+84...` -> `VN`), or None."""
+    return phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
+
+
 def number_key(secret_key, number):
     """The keyed hash a number is remembered by once the raw number is gone."""
     return hmac.new(str(secret_key).encode(), b"sms-number:" + number.encode(), hashlib.sha256).hexdigest()

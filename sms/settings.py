@@ -1,6 +1,6 @@
 """Settings of the SMS channel, read like every other setting (prefix SATISFACTION_)."""
 
-from server.settings import Setting, json_value, number, secret, text
+from server.settings import Setting, integer, json_value, number, secret, text
 
 SETTINGS = [
     Setting("TWILIO_ACCOUNT_SID", "", text, "Twilio account SID. Empty (the default): no Twilio; messages go to the "
@@ -16,6 +16,11 @@ SETTINGS = [
     Setting("SMS_QUIET_HOURS", "21:00-07:00", text, "Local hours when no invitation is sent (HH:MM-HH:MM); empty turns "
             "quiet hours off."),
     Setting("SMS_REPLY_WINDOW_HOURS", 72, number, "How long after an invitation is sent a reply still counts for it."),
+    Setting("SMS_ALLOWED_REGIONS", ["VN"], json_value,
+            "Regions (ISO 3166 codes, JSON list) whose numbers may be invited; others get 400. Texts abroad cost more "
+            "and are no service of a Vietnamese office."),
+    Setting("SMS_INVITATIONS_PER_USER_DAY", 5000, integer,
+            "Most invitations one user (or API token's user) may ask for in a local day; more get 429."),
     Setting("SMS_FREQUENCY_CAP_DAYS", 30, number, "At most one invitation per phone number in this many days."),
     Setting("SMS_SEND_RATE", 1.0, number, "Most messages sent per second (Twilio long codes take 1; short codes and "
             "messaging services more)."),

@@ -123,6 +123,12 @@ def m002_lease_kept_by_the_core(db):
     db.execute("DROP TABLE IF EXISTS sms_lease")
 
 
+@migrations()
+def m003_invitations_by_user(db):
+    """The per-user daily limit counts a user's invitations of a day: an index walk, not a scan."""
+    db.execute("CREATE INDEX IF NOT EXISTS sms_invitations_by_user ON sms_invitations(created_by, local_day)")
+
+
 # --- opt-outs -----------------------------------------------------------------------------
 
 def is_opted_out(db, key):
@@ -146,6 +152,11 @@ def invitations_since(db, key, since):
         """SELECT COUNT(*) FROM sms_invitations WHERE phone_hash = ? AND created_at >= ?
            AND status NOT IN ('opted_out', 'capped', 'failed', 'undelivered')""",
         [key, to_stored(since)]).fetchone()[0]
+
+
+def invitations_by_user_on(db, user_id, local_day):
+    return db.execute("SELECT COUNT(*) FROM sms_invitations WHERE created_by = ? AND local_day = ?",
+                      [user_id, local_day]).fetchone()[0]
 
 
 def insert_invitation(db, row):

@@ -163,3 +163,24 @@ def test_the_sms_sender_starts_with_the_workers_before_any_request(database):
             server.stop()
     assert [m["To"] for m in twilio.messages] == ["+84912000222"]
 
+
+
+def test_a_server_error_is_logged_by_where_it_happened_without_the_values_behind_it(database, capfd):
+    """The outside review's Info item: exception messages echoed parameter values into the logs."""
+    app = create_app({"DATABASE": str(database), "TESTING": False})
+
+    @app.get("/boom")
+    def boom():
+        try:
+            int("0912 345 678")
+        except ValueError as problem:
+            raise RuntimeError("comment: 'chờ hai tiếng'") from problem
+
+    capfd.readouterr()
+    assert app.test_client().get("/boom?q=secret").status_code == 500
+    logged = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
+    [failure] = [line for line in logged if line.get("error")]
+    assert "RuntimeError at tests/deploy/test_observability.py:" in failure["error"]
+    assert "caused by ValueError at" in failure["error"]
+    text = json.dumps(logged, ensure_ascii=False)
+    assert "0912" not in text and "chờ" not in text and "secret" not in text

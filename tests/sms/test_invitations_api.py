@@ -167,3 +167,29 @@ def test_the_raw_number_is_erased_after_the_retention_period_and_only_the_hash_r
     assert message == {"phone": None, "phone_hash": key}
     # the cap still knows the number
     assert invite(client, admin).json["status"] == "capped"
+
+
+# The outside review's Info item: any international number, and no limit per user.
+
+def test_a_number_abroad_gets_no_invitation_unless_its_region_is_allowed(database):
+    from tests.sms.test_webhooks import setup_offices
+    for allowed, status in ((None, 400), (["VN", "FR"], 202)):
+        app = make_app(database, **({"SMS_ALLOWED_REGIONS": allowed} if allowed else {}))
+        if allowed is None:
+            setup_offices(app)
+        response = invite(app.test_client(), auth(add_user(app, f"dossiers-{status}")), phone="+33 6 12 34 56 78")
+        assert response.status_code == status, response.json
+        if status == 400:
+            assert response.json["error"].startswith("phone: numbers of region FR are not invited")
+            assert rows(app, "SELECT COUNT(*) AS n FROM sms_invitations") == [{"n": 0}]
+
+
+def test_one_user_cannot_ask_for_more_invitations_a_day_than_the_limit(database):
+    from tests.sms.test_webhooks import setup_offices
+    app = make_app(database, SMS_INVITATIONS_PER_USER_DAY=2)
+    setup_offices(app)
+    client, busy, other = app.test_client(), auth(add_user(app, "busy")), auth(add_user(app, "other"))
+    assert [invite(client, busy, phone=f"0912 345 67{n}").status_code for n in range(3)] == [202, 202, 429]
+    assert "SMS_INVITATIONS_PER_USER_DAY" in invite(client, busy, phone="0912 345 679").json["error"]
+    assert invite(client, other, phone="0912 345 679").status_code == 202
+    assert rows(app, "SELECT COUNT(*) AS n FROM sms_invitations") == [{"n": 3}]
