@@ -1,14 +1,16 @@
 """Structured logs with request ids, /metrics, and background jobs that start with the workers."""
 
 import datetime as dt
+import io
 import json
+import logging
 import sqlite3
 import time
 import uuid
 
 import requests
 
-from server import create_app
+from server import create_app, observability
 from server.db import get_db
 from sms import storage as sms_storage
 from sms.sender import Sender
@@ -165,7 +167,7 @@ def test_the_sms_sender_starts_with_the_workers_before_any_request(database):
 
 
 
-def test_a_server_error_is_logged_by_where_it_happened_without_the_values_behind_it(database, capfd):
+def test_a_server_error_is_logged_by_where_it_happened_without_the_values_behind_it(database):
     """The outside review's Info item: exception messages echoed parameter values into the logs."""
     app = create_app({"DATABASE": str(database), "TESTING": False})
 
@@ -176,9 +178,15 @@ def test_a_server_error_is_logged_by_where_it_happened_without_the_values_behind
         except ValueError as problem:
             raise RuntimeError("comment: 'chờ hai tiếng'") from problem
 
-    capfd.readouterr()
-    assert app.test_client().get("/boom?q=secret").status_code == 500
-    logged = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)  # the server's own formatter, on a stream the test reads
+    handler.setFormatter(observability.JsonFormatter())
+    logging.getLogger().addHandler(handler)
+    try:
+        assert app.test_client().get("/boom?q=secret").status_code == 500
+    finally:
+        logging.getLogger().removeHandler(handler)
+    logged = [json.loads(line) for line in out.getvalue().splitlines()]
     [failure] = [line for line in logged if line.get("error")]
     assert "RuntimeError at tests/deploy/test_observability.py:" in failure["error"]
     assert "caused by ValueError at" in failure["error"]
