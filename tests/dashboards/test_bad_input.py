@@ -116,3 +116,9 @@ def test_no_dashboard_or_admin_url_answers_a_server_error(fuzzing, data):
     form = {"csrf_token": tokens[who]} if method == "POST" else None
     response = clients[who].open(path, method=method, query_string=query, data=form)
     assert response.status_code < 500, (who, method, path, query, response.status_code)
+
+
+def test_the_integrity_page_of_another_component_draws_its_filter_bar(admin):
+    """The fuzz found it: a component's page rendering the shared filters without the channels."""
+    response = admin.get("/dashboard/integrity")
+    assert response.status_code == 200 and 'name="channel"' in response.text
