@@ -192,6 +192,7 @@ PAGES = [
     ("admin-users", "/admin/users"),
     ("admin-tokens", "/admin/tokens"),
     ("admin-audit", "/admin/audit"),
+    ("account", "/dashboard/account"),
     ("not-found", "/dashboard/no-such-page"),
 ]
 
