@@ -9,7 +9,6 @@ many cases it is given; they are added once, from its dissatisfied ratings that 
 import datetime as dt
 import os
 import random
-import statistics
 import tempfile
 import time
 import uuid
@@ -20,7 +19,6 @@ from bench import common
 RATINGS = int(os.environ.get("BENCH_CASES_RATINGS", "10000000"))
 CASES = int(os.environ.get("BENCH_CASES", "100000"))
 TARGET_MS = 300
-REPEAT = 7
 
 
 def run(report):
@@ -113,25 +111,14 @@ def _add_cases(path, count):
         db.close()
 
 
-def _timed(client, url):
-    first = client.get(url)
-    assert first.status_code == 200, f"{url}: {first.status_code}"
-    times = []
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        client.get(url).close()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), max(times)
-
-
 def pages(report):
-    from bench.dashboards import logged_in
+    from bench.dashboards import logged_in, timed
 
     path = common.demo_database(RATINGS)
     app, count = _add_cases(path, CASES)
     report(f"-- demo database with {RATINGS:,} ratings and {count:,} cases", 0, "")
     client = logged_in(app, "tinh")
-    baseline, _ = _timed(client, "/api/v1/stats?period=month&from=2025-11-01&to=2026-10-31")
+    baseline, _ = timed(client, "/api/v1/stats?period=month&from=2025-11-01&to=2026-10-31")
     report("baseline: GET /api/v1/stats, province by month", baseline, "ms", "median")
     for name, url in (("cases page, open", "/dashboard/cases"),
                       ("cases page, closed", "/dashboard/cases?status=closed"),
@@ -140,6 +127,6 @@ def pages(report):
                       ("a case page", "/dashboard/cases/1"),
                       ("GET /api/v1/cases, 50 newest", "/api/v1/cases"),
                       ("overview with the case figures", "/dashboard?preset=custom&from=2025-11-01&to=2026-10-31")):
-        median, slowest = _timed(client, url)
+        median, slowest = timed(client, url)
         verdict = "ok" if slowest < TARGET_MS else f"OVER {TARGET_MS} ms"
         report(name, median, "ms", f"median; slowest {slowest:.0f} ms; {median / baseline:.1f}x baseline; {verdict}")

@@ -29,7 +29,7 @@ CASE = {
                                                                  "name": {"type": "string"}}},
         }},
         "has_contact": {"type": "boolean", "description": "The citizen left a number to be answered on."},
-        "contact": {"type": ["string", "null"], "description": "The number masked (+8491****678); never in full."},
+        "contact": {"type": ["string", "null"], "description": "The number masked (+8491*****78); never in full."},
         "contact_source": NULLABLE_TEXT,
         "feedback": {"type": ["string", "null"], "enum": ["satisfied", "unsatisfied", None],
                      "description": "The citizen's answer to whether the answer helped."},

@@ -16,6 +16,7 @@ import json
 from server import audit
 from server.ratings import Rating, StoredRating, rating_ids
 from server.timeutil import from_stored, to_stored
+from sms import phones
 
 STATUSES = ("open", "answered", "closed")
 FILTER_STATUSES = ("open", "answered", "closed", "overdue")
@@ -180,10 +181,8 @@ def _case(row, now, show_contact=False):
 
 
 def masked(number):
-    """`+8491****678`: enough to recognise, not to call. Nobody sees a case's number in full."""
-    if not number:
-        return None
-    return number[:5] + "*" * max(0, len(number) - 8) + number[-3:]
+    """The SMS channel's masking (`+8491*****78`): nobody sees a case's number in full."""
+    return phones.masked(number) if number else None
 
 
 def public(case):
