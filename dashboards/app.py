@@ -81,4 +81,5 @@ def init_app(app):
     app.register_blueprint(admin.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.extensions["error_page"] = web.error_page  # every page's 404, 405 and 500 in the site's layout
     alerting.init_app(app)

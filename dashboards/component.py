@@ -16,4 +16,5 @@ component = Component(
     purge="dashboards.retention:purge",
     openapi="dashboards.openapi:paths",
     init_app="dashboards.app:init_app",
+    demo="dashboards.demo:seed",
 )

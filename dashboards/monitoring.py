@@ -66,7 +66,7 @@ def kiosks():
 @bp.get("/dashboard/sms")
 @login_required
 def sms():
-    filters = view_filters(preset="last_month")
+    filters = view_filters()  # the same default range as every other page
     ids = sorted(queries.subtree_ids(tree(), user(), filters))
     funnel = sms_reports.funnel(get_db(), ids, filters.start, filters.end)
     chart = figures.sms_funnel(funnel, language(), _)

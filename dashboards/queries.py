@@ -254,12 +254,13 @@ def comments(db, office_ids, filters, search=None, reason=None, scores=None, bef
 
 
 def kiosks(db, office_ids):
-    """Active kiosks of these offices with their last heartbeat."""
+    """Active kiosks of these offices with their last heartbeat and last rating (the
+    ratings_kiosk_time index answers each kiosk's latest rating with one seek)."""
     sql = """SELECT k.id, o.code, o.name, c.label, k.last_seen_at, k.queue_length, k.last_sync_at, k.app_version,
-                    k.created_at
+                    k.created_at, (SELECT MAX(r.created_at) FROM ratings r WHERE r.kiosk_id = k.id)
              FROM kiosks k JOIN offices o ON o.id = k.office_id JOIN counters c ON c.id = k.counter_id
              WHERE k.revoked_at IS NULL AND k.office_id IN (SELECT value FROM json_each(?))
              ORDER BY o.code, c.label, k.id"""
     keys = ("id", "office", "office_name", "counter", "last_seen_at", "queue_length", "last_sync_at", "app_version",
-            "created_at")
+            "created_at", "last_rating_at")
     return [dict(zip(keys, row, strict=True)) for row in db.execute(sql, [json.dumps(sorted(office_ids))])]

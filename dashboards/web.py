@@ -145,6 +145,11 @@ def outside_scope(_problem):
 
 
 def error_page(problem):
-    """HTML error pages for the dashboards' URLs (the API keeps its JSON errors)."""
-    return page("error.html", code=problem.code, message=problem.description if problem.code == 400 else None), \
-        problem.code
+    """HTML error pages for the dashboards' URLs (the API keeps its JSON errors), in the
+    site's layout and the reader's language, with a way back."""
+    try:
+        return page("error.html", code=problem.code,
+                    message=problem.description if problem.code == 400 else None), problem.code
+    except Exception:  # the layout itself failed (a 500 from the database, say): the plain page
+        current_app.logger.exception("the error page could not be drawn")
+        return problem

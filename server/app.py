@@ -149,7 +149,9 @@ def _register_errors(app):
                 if name.lower() != "content-type":
                     response.headers[name] = value
             return response
-        return problem
+        # A component may render pages' errors in its own layout and language.
+        page = app.extensions.get("error_page")
+        return page(problem) if page else problem
 
     @app.errorhandler(sqlite3.OperationalError)
     def storage_trouble(problem):

@@ -122,18 +122,19 @@ def test_a_failed_send_is_recorded_and_does_not_lose_the_alert(database, provinc
     assert delivery[0]["status"] == "failed" and delivery[0]["channel"] == "email"
 
 
-def test_without_sms_or_email_an_alert_is_only_stored_and_shown(database, province):
+def test_without_twilio_an_alert_goes_to_the_sms_outbox_and_says_so(database, province):
     app = create_app({"DATABASE": str(database), "TESTING": True})
     add_supervisor(app, "truong.d", "D", phone="+84912345678")
     _, token = add_kiosk(app, "D", "Quầy 1")
     deliver(app, token, bad_window())
     run_check(app)
     [(_, _, _, delivery)] = stored_alerts(app)
-    assert delivery == []
+    assert delivery == [{"user": "truong.d", "channel": "sms", "status": "outbox"}]
     client = app.test_client()
     log_in(client, "truong.d")
     page = client.get("/dashboard").text
     assert "Cảnh báo chưa xử lý: 1" in page and "3/4 phiếu không hài lòng trong 15 phút" in page
+    assert "hộp thư SMS trên máy chủ" in client.get("/dashboard/alerts").text
 
 
 def test_a_low_rate_and_a_silent_kiosk_raise_alerts(database, province):
