@@ -6,11 +6,10 @@ from flask_login import current_user, login_required, logout_user
 
 from dashboards import accounts
 from dashboards.web import bp, page, tree
+from server import accounts as user_accounts
 from server import audit, auth
 from server.db import get_db, write_transaction
 from server.timeutil import utcnow
-
-MIN_PASSWORD = 8
 
 
 def _idle_hours():
@@ -33,19 +32,21 @@ def change_password():
     db, form, now = get_db(), request.form, utcnow()
     row = accounts.user_row(db, user_id=current_user.id)
     new = form.get("new_password", "")
-    if not auth.check_password(row["password_hash"], form.get("password", "")[:1000]):
+    if not auth.check_password(row["password_hash"], form.get("password", "")[:user_accounts.MAX_PASSWORD]):
         flash(_("Your current password is not right; nothing was changed."), "error")
-    elif len(new) < MIN_PASSWORD:
-        flash(_("The password must have at least 8 characters."), "error")
     elif new != form.get("repeat_password", ""):
         flash(_("The two new passwords differ; nothing was changed."), "error")
     else:
-        with write_transaction(db):
-            db["users"].update(current_user.id, {"password_hash": auth.hash_password(new[:1000])})
-            ended = accounts.end_sessions(db, current_user.id, now, "password", keep=current_user.session_id)
-            audit.record(db, current_user.username, "user.password", f"user:{current_user.username}",
-                         {"other_sessions_ended": ended}, current_user.office_id)
-        flash(_("Password changed; your other sessions were logged out."), "ok")
+        try:
+            with write_transaction(db):
+                user_accounts.set_password(db, current_user.id, new)
+                ended = accounts.end_sessions(db, current_user.id, now, "password", keep=current_user.session_id)
+                audit.record(db, current_user.username, "user.password", f"user:{current_user.username}",
+                             {"other_sessions_ended": ended}, current_user.office_id)
+        except user_accounts.AccountError as problem:
+            flash(_(problem.message, **problem.params), "error")
+        else:
+            flash(_("Password changed; your other sessions were logged out."), "ok")
     return redirect(url_for("dashboards.account"))
 
 

@@ -1,14 +1,13 @@
 """Admin pages: offices, counters, staff, kiosks, users and API tokens, from the web.
 
 Only the admin role reaches them; an admin scoped to an office manages only its subtree.
-Every change goes through the core's functions (server.offices, server.auth) in one write
+Every change goes through the core's functions (server.offices, server.accounts) in one write
 transaction; a rejected form says why and changes nothing. New kiosk and API tokens are
 shown once, like on the command line.
 """
 
 import functools
 
-import phonenumbers
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,16 +15,16 @@ from flask_login import current_user, login_required
 from dashboards import accounts, queries
 from dashboards.app import csrf
 from dashboards.web import error_page, security_headers
-from server import audit, auth, offices
+from server import accounts as user_accounts
+from server import audit, offices
 from server.db import get_db, row_id, write_transaction
 from server.offices import load_tree
-from server.timeutil import now_stored, utcnow
+from server.timeutil import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 bp.after_request(security_headers)
 for code in (400, 403, 404):
     bp.register_error_handler(code, error_page)
-ROLES = ("admin", "supervisor", "viewer")
 
 
 @bp.before_request
@@ -72,6 +71,9 @@ def form_action(view):
         try:
             with write_transaction(get_db()):
                 result = view(*args, **kwargs)
+        except user_accounts.AccountError as problem:
+            flash(_(problem.message, **problem.params), "error")
+            return redirect(request.path)
         except (offices.OfficeError, ValueError) as problem:
             flash(str(problem), "error")
             return redirect(request.path)
@@ -282,56 +284,29 @@ def _users():
 
 @bp.get("/users")
 def user_list():
-    return render("users.html", users=_users(), roles=ROLES)
+    return render("users.html", users=_users(), roles=user_accounts.ROLES)
 
 
-def _contact(form):
-    phone = form.get("phone", "").strip() or None
-    if phone:
-        try:
-            number = phonenumbers.parse(phone, "VN")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise ValueError(_("%(phone)s is not a valid phone number.", phone=phone))
-        phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    email = form.get("email", "").strip() or None
-    if email and ("@" not in email or " " in email or len(email) > 254):
-        raise ValueError(_("%(email)s is not an e-mail address.", email=email))
-    return phone, email
-
-
-def _role_and_office(form):
-    role = form.get("role")
-    if role not in ROLES:
-        raise ValueError(_("Choose a role."))
+def _office_id(form):
+    """The scope chosen in a user form: an office in the admin's own scope (or none)."""
     code = form.get("office") or None
-    if role != "admin" and not code:
-        raise ValueError(_("A supervisor or viewer needs an office: the subtree they may see."))
-    if code is None and current_user.office_id is not None:
+    if code is None and current_user.office_id is not None and form.get("role") == "admin":
         raise ValueError(_("Choose an office in your scope."))
-    return role, _office(code)["id"] if code else None
+    return _office(code)["id"] if code else None
 
 
 @bp.post("/users")
 @form_action
 def user_add():
     db, form = get_db(), request.form
-    username, password = form.get("username", "").strip(), form.get("password", "")
-    if not username or len(username) > 64:
-        raise ValueError(_("A username is needed (at most 64 characters)."))
-    if len(password) < 8:
-        raise ValueError(_("The password must have at least 8 characters."))
-    if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
-        raise ValueError(_("User %(name)s already exists.", name=username))
-    role, office_id = _role_and_office(form)
-    phone, email = _contact(form)
-    db["users"].insert({"username": username, "role": role, "office_id": office_id, "phone": phone, "email": email,
-                        "password_hash": auth.hash_password(password), "created_at": now_stored()})
-    _audit("user.add", f"user:{username}", {"role": role, "office": form.get("office") or None,
-                                            "contacts": [name for name, value in (("phone", phone), ("email", email))
-                                                         if value]}, office_id)
-    flash(_("User %(name)s added.", name=username), "ok")
+    username = form.get("username", "").strip()
+    user_id = user_accounts.add_user(db, username, form.get("role"), _office_id(form), form.get("password", ""),
+                             form.get("phone"), form.get("email"))
+    row = user_accounts.user(db, user_id)
+    _audit("user.add", f"user:{row['username']}", {"role": row["role"], "office": form.get("office") or None,
+                                                   "contacts": [name for name in ("phone", "email") if row[name]]},
+           row["office_id"])
+    flash(_("User %(name)s added.", name=row["username"]), "ok")
 
 
 @bp.post("/users/<int:user_id>")
@@ -340,29 +315,22 @@ def user_change(user_id):
     db, form = get_db(), request.form
     if user_id not in {u["id"] for u in _users()}:
         abort(404)
-    role, office_id = _role_and_office(form)
-    phone, email = _contact(form)
-    changes = {"role": role, "office_id": office_id, "phone": phone, "email": email,
-               "disabled": 1 if form.get("disabled") else 0}
-    if user_id == current_user.id and (changes["disabled"] or role != "admin"):
+    role, disabled = form.get("role"), bool(form.get("disabled"))
+    if user_id == current_user.id and (disabled or role != "admin"):
         raise ValueError(_("You cannot disable yourself or take away your own admin role."))
-    if form.get("password"):
-        if len(form["password"]) < 8:
-            raise ValueError(_("The password must have at least 8 characters."))
-        changes["password_hash"] = auth.hash_password(form["password"])
-    before = next(u for u in _users() if u["id"] == user_id)
-    db["users"].update(user_id, changes)
-    changed = [name for name in ("role", "office_id", "phone", "email", "disabled") if before[name] != changes[name]]
-    changed += ["password"] if "password_hash" in changes else []
+    before = user_accounts.user(db, user_id)
+    office_id = _office_id(form)
+    changed = user_accounts.update_user(db, user_id, role, office_id, form.get("phone"), form.get("email"), disabled,
+                                password=form.get("password") or None)
     # A new password or a disabled account ends the user's sessions for good (an admin who
     # sets their own password keeps this session); re-enabling revives none of them.
-    if "password_hash" in changes or changes["disabled"]:
-        accounts.end_sessions(db, user_id, utcnow(), "disabled" if changes["disabled"] else "password",
+    if "password" in changed or disabled:
+        accounts.end_sessions(db, user_id, utcnow(), "disabled" if disabled else "password",
                               keep=current_user.session_id if user_id == current_user.id else None)
     if changed:
         _audit("user.change", f"user:{before['username']}",
-               {"changed": changed, "role": role, "office": form.get("office") or None,
-                "disabled": bool(changes["disabled"])}, office_id)
+               {"changed": changed, "role": role, "office": form.get("office") or None, "disabled": disabled},
+               office_id)
     flash(_("User saved."), "ok")
 
 
@@ -398,8 +366,7 @@ def token_add():
     if user_id not in {u["id"] for u in _users() if not u["disabled"]}:
         abort(404)
     with write_transaction(db):
-        token = auth.create_user_token(db, user_id)
-        token_id = db.execute("SELECT id FROM api_tokens WHERE token_hash = ?", [auth.token_hash(token)]).fetchone()[0]
+        token_id, token = user_accounts.create_token(db, user_id)
         owner = next(u for u in _users() if u["id"] == user_id)
         _audit("token.create", f"user:{owner['username']}", {"token_id": token_id}, owner["office_id"])
     return render("tokens.html", tokens=_tokens(), users=_users(), new_token=token)
@@ -411,9 +378,7 @@ def token_revoke(token_id):
     token = next((t for t in _tokens() if t["id"] == token_id), None)
     if token is None:
         abort(404)
-    revoked = get_db().execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                               [now_stored(), token_id]).rowcount
-    if revoked:
+    if user_accounts.revoke_token(get_db(), token_id):
         owner = next(u for u in _users() if u["id"] == token["user_id"])
         _audit("token.revoke", f"user:{token['username']}", {"token_id": token_id}, owner["office_id"])
     flash(_("Token revoked."), "ok")

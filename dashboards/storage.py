@@ -1,6 +1,7 @@
 """The dashboards' own tables, as named migrations after the core set.
 
-- users gain `phone` and `email`, where alerts are sent.
+- users gained `phone` and `email`, where alerts are sent (the core owns them now:
+  server.accounts, server.schema.adopted).
 - login_failures counts failed logins per username and per (username, address), for the throttle.
 - login_sessions holds each login's server-side identity, so a session can be ended.
 - alerts holds every alert raised, its delivery and its acknowledgement.

@@ -11,8 +11,6 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from server.timeutil import now_stored
-
 _hasher = PasswordHasher()
 
 KIOSK_PREFIX = "kt_"
@@ -76,12 +74,6 @@ def user_for_token(db, token):
         return None
     user_id, username, role, office_id, token_id = rows[0]
     return {"id": user_id, "username": username, "role": role, "office_id": office_id, "token_id": token_id}
-
-
-def create_user_token(db, user_id):
-    token = new_token(USER_PREFIX)
-    db["api_tokens"].insert({"user_id": user_id, "token_hash": token_hash(token), "created_at": now_stored()})
-    return token
 
 
 # Citizens' free-text comments can name people: supervisors and admins read them, viewers

@@ -7,11 +7,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from server import audit, auth, demo, offices
+from server import accounts, audit, demo, offices
 from server.db import get_db, write_transaction
-from server.timeutil import now_stored
-
-ROLES = ("admin", "supervisor", "viewer")
 
 
 def friendly_errors(command):
@@ -20,9 +17,15 @@ def friendly_errors(command):
     def wrapped(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except accounts.AccountError as problem:
+            raise click.ClickException(f"{OPTIONS.get(problem.field, problem.field)}: {problem}") from None
         except (offices.OfficeError, ValueError) as problem:
             raise click.ClickException(str(problem)) from None
     return wrapped
+
+
+# The option or argument of `user add` that each account rule is about.
+OPTIONS = {"username": "NAME", "role": "--role", "office": "--office", "password": "--password"}
 
 
 def _date(_ctx, _param, value):
@@ -174,7 +177,7 @@ user_cli = AppGroup("user", help="Manage dashboard and API users.")
 
 @user_cli.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--role", required=True, type=click.Choice(accounts.ROLES))
 @click.option("--office", help="Code of the office whose subtree the user may see (required unless admin).")
 @click.option("--password", required=True, help="At least 8 characters.")
 @friendly_errors
@@ -184,16 +187,9 @@ def user_add(name, role, office, password):
     Example: flask --app server user add nguyen.an --role supervisor --office GN --password 'S3cret-pass'
     """
     db = get_db()
-    if len(password) < 8:
-        raise click.ClickException("password must be at least 8 characters")
-    if role != "admin" and not office:
-        raise click.ClickException(f"a {role} needs --office: the subtree they may see")
     with write_transaction(db):
-        if list(db.query("SELECT 1 FROM users WHERE username = ?", [name])):
-            raise click.ClickException(f"user {name} already exists")
         office_id = offices.office_by_code(db, office.upper())["id"] if office else None
-        db["users"].insert({"username": name, "role": role, "office_id": office_id,
-                            "password_hash": auth.hash_password(password), "created_at": now_stored()})
+        accounts.add_user(db, name, role, office_id, password)
         audit.record(db, audit.cli_actor(), "user.add", f"user:{name}",
                      audit.cli_details(role=role, office=office.upper() if office else None), office_id)
     click.echo(f"Added {role} {name}")
@@ -209,13 +205,12 @@ def user_token(name):
     """
     db = get_db()
     with write_transaction(db):
-        rows = db.execute("SELECT id, office_id FROM users WHERE username = ? AND disabled = 0", [name]).fetchall()
-        if not rows:
+        user = accounts.user(db, username=name, active_only=True)
+        if user is None:
             raise click.ClickException(f"no active user named {name}")
-        token = auth.create_user_token(db, rows[0][0])
-        token_id = db.execute("SELECT id FROM api_tokens WHERE token_hash = ?", [auth.token_hash(token)]).fetchone()[0]
+        token_id, token = accounts.create_token(db, user["id"])
         audit.record(db, audit.cli_actor(), "token.create", f"user:{name}", audit.cli_details(token_id=token_id),
-                     rows[0][1])
+                     user["office_id"])
     click.echo(f"API token for {name} (shown once):")
     click.echo(token)
 

@@ -241,7 +241,7 @@ def migrate_app(app):
 
 
 def migrate(db, components=None):
-    """Apply every pending migration (the core's, then each component's) under one write
+    """Apply every pending migration (the core's, each component's, the core's adopted ones) under one write
     lock, so concurrent starts are safe. `components` defaults to the server's list."""
     if components is None:
         from server.components import load

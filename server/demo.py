@@ -17,7 +17,7 @@ import os
 import random
 import time
 
-from server import auth, offices
+from server import accounts, auth, offices
 from server.db import write_transaction
 from server.ratings import insert_rows
 from server.timeutil import now_stored
@@ -199,12 +199,10 @@ def _equip(db, rng, places, office_id, office_code, counters, weight):
 
 
 def _add_demo_users(db):
-    password_hash = auth.hash_password("demo-password")
     for username, role, code in [("admin", "admin", None), ("tinh", "supervisor", PROVINCE[0]),
                                  ("giangia", "supervisor", "GN"), ("xem", "viewer", "DM")]:
         office_id = offices.office_by_code(db, code)["id"] if code else None
-        db["users"].insert({"username": username, "role": role, "office_id": office_id,
-                            "password_hash": password_hash, "created_at": now_stored()})
+        accounts.add_user(db, username, role, office_id, "demo-password")
 
 
 def _day_weight(day):

@@ -3,12 +3,15 @@
 Each migration runs once, in a transaction, recorded in `_sqlite_migrations`. Never edit
 a migration that has shipped: add a new one. Components own their tables and declare
 their migration sets (`server.components`); they are applied after the core's, in the
-order of the component list.
+order of the component list. Then `adopted`: what the core took over from a component
+whose shipped migration still creates it on a new database (so it must run after that
+component's set, and only adds what is missing).
 """
 
 from sqlite_utils.migrations import Migrations
 
 core = Migrations("core")
+adopted = Migrations("core-adopted")
 
 
 def migration_sets(components):
@@ -17,7 +20,7 @@ def migration_sets(components):
         extra = component.migration_set()
         if extra is not None:
             sets.append(extra)
-    return sets
+    return [*sets, adopted]
 
 
 @core()
@@ -298,3 +301,15 @@ def m009_open_rating_channels(db):
             BEGIN SELECT RAISE(ABORT, 'ratings.channel: not a channel of this server'); END;
         """
     )
+
+
+@adopted()
+def m001_user_contacts(db):
+    # Where a user's alerts go. The dashboards' m001 added these columns to the core's
+    # users table; the core owns users (server.accounts), so it adds them when missing: a
+    # server built without the dashboards has them too, and the shipped migration that
+    # still adds them first on a new database with the dashboards is left as it shipped.
+    columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
+    for column in ("phone", "email"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE users ADD COLUMN {column} TEXT")

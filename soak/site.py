@@ -8,9 +8,8 @@ as in production; the API base points nowhere, since replies go back as TwiML.
 import secrets
 from dataclasses import dataclass, field
 
-from server import auth, create_app, offices
+from server import accounts, create_app, offices
 from server.db import get_db, write_transaction
-from server.timeutil import now_stored
 
 PROVINCE = ("DNO", "Tỉnh Đắk Nông")
 OFFICES = [
@@ -68,11 +67,9 @@ def build(database, kiosks=12):
                 counter = f"Quầy {number // len(OFFICES) + 1}"
                 kiosk_id, token, _ = offices.add_kiosk(db, office, counter)
                 made.append(Kiosk(kiosk_id, token, office, counter))
-            user_id = db["users"].insert({"username": "tinh", "role": "supervisor",
-                                          "office_id": offices.office_by_code(db, PROVINCE[0])["id"],
-                                          "password_hash": auth.hash_password(secrets.token_hex(16)),
-                                          "created_at": now_stored()}).last_pk
-            user_token = auth.create_user_token(db, user_id)
+            user_id = accounts.add_user(db, "tinh", "supervisor", offices.office_by_code(db, PROVINCE[0])["id"],
+                                        secrets.token_hex(16))
+            _, user_token = accounts.create_token(db, user_id)
     app.extensions["db_local"].db.close()  # a kept connection would hold the disk-full volume busy
     return Site(str(database), made, user_token, secret_key=secrets.token_hex(32),
                 twilio_sid="AC" + secrets.token_hex(16), twilio_token=secrets.token_hex(16))

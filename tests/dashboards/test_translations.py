@@ -14,7 +14,7 @@ CATALOGUE = ROOT / "dashboards" / "translations" / "vi" / "LC_MESSAGES"
 def test_every_text_in_the_code_and_templates_is_translated(tmp_path):
     template = tmp_path / "messages.pot"
     subprocess.run([str(BIN / "pybabel"), "-q", "extract", "-F", "dashboards/babel.cfg", "-k", "_", "-k", "gettext",
-                    "-k", "tr", "-k", "lazy_gettext", "-o", str(template), "."], cwd=ROOT, check=True)
+                    "-k", "tr", "-k", "lazy_gettext", "-k", "N_", "-o", str(template), "."], cwd=ROOT, check=True)
     wanted = {message.id for message in read_po(template.open("rb")) if message.id}
     translated = {message.id for message in read_po((CATALOGUE / "messages.po").open("rb"))
                   if message.id and message.string}

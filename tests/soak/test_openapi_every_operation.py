@@ -26,9 +26,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from server import api, auth, create_app, offices
+from server import accounts, api, create_app, offices
 from server.db import get_db, write_transaction
-from server.timeutil import now_stored, utcnow
+from server.timeutil import utcnow
 from tests.support import ServerProcess
 from web import storage as web_storage
 from web.links import create_link
@@ -66,10 +66,8 @@ class Site:
                 offices.add_office(db, "D", "Huyện Một", "P", "district")
                 offices.add_staff(db, "CB1", "Nguyễn Văn An", "D", "Quầy 1")
                 kiosk = offices.add_kiosk(db, "D", "Quầy 1")[1]
-                user_id = db["users"].insert({"username": "admin", "role": "admin", "office_id": None,
-                                              "password_hash": auth.hash_password("long-enough"),
-                                              "created_at": now_stored()}).last_pk
-                self.tokens = {"kiosk": kiosk, "user": auth.create_user_token(db, user_id)}
+                user_id = accounts.add_user(db, "admin", "admin", None, "long-enough")
+                self.tokens = {"kiosk": kiosk, "user": accounts.create_token(db, user_id)[1]}
                 # A dossier past its promised date, so an apology can succeed.
                 user = {"id": user_id, "role": "admin", "office_id": None}
                 received = (dt.datetime.now(dt.UTC) - dt.timedelta(days=5)).isoformat()
