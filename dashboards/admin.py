@@ -16,7 +16,7 @@ from dashboards import accounts, queries
 from dashboards.app import csrf
 from dashboards.web import error_page, security_headers
 from server import accounts as user_accounts
-from server import audit, offices
+from server import audit, offices, scope
 from server.db import get_db, row_id, write_transaction
 from server.offices import load_tree
 from server.timeutil import utcnow
@@ -46,8 +46,7 @@ def _audit(action, target, details=None, office_id=None):
 
 
 def _in_scope(office_id):
-    scope = current_user.office_id
-    return scope is None or load_tree(get_db()).contains(scope, office_id)
+    return scope.may_see(load_tree(get_db()), current_user, office_id)
 
 
 def _office(code):

@@ -23,7 +23,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from dashboards import alert_rules
-from server import background
+from server import background, scope
 from server.db import connect_app, write_transaction
 from server.figures import summarise
 from server.offices import load_tree
@@ -205,7 +205,7 @@ def open_alerts(db, tree, user, limit=None):
     rows = db.execute("""SELECT a.id, a.rule, a.office_id, o.code, o.name, a.raised_at, a.details, a.delivery
                          FROM alerts a JOIN offices o ON o.id = a.office_id
                          WHERE a.acknowledged_at IS NULL ORDER BY a.raised_at DESC, a.id DESC""").fetchall()
-    visible = [_alert(row) for row in rows if user["office_id"] is None or tree.contains(user["office_id"], row[2])]
+    visible = [_alert(row) for row in rows if scope.may_see(tree, user, row[2])]
     return visible[:limit] if limit else visible
 
 

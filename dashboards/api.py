@@ -11,7 +11,7 @@ import json
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from server import stats
+from server import scope, stats
 from server.api import error, user_required
 from server.db import get_db
 from server.offices import load_tree
@@ -56,7 +56,7 @@ def list_alerts():
             ids |= tree.subtree(base, "current")
     except stats.ParamError as problem:
         return error(400, str(problem))
-    except stats.ScopeError as problem:
+    except scope.OutOfScope as problem:
         return error(403, str(problem))
     condition = {"all": "1", "open": "a.acknowledged_at IS NULL", "acknowledged": "a.acknowledged_at IS NOT NULL"}
     # Local days as stored UTC moments: raised_at compares as text in the stored format.

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from dashboards import alert_rules, alerting, figures, queries
 from dashboards.formatting import language
 from dashboards.web import bp, page, role_required, scale, tree, user, view_filters
-from server import audit
+from server import audit, scope
 from server.db import get_db, write_transaction
 from server.timeutil import from_stored, now_stored, utcnow
 from sms import reports as sms_reports
@@ -105,7 +105,7 @@ def alerts():
 def acknowledge(alert_id):
     db = get_db()
     row = db.execute("SELECT office_id, acknowledged_at, rule FROM alerts WHERE id = ?", [alert_id]).fetchone()
-    if row is None or (user()["office_id"] is not None and not tree().contains(user()["office_id"], row[0])):
+    if row is None or not scope.may_see(tree(), user(), row[0]):
         abort(404)
     comment = request.form.get("comment", "").strip()[:1000]
     if not comment:

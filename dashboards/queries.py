@@ -1,23 +1,19 @@
 """What the pages read: satisfaction through server.stats (the API's own code), reasons,
 counters and officers from the rollups, comments and kiosks from their tables.
 
-Nothing here scans `ratings` for a figure; comments read it through the partial index
-`ratings_with_text`, newest first, with a LIMIT.
+Nothing here scans `ratings` for a figure; comments read it through the partial indexes
+`ratings_text_by_*` / `ratings_comment_by_*` (by day or by office), newest first, with a LIMIT.
 """
 
 import datetime as dt
 import json
 
-from server import stats
+from server import scope, stats
 from server.figures import summarise
 
 COMMENT_PAGE = 50
 COMMENT_SCAN = 20_000
 NARROW_SCOPE = 8  # offices; fewer use the office-ordered comment index
-
-
-class OutOfScope(PermissionError):
-    """The user may not see this office (or the thing that belongs to it)."""
 
 
 def stats_user(user):
@@ -70,34 +66,17 @@ def comparison(db, filters):
             "first_day": first, "complete": first is not None and first <= before.start}
 
 
-def office_in_scope(tree, user, code):
-    """The office with this code if the user may see it; OutOfScope otherwise (unknown codes
-    too, so guessing codes tells nothing)."""
-    office = tree.by_code.get((code or "").upper())
-    if office is None or (user["office_id"] is not None and not tree.contains(user["office_id"], office.id)):
-        raise OutOfScope(code)
-    return office
-
-
-def base_ids(tree, user, filters):
-    if filters.office:
-        return [office_in_scope(tree, user, filters.office).id]
-    if user["office_id"] is not None:
-        return [user["office_id"]]
-    return tree.roots(filters.structure)
-
-
 def subtree_ids(tree, user, filters):
-    """Every office whose ratings count in this view."""
+    """Every office whose ratings count in this view (its offices as the API's stats take them)."""
     ids = set()
-    for base in base_ids(tree, user, filters):
+    for base in stats.base_offices(tree, filters, user):
         ids |= tree.subtree(base, filters.structure)
     return ids
 
 
 def offices_for_picker(tree, user, structure):
     """(office, depth) in tree order, for the office filter: only offices in scope."""
-    roots = [user["office_id"]] if user["office_id"] is not None else tree.roots(structure)
+    roots = scope.base_offices(tree, user, None, structure)
     result = []
 
     def walk(office_id, depth):

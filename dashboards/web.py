@@ -8,10 +8,10 @@ from urllib.parse import unquote, urlsplit
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from dashboards import compression, queries
+from dashboards import compression
 from dashboards.app import csrf
 from dashboards.filters import FilterError, parse_filters
-from server import stats
+from server import scope, stats
 from server.db import get_db
 from server.offices import load_tree
 from server.timeutil import utcnow
@@ -85,8 +85,8 @@ def view_filters(**defaults):
 
 def office_in_scope(code):
     try:
-        return queries.office_in_scope(tree(), user(), code)
-    except queries.OutOfScope:
+        return scope.visible_office(tree(), user(), code)
+    except scope.OutOfScope:
         abort(403)
 
 
@@ -139,7 +139,7 @@ def bad_parameter(problem):
     return page("error.html", code=400, message=str(problem)), 400
 
 
-@bp.app_errorhandler(stats.ScopeError)
+@bp.app_errorhandler(scope.OutOfScope)
 def outside_scope(_problem):
     return page("error.html", code=403, message=None), 403
 

@@ -10,7 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import BadRequest
 
-from server import audit, auth, languages, listing, offices, openapi, stats
+from server import audit, auth, languages, listing, offices, openapi, scope, stats
 from server.db import get_db, write_transaction
 from server.observability import RATINGS
 from server.offices import load_tree
@@ -198,7 +198,7 @@ def get_stats():
         rows = stats.satisfaction_rows(db, load_tree(db), current_app.extensions["scale"], query, g.user, exclusions)
     except stats.ParamError as problem:
         return error(400, str(problem))
-    except stats.ScopeError as problem:
+    except scope.OutOfScope as problem:
         return error(403, str(problem))
     return jsonify({
         "period": query.period, "from": query.start.isoformat(), "to": query.end.isoformat(),
@@ -218,7 +218,7 @@ def get_ratings():
         items, cursor = listing.ratings(db, load_tree(db), query, g.user)
     except stats.ParamError as problem:
         return error(400, str(problem))
-    except (stats.ScopeError, listing.Forbidden) as problem:
+    except (scope.OutOfScope, listing.Forbidden) as problem:
         return error(403, str(problem))
     headers = {}
     if cursor is not None:

@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from server import periods
+from server import periods, scope
 from server.figures import summarise
 from server.hierarchy import STRUCTURES
 
@@ -25,10 +25,6 @@ class ParamError(ValueError):
     def __init__(self, param, message):
         super().__init__(f"{param}: {message}")
         self.param = param
-
-
-class ScopeError(PermissionError):
-    """The user may not see this office."""
 
 
 @dataclass(frozen=True)
@@ -111,20 +107,14 @@ def parse_query(args, today, exclusions=(), channels=CHANNELS):
 
 
 def base_offices(tree, query, user):
-    """The offices a report is about, checked against the user's scope."""
-    scope = user.get("office_id")
+    """The offices a report (a StatsQuery, or anything with `office` and `structure`) is
+    about, checked against the user's scope (server.scope); an unknown code is a ParamError."""
+    office = None
     if query.office is not None:
-        office = tree.by_code.get(query.office)
-        # A scoped user gets the same answer for an unknown code as for one outside the scope:
-        # office codes cannot be enumerated through it.
-        if scope is not None and (office is None or not tree.contains(scope, office.id)):
-            raise ScopeError(f"office {query.office} is outside your scope")
+        office = scope.office_for(tree, user, query.office)
         if office is None:
             raise ParamError("office", f"unknown office code {query.office}")
-        return [office.id]
-    if scope is not None:
-        return [scope]
-    return tree.roots(query.structure)
+    return scope.base_offices(tree, user, office, query.structure)
 
 
 def targets(tree, query, bases):

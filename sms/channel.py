@@ -4,6 +4,7 @@ dialogue, Twilio's status reports, each applied to storage in one write transact
 import datetime as dt
 import threading
 
+from server import scope
 from server.db import write_transaction
 from server.observability import RATINGS
 from server.offices import load_tree
@@ -113,12 +114,10 @@ class Channel:
         """Create an invitation; (invitation id, status). Raises InvitationError."""
         request = _invitation_fields(fields, now)
         tree = load_tree(db)
-        office = tree.by_code.get(request["office"])
-        scope = user.get("office_id")
-        # A scoped user gets the same answer for an unknown code as for one outside the scope:
-        # office codes cannot be enumerated through it.
-        if scope is not None and (office is None or not tree.contains(scope, office.id)):
-            raise InvitationError(403, f"office {request['office'][:40]} is outside your scope")
+        try:
+            office = scope.office_for(tree, user, request["office"])
+        except scope.OutOfScope:
+            raise InvitationError(403, f"office {request['office'][:40]} is outside your scope") from None
         if office is None:
             raise InvitationError(400, f"office: unknown office code {request['office'][:40]!r}")
         if user["role"] == "viewer":

@@ -11,6 +11,7 @@ import secrets
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from server import scope
 from server.offices import load_tree, officer_serves
 from server.ratings import MAX_CODE, is_text
 from server.timeutil import to_stored
@@ -67,7 +68,7 @@ def create_link(db, config, user, fields, now):
         raise LinkError(400, f"office: unknown office code {office_code[:40]!r}")
     if user["role"] == "viewer":
         raise LinkError(403, "viewers cannot make rating links")
-    if user.get("office_id") is not None and not tree.contains(user["office_id"], office.id):
+    if not scope.may_see(tree, user, office.id):
         raise LinkError(403, f"office {office.code} is outside your scope")
     office = tree.by_id[tree.successor(office.id)]
     counter_id = None
