@@ -109,7 +109,8 @@ def _stats(report, size):
         scale = app.extensions["scale"]
         count = db.execute("SELECT COUNT(*) FROM ratings").fetchone()[0]
         report(f"demo province, {size:,} ratings", count, "ratings", note)
-        query = stats.parse_query({"period": "month", "from": "2025-11-01", "to": "2026-10-31"}, dt.date(2026, 10, 31))
+        query = stats.parse_query({"period": "month", "from": "2025-11-01", "to": "2026-10-31"}, dt.date(2026, 10, 31),
+                                   channels=app.extensions["channels"])
         admin = {"office_id": None}
 
         def from_rollup():

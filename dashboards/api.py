@@ -11,7 +11,7 @@ import json
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from server import scope, stats
+from server import params, scope, stats
 from server.api import error, user_required
 from server.db import get_db
 from server.offices import load_tree
@@ -27,7 +27,7 @@ def _integer(name, default, lowest, highest):
     if value is None or value == "":
         return default
     if not value.isascii() or not value.isdigit() or not lowest <= int(value) <= highest:
-        raise stats.ParamError(name, f"must be a whole number from {lowest} to {highest}")
+        raise params.ParamError(name, f"must be a whole number from {lowest} to {highest}")
     return int(value)
 
 
@@ -40,21 +40,21 @@ def list_alerts():
     try:
         status = request.args.get("status", "all")
         if status not in STATUSES:
-            raise stats.ParamError("status", f"must be one of {', '.join(STATUSES)}")
-        start, end = stats.parse_date(request.args, "from"), stats.parse_date(request.args, "to")
+            raise params.ParamError("status", f"must be one of {', '.join(STATUSES)}")
+        start, end = params.date(request.args, "from"), params.date(request.args, "to")
         if start and end and start > end:
-            raise stats.ParamError("from", "must not be after to")
+            raise params.ParamError("from", "must not be after to")
         after, limit = _integer("after", 0, 0, 2**63 - 1), _integer("limit", 1000, 1, MAX_LIMIT)
         office = request.args.get("office")
         if office is not None and not office.strip():
-            raise stats.ParamError("office", "must be an office code")
+            raise params.ParamError("office", "must be an office code")
         query = stats.StatsQuery(office=office.strip().upper() if office else None, period="day",
                                  start=dt.date.min, end=dt.date.max, channel="all", breakdown="none",
                                  include_misuse=False, structure="current")
         ids = set()
         for base in stats.base_offices(tree, query, g.user):
             ids |= tree.subtree(base, "current")
-    except stats.ParamError as problem:
+    except params.ParamError as problem:
         return error(400, str(problem))
     except scope.OutOfScope as problem:
         return error(403, str(problem))

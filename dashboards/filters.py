@@ -8,7 +8,8 @@ of GET /api/v1/stats, so every figure on a page is the one the API gives.
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from server import periods
+from server import params, periods
+from server.params import ParamError
 
 # Presets are whole calendar periods (the "this" ones up to today): "last_12_months" is the
 # twelve full months before this one, so no month is dropped and none is counted half.
@@ -17,18 +18,9 @@ PRESETS = ("last_12_months", "this_month", "last_month", "this_quarter", "last_q
 TREND_PERIODS = ("day", "week", "month", "quarter")
 DEFAULT_PERIOD = {"this_month": "day", "last_month": "day", "this_quarter": "week", "last_quarter": "week",
                   "this_year": "month", "last_year": "month", "last_12_months": "month"}
-# The channels of a server without components beyond SMS; pages pass the server's own.
-CHANNELS = ("kiosk", "sms")
 # A trend by day is read over weeks, not years: past this many days a view steps by week
 # (and says so), which also keeps every page's answer fast on a province's year of data.
 MAX_DAYS_BY_DAY = 92
-STRUCTURES = ("current", "historical")
-
-
-class FilterError(ValueError):
-    def __init__(self, param, message):
-        super().__init__(f"{param}: {message}")
-        self.param = param
 
 
 @dataclass(frozen=True)
@@ -73,26 +65,6 @@ class Filters:
         return replace(self, start=start, end=end)
 
 
-def _choice(args, name, choices, default):
-    value = args.get(name) or default
-    if value not in choices:
-        raise FilterError(name, f"must be one of {', '.join(choices)}")
-    return value
-
-
-def _date(args, name):
-    value = args.get(name)
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise FilterError(name, "must be a date as YYYY-MM-DD") from None
-    if problem := periods.outside_calendar(day):
-        raise FilterError(name, problem)
-    return day
-
-
 PRESET_UNITS = {"this_month": "month", "last_month": "month", "this_quarter": "quarter", "last_quarter": "quarter",
                 "this_year": "year", "last_year": "year"}
 
@@ -129,27 +101,27 @@ def previous_range(preset, start, end):
     return start - length - dt.timedelta(days=1), start - dt.timedelta(days=1)
 
 
-def parse_filters(args, today, default_office=None, channels=CHANNELS):
-    """Filters from URL parameters, or FilterError naming the bad one (`channels`: the server's)."""
+def parse_filters(args, today, default_office=None, *, channels):
+    """Filters from URL parameters (`channels`: the server's), or ParamError naming the bad one."""
     has_custom = bool(args.get("from") or args.get("to"))
-    preset = _choice(args, "preset", PRESETS, "custom" if has_custom else "last_12_months")
+    preset = params.choice(args, "preset", PRESETS, "custom" if has_custom else "last_12_months")
     if preset == "custom":
-        start, end = _date(args, "from"), _date(args, "to")
+        start, end = params.date(args, "from"), params.date(args, "to")
         if start is None and end is None:
             start, end = preset_range("last_12_months", today)
         start = start or periods.shift("month", end, -11)
         end = end or today
         if start > end:
-            raise FilterError("from", "must not be after to")
+            raise ParamError("from", "must not be after to")
     else:
         start, end = preset_range(preset, today)
-    period = _choice(args, "period", TREND_PERIODS, DEFAULT_PERIOD.get(preset, "month"))
+    period = params.period(args, TREND_PERIODS, DEFAULT_PERIOD.get(preset, "month"))
     coarsened = period == "day" and (end - start).days + 1 > MAX_DAYS_BY_DAY
     office = (args.get("office") or default_office or "").strip().upper() or None
     return Filters(
         office=office, preset=preset, start=start, end=end, period="week" if coarsened else period,
         coarsened=coarsened,
-        channel=_choice(args, "channel", ("all", *channels), "all"),
-        include_misuse=args.get("include_misuse", "0") in ("1", "true", "on"),
-        structure=_choice(args, "structure", STRUCTURES, "current"),
+        channel=params.channel(args, channels),
+        include_misuse=params.flag(args, "include_misuse"),
+        structure=params.structure(args),
     )

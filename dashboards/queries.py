@@ -8,6 +8,8 @@ Nothing here scans `ratings` for a figure; comments read it through the partial 
 import datetime as dt
 import json
 
+from flask import current_app
+
 from server import scope, stats
 from server.figures import summarise
 
@@ -22,8 +24,7 @@ def stats_user(user):
 
 def satisfaction(db, tree, scale, filters, user, today, **overrides):
     """Rows exactly as GET /api/v1/stats gives them for these filters."""
-    args = filters.stats_args(**overrides)
-    query = stats.parse_query(args, today, channels=(args["channel"],))  # checked by parse_filters
+    query = stats.parse_query(filters.stats_args(**overrides), today, channels=current_app.extensions["channels"])
     return stats.satisfaction_rows(db, tree, scale, query, stats_user(user))
 
 

@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 
 from dashboards import compression
 from dashboards.app import csrf
-from dashboards.filters import FilterError, parse_filters
-from server import scope, stats
+from dashboards.filters import parse_filters
+from server import scope
 from server.db import get_db
 from server.offices import load_tree
+from server.params import ParamError
 from server.timeutil import utcnow
 
 bp = Blueprint("dashboards", __name__, template_folder="templates", static_folder="static",
@@ -76,7 +77,7 @@ def view_filters(**defaults):
     args = {**defaults, **request.args.to_dict()}
     try:
         filters = parse_filters(args, today(), channels=current_app.extensions["channels"])
-    except FilterError as problem:
+    except ParamError as problem:
         abort(400, str(problem))
     if filters.office:
         office_in_scope(filters.office)
@@ -134,7 +135,7 @@ def page(template, **context):
     return render_template(name, channels=channels, channel_name=channel_name, **context)
 
 
-@bp.app_errorhandler(stats.ParamError)
+@bp.app_errorhandler(ParamError)
 def bad_parameter(problem):
     return page("error.html", code=400, message=str(problem)), 400
 

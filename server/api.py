@@ -10,7 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import BadRequest
 
-from server import audit, auth, languages, listing, offices, openapi, scope, stats
+from server import audit, auth, languages, listing, offices, openapi, params, scope, stats
 from server.db import get_db, write_transaction
 from server.observability import RATINGS
 from server.offices import load_tree
@@ -194,9 +194,9 @@ def get_stats():
     try:
         exclusions = current_app.extensions.get("stats_exclusions", {})
         query = stats.parse_query(request.args, utcnow().astimezone(tz).date(), exclusions,
-                                  current_app.extensions["channels"])
+                                  channels=current_app.extensions["channels"])
         rows = stats.satisfaction_rows(db, load_tree(db), current_app.extensions["scale"], query, g.user, exclusions)
-    except stats.ParamError as problem:
+    except params.ParamError as problem:
         return error(400, str(problem))
     except scope.OutOfScope as problem:
         return error(403, str(problem))
@@ -216,7 +216,7 @@ def get_ratings():
     try:
         query = listing.parse(request.args, today, g.user, current_app.extensions["channels"])
         items, cursor = listing.ratings(db, load_tree(db), query, g.user)
-    except stats.ParamError as problem:
+    except params.ParamError as problem:
         return error(400, str(problem))
     except (scope.OutOfScope, listing.Forbidden) as problem:
         return error(403, str(problem))

@@ -13,7 +13,7 @@ import io
 import json
 from dataclasses import dataclass
 
-from server import auth, stats
+from server import auth, params, stats
 
 MAX_LIMIT = 5000
 DEFAULT_LIMIT = 1000
@@ -41,32 +41,30 @@ class RatingsQuery:
 
 
 def parse(args, today, user, channels):
-    """A RatingsQuery from request parameters, or stats.ParamError naming the bad one
+    """A RatingsQuery from request parameters, or params.ParamError naming the bad one
     (Forbidden when `include=comment` comes from a role that may not read comments)."""
-    start, end = stats.parse_date(args, "from"), stats.parse_date(args, "to")
+    start, end = params.date(args, "from"), params.date(args, "to")
     end = end or today
     start = start or end - dt.timedelta(days=29)
     if start > end:
-        raise stats.ParamError("from", "must not be after to")
-    channel = args.get("channel", "all")
-    if channel not in (*channels, "all"):
-        raise stats.ParamError("channel", f"must be one of {', '.join((*channels, 'all'))}")
+        raise params.ParamError("from", "must not be after to")
+    channel = params.channel(args, channels)
     misuse = args.get("misuse", "exclude")
     if misuse not in MISUSE:
-        raise stats.ParamError("misuse", f"must be one of {', '.join(MISUSE)}")
+        raise params.ParamError("misuse", f"must be one of {', '.join(MISUSE)}")
     after = _integer(args, "after", 0, 0, 2**63 - 1)
     limit = _integer(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     include = {part.strip() for part in args.get("include", "").split(",") if part.strip()}
     if include - {"comment"}:
-        raise stats.ParamError("include", "must be comment (or left out)")
+        raise params.ParamError("include", "must be comment (or left out)")
     if include and not auth.may_read_comments(user):
         raise Forbidden("include: comment needs the role admin or supervisor")
     output = args.get("format", "json")
     if output not in ("json", "csv"):
-        raise stats.ParamError("format", "must be json or csv")
+        raise params.ParamError("format", "must be json or csv")
     office = args.get("office")
     if office is not None and not office.strip():
-        raise stats.ParamError("office", "must be an office code")
+        raise params.ParamError("office", "must be an office code")
     return RatingsQuery(office=office.strip().upper() if office else None, start=start, end=end, channel=channel,
                         misuse=misuse, after=after, limit=limit, comment=bool(include), csv=output == "csv")
 
@@ -76,7 +74,7 @@ def _integer(args, name, default, lowest, highest):
     if value is None or value == "":
         return default
     if not value.isascii() or not value.isdigit() or not lowest <= int(value) <= highest:
-        raise stats.ParamError(name, f"must be a whole number from {lowest} to {highest}")
+        raise params.ParamError(name, f"must be a whole number from {lowest} to {highest}")
     return int(value)
 
 

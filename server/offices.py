@@ -146,9 +146,11 @@ def new_pairing_code():
 
 
 class PairingError(OfficeError):
-    """A pairing code that cannot be exchanged; `status` is the HTTP status to answer with."""
+    """A pairing code that cannot be exchanged; `status` is the HTTP status to answer with.
 
-    def __init__(self, message, status):
+    (status, message), like server.api.error and every other error that carries a status."""
+
+    def __init__(self, status, message):
         super().__init__(message)
         self.status = status
 
@@ -182,11 +184,10 @@ def pair_kiosk(db, code, now):
         [auth.token_hash(normalise_pairing_code(code))],
     ))
     if not rows:
-        raise PairingError("code: unknown or already used; ask for a new one (flask kiosk add ... --pairing-code)",
-                           404)
+        raise PairingError(404, "code: unknown or already used; ask for a new one (flask kiosk add ... --pairing-code)")
     kiosk = rows[0]
     if dt.datetime.fromisoformat(kiosk["pairing_expires_at"]) <= now:
-        raise PairingError("code: expired; ask for a new one (flask kiosk add ... --pairing-code)", 410)
+        raise PairingError(410, "code: expired; ask for a new one (flask kiosk add ... --pairing-code)")
     token = auth.new_token(auth.KIOSK_PREFIX)
     db["kiosks"].update(kiosk["id"], {"token_hash": auth.token_hash(token), "pairing_code_hash": None,
                                       "pairing_expires_at": None})

@@ -7,24 +7,14 @@ one row per office subtree, or per child office plus the office's own counter ra
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 
-from server import periods, scope
+from server import params, periods, scope
 from server.figures import summarise
-from server.hierarchy import STRUCTURES
+from server.params import ParamError
 
-# The channels a build without components knows; a server passes its own (app.extensions["channels"]).
-CHANNELS = ("kiosk", "sms")
 BREAKDOWNS = ("none", "children")
 MAX_PERIODS = 1000
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class ParamError(ValueError):
-    def __init__(self, param, message):
-        super().__init__(f"{param}: {message}")
-        self.param = param
 
 
 @dataclass(frozen=True)
@@ -42,47 +32,15 @@ class StatsQuery:
     exclusions: tuple = ()
 
 
-def _choice(args, name, choices, default):
-    value = args.get(name, default)
-    if value not in choices:
-        raise ParamError(name, f"must be one of {', '.join(choices)}")
-    return value
-
-
-def _date(args, name):
-    value = args.get(name)
-    if value is None or value == "":
-        return None
-    if not DATE_PATTERN.match(value):
-        raise ParamError(name, "must be a date as YYYY-MM-DD")
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise ParamError(name, f"{value} is not a real date") from None
-    if problem := periods.outside_calendar(day):
-        raise ParamError(name, problem)
-    return day
-
-
-parse_date = _date  # the same date rule for every report-like parameter (server.listing)
-
-
-def _flag(args, name):
-    value = args.get(name, "0").lower()
-    if value not in {"0", "1", "true", "false"}:
-        raise ParamError(name, "must be 0 or 1")
-    return value in {"1", "true"}
-
-
-def parse_query(args, today, exclusions=(), channels=CHANNELS):
+def parse_query(args, today, exclusions=(), *, channels):
     """A StatsQuery from request parameters, or ParamError naming the bad one.
 
-    `exclusions`: the names of the flag parameters components registered
-    (`app.extensions["stats_exclusions"]`, {name: counts(db, query, office_ids)}).
-    `channels`: the rating channels of this server; `channel` is one of them or all.
+    `channels`: the server's (`app.extensions["channels"]`). `exclusions`: the names of the
+    flag parameters components registered (`app.extensions["stats_exclusions"]`,
+    {name: counts(db, query, office_ids)}).
     """
-    period = _choice(args, "period", periods.PERIODS, "month")
-    start, end = _date(args, "from"), _date(args, "to")
+    period = params.period(args, periods.PERIODS, "month")
+    start, end = params.date(args, "from"), params.date(args, "to")
     if end is None:
         end = today if start is None or start <= today else start
     if start is None:
@@ -97,12 +55,12 @@ def parse_query(args, today, exclusions=(), channels=CHANNELS):
     return StatsQuery(
         office=office.strip().upper() if office else None,
         period=period, start=start, end=end,
-        channel=_choice(args, "channel", (*channels, "all"), "all"),
-        breakdown=_choice(args, "breakdown", BREAKDOWNS, "none"),
-        include_misuse=_flag(args, "include_misuse"),
-        structure=_choice(args, "structure", STRUCTURES, "current"),
+        channel=params.channel(args, channels),
+        breakdown=params.choice(args, "breakdown", BREAKDOWNS, "none"),
+        include_misuse=params.flag(args, "include_misuse"),
+        structure=params.structure(args),
         today=today,
-        exclusions=tuple(name for name in exclusions if _flag(args, name)),
+        exclusions=tuple(name for name in exclusions if params.flag(args, name)),
     )
 
 

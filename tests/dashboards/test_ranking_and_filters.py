@@ -4,12 +4,14 @@ import datetime as dt
 
 import pytest
 
-from dashboards.filters import FilterError, parse_filters
+from dashboards.filters import parse_filters
 from dashboards.labels import period_name
 from dashboards.ranking import rank
 from server.figures import wilson_interval
+from server.params import ParamError
 
 TODAY = dt.date(2026, 11, 28)
+CHANNELS = ("kiosk", "sms")  # the default server's
 
 
 def item(name, satisfied, total):
@@ -45,20 +47,21 @@ def test_the_minimum_n_is_a_setting():
     ("last_12_months", "2025-11-01", "2026-10-31", ("2024-11-01", "2025-10-31")),
 ])
 def test_presets_and_the_period_they_are_compared_with(preset, start, end, previous):
-    filters = parse_filters({"preset": preset}, TODAY)
+    filters = parse_filters({"preset": preset}, TODAY, channels=CHANNELS)
     assert (filters.start.isoformat(), filters.end.isoformat()) == (start, end)
     before = filters.previous()
     assert (before.start.isoformat(), before.end.isoformat()) == previous
 
 
 def test_a_custom_range_of_whole_months_compares_with_the_months_before():
-    filters = parse_filters({"from": "2026-04-01", "to": "2026-06-30"}, TODAY)
+    filters = parse_filters({"from": "2026-04-01", "to": "2026-06-30"}, TODAY, channels=CHANNELS)
     assert filters.preset == "custom" and filters.period == "month"
     assert (filters.previous().start, filters.previous().end) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 
 
 def test_filters_become_the_apis_parameters():
-    filters = parse_filters({"preset": "last_month", "office": "gn", "channel": "sms", "include_misuse": "1"}, TODAY)
+    filters = parse_filters({"preset": "last_month", "office": "gn", "channel": "sms", "include_misuse": "1"}, TODAY,
+                            channels=CHANNELS)
     assert filters.stats_args(breakdown="children") == {
         "period": "day", "from": "2026-10-01", "to": "2026-10-31", "channel": "sms", "include_misuse": "1",
         "structure": "current", "office": "GN", "breakdown": "children"}
@@ -68,8 +71,8 @@ def test_filters_become_the_apis_parameters():
                                          ({"from": "2026-05-01", "to": "2026-04-01"}, "from"),
                                          ({"period": "year"}, "period")])
 def test_bad_filters_name_their_parameter(args, param):
-    with pytest.raises(FilterError) as problem:
-        parse_filters(args, TODAY)
+    with pytest.raises(ParamError) as problem:
+        parse_filters(args, TODAY, channels=CHANNELS)
     assert problem.value.param == param
 
 

@@ -10,6 +10,8 @@ from server.db import get_db
 from server.offices import load_tree
 from tests.conftest import DEMO_END, add_kiosk, add_user, auth, rating
 
+CHANNELS = ("kiosk", "sms")  # the default server's
+
 
 def post(client, token, items):
     response = client.post("/api/v1/ratings", json={"ratings": items}, headers=auth(token))
@@ -69,9 +71,9 @@ def test_periods_cut_by_the_range_or_not_over_are_marked_partial(client, provinc
 
 
 def test_only_to_given_reports_the_latest_periods_up_to_it():
-    query = stats.parse_query({"period": "month", "to": "2025-03-15"}, dt.date(2026, 11, 28))
+    query = stats.parse_query({"period": "month", "to": "2025-03-15"}, dt.date(2026, 11, 28), channels=CHANNELS)
     assert (query.start, query.end) == (dt.date(2024, 4, 1), dt.date(2025, 3, 15))
-    query = stats.parse_query({"period": "month", "from": "2026-06-01"}, dt.date(2026, 11, 28))
+    query = stats.parse_query({"period": "month", "from": "2026-06-01"}, dt.date(2026, 11, 28), channels=CHANNELS)
     assert (query.start, query.end) == (dt.date(2026, 6, 1), dt.date(2026, 11, 28))
 
 
@@ -176,7 +178,7 @@ def test_rollup_agrees_with_a_scan_of_the_ratings_on_the_demo(demo_database):
                     "structure": structure, "from": start, "to": end}
             if breakdown == "children":
                 args["office"] = "DM"
-            query = stats.parse_query(args, DEMO_END)
+            query = stats.parse_query(args, DEMO_END, channels=CHANNELS)
             fast = stats.satisfaction_rows(db, tree, scale, query, admin)
             assert fast == stats.satisfaction_by_scan(db, tree, scale, query, admin)
             assert fast, args
