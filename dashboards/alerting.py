@@ -200,18 +200,37 @@ def check(app, db, now=None):
     return new
 
 
-def open_alerts(db, tree, user, limit=None):
-    """Unacknowledged alerts the user may see, newest first."""
-    rows = db.execute("""SELECT a.id, a.rule, a.office_id, o.code, o.name, a.raised_at, a.details, a.delivery
-                         FROM alerts a JOIN offices o ON o.id = a.office_id
-                         WHERE a.acknowledged_at IS NULL ORDER BY a.raised_at DESC, a.id DESC""").fetchall()
+ALERT_FIELDS = ("id", "rule", "office_id", "office", "office_name", "raised_at", "details", "delivery",
+                "acknowledged_at", "acknowledged_by", "ack_comment")
+RECENT_ALERTS = 500  # the alerts page lists the open ones and then the latest acknowledged, up to this many
+
+
+def alerts(db, tree, user, open_only=False, limit=None):
+    """Alerts the user may see: the open ones first, each part newest first; with
+    `open_only` only the unacknowledged ones (all of them)."""
+    # The user's offices in SQL, before the LIMIT: a scoped supervisor's alerts must not fall
+    # off the page behind RECENT_ALERTS newer ones elsewhere.
+    top = user["office_id"]
+    offices = None if top is None else json.dumps(sorted(tree.subtree(top, "current") | tree.subtree(top, "historical")))
+    rows = db.execute(f"""SELECT a.id, a.rule, a.office_id, o.code, o.name, a.raised_at, a.details, a.delivery,
+                                 a.acknowledged_at, u.username, a.ack_comment
+                          FROM alerts a JOIN offices o ON o.id = a.office_id
+                          LEFT JOIN users u ON u.id = a.acknowledged_by
+                          WHERE (? IS NULL OR a.office_id IN (SELECT value FROM json_each(?)))
+                                {"AND a.acknowledged_at IS NULL" if open_only else ""}
+                          ORDER BY a.acknowledged_at IS NOT NULL, a.raised_at DESC, a.id DESC LIMIT ?""",
+                      [offices, offices, -1 if open_only else RECENT_ALERTS]).fetchall()
     visible = [_alert(row) for row in rows if scope.may_see(tree, user, row[2])]
     return visible[:limit] if limit else visible
 
 
+def open_alerts(db, tree, user, limit=None):
+    """Unacknowledged alerts the user may see, newest first."""
+    return alerts(db, tree, user, open_only=True, limit=limit)
+
+
 def _alert(row):
-    keys = ("id", "rule", "office_id", "office", "office_name", "raised_at", "details", "delivery")
-    alert = dict(zip(keys, row, strict=True))
+    alert = dict(zip(ALERT_FIELDS, row, strict=True))
     alert["details"] = json.loads(alert["details"])
     alert["delivery"] = json.loads(alert["delivery"]) if alert["delivery"] else []
     return alert

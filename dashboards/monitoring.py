@@ -1,7 +1,6 @@
 """Comments, kiosk health, the SMS funnel and alerts: what needs a supervisor's eye."""
 
 import dataclasses
-import json
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
@@ -16,7 +15,6 @@ from server.timeutil import from_stored, now_stored, utcnow
 from sms import reports as sms_reports
 
 MAX_SEARCH = 100
-ALERTS_PAGE = 500
 
 
 @bp.get("/dashboard/comments")
@@ -78,23 +76,7 @@ def sms():
 @bp.get("/dashboard/alerts")
 @login_required
 def alerts():
-    db, scope = get_db(), user()["office_id"]
-    # The user's offices in SQL, before the LIMIT: a scoped supervisor's alerts must not fall
-    # off the page behind 500 newer ones elsewhere.
-    offices = None if scope is None else json.dumps(sorted(tree().subtree(scope, "current")
-                                                          | tree().subtree(scope, "historical")))
-    rows = db.execute("""SELECT a.id, a.rule, a.office_id, o.code, o.name, a.raised_at, a.details, a.delivery,
-                                a.acknowledged_at, u.username, a.ack_comment
-                         FROM alerts a JOIN offices o ON o.id = a.office_id
-                         LEFT JOIN users u ON u.id = a.acknowledged_by
-                         WHERE ? IS NULL OR a.office_id IN (SELECT value FROM json_each(?))
-                         ORDER BY a.acknowledged_at IS NOT NULL, a.raised_at DESC, a.id DESC LIMIT ?""",
-                      [offices, offices, ALERTS_PAGE]).fetchall()
-    visible = []
-    for row in rows:
-        alert = alerting._alert(row[:8])
-        alert.update(acknowledged_at=row[8], acknowledged_by=row[9], ack_comment=row[10])
-        visible.append(alert)
+    visible = alerting.alerts(get_db(), tree(), user())
     filters = dataclasses.replace(view_filters(), office=None)
     return page("alerts.html", alerts=visible, filters=filters,
                 offices=queries.offices_for_picker(tree(), user(), filters.structure))
