@@ -7,7 +7,8 @@ nginx (`X-Request-ID`) or is made here, and is sent back in the response.
 
 Metrics are Prometheus counters and histograms. Under gunicorn, each worker writes its
 own into PROMETHEUS_MULTIPROC_DIR (set by deploy/gunicorn.conf.py) and /metrics adds them
-up; figures that live in the database (kiosks online) are read at scrape time.
+up; figures that live in the database (kiosks online) are read at scrape time. A component
+adds its own metrics with `add_metrics(app, collector, ...)` from its init_app.
 """
 
 import datetime as dt
@@ -31,8 +32,6 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 RATINGS = Counter("satisfaction_ratings", "Rating items received, by channel and result (accepted, duplicate, "
                   "rejected).", ["channel", "result"])
-SMS_MESSAGES = Counter("satisfaction_sms_messages", "Outgoing SMS by outcome (sent, failed, unknown, opted_out).",
-                       ["outcome"])
 REQUESTS = Histogram("satisfaction_request_seconds", "Time to answer a request, by endpoint and status class.",
                      ["endpoint", "method", "status"],
                      buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
@@ -128,20 +127,25 @@ def init_app(app):
         return Response(generate_latest(_registry(app)), mimetype=CONTENT_TYPE_LATEST)
 
 
+def add_metrics(app, *collectors):
+    """Serve a component's own counters and histograms on /metrics too."""
+    app.extensions.setdefault("metrics", []).extend(collectors)
+
+
 def _registry(app):
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
         multiprocess.MultiProcessCollector(registry)
     else:
-        for collector in (RATINGS, SMS_MESSAGES, REQUESTS):
+        for collector in (RATINGS, REQUESTS, *app.extensions.get("metrics", ())):
             registry.register(collector)
     registry.register(DatabaseCollector(app))
     return registry
 
 
 class DatabaseCollector:
-    """Figures read from the database when Prometheus scrapes: kiosks online, SMS by status."""
+    """Figures read from the database when Prometheus scrapes: kiosks registered and online."""
 
     def __init__(self, app):
         self.app = app

@@ -6,11 +6,13 @@ webhooks, the `sms` commands and the background sender.
 """
 
 from server import background as server_background
+from server import observability
 
 
 def init_app(app):
     from sms import api, cli, gateway, webhooks
     from sms.channel import Channel
+    from sms.metrics import SMS_MESSAGES
     from sms.sender import Sender
 
     channel = Channel(app)
@@ -22,6 +24,7 @@ def init_app(app):
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
     app.cli.add_command(cli.sms_cli)
+    observability.add_metrics(app, SMS_MESSAGES)
 
     interval = app.config["SMS_SENDER_INTERVAL_SECONDS"]
     if interval > 0 and not app.testing:

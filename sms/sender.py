@@ -19,9 +19,9 @@ import time
 
 from server.background import holder_name, release_lease, take_lease
 from server.db import write_transaction
-from server.observability import SMS_MESSAGES
 from server.timeutil import to_stored
 from sms import quiet, storage
+from sms.metrics import SMS_MESSAGES
 
 LEASE = "sms-sender"
 LEASE_SECONDS = 60
