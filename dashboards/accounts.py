@@ -55,10 +55,6 @@ class DashboardUser(UserMixin):
         return {"id": self.id, "username": self.username, "role": self.role, "office_id": self.office_id}
 
     @property
-    def is_admin(self):
-        return self.role == "admin"
-
-    @property
     def can_write(self):
         return self.role in ("admin", "supervisor")
 

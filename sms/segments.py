@@ -58,6 +58,3 @@ def measure(text):
         units, encoding = _ucs2_units(text), UCS2
     return Measure(encoding, _pack(units, *LIMITS[encoding]), sum(units))
 
-
-def is_gsm7(text):
-    return _gsm_units(text) is not None

@@ -115,7 +115,6 @@ class KioskApp(App):
             return
         else:
             self.controller.use_config(config)
-        self.config_shown = config
         self._build_levels(config)
         self._build_languages(config)
         self.shown_language = None
