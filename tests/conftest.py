@@ -1,24 +1,25 @@
-"""Fixtures shared by every package's tests: real SQLite files, the app, tokens, servers."""
+"""Fixtures shared by every package's tests: real SQLite files, the app, tokens, servers.
 
-import datetime as dt
+Only fixtures live here; the helpers tests import are in tests/support.py."""
+
 import os
 import shutil
-import uuid
 
 import pytest
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 
-from server import (
-    create_app,  # noqa: E402
-    offices,  # noqa: E402
+from server import create_app  # noqa: E402
+from tests.support import (  # noqa: E402
+    DEMO_END,
+    DEMO_RATINGS,
+    DEMO_SEED,
+    ServerProcess,
+    add_kiosk,
+    add_offices,
+    add_user,
+    flask_cli,
 )
-from server.db import get_db, write_transaction  # noqa: E402
-from tests.support import ServerProcess, flask_cli  # noqa: E402
-
-DEMO_SEED = 11
-DEMO_RATINGS = 20000
-DEMO_END = dt.date(2026, 10, 31)
 
 
 @pytest.fixture
@@ -41,45 +42,10 @@ def runner(app):
     return app.test_cli_runner()
 
 
-# A small province: root P, district D with commune C, and district E.
-TEST_PROVINCE = [("P", "Tỉnh Thử", None, "province"), ("D", "Huyện Một", "P", "district"),
-                 ("C", "Xã Một", "D", "commune"), ("E", "Huyện Hai", "P", "district")]
-
-
-def add_offices(app, rows=TEST_PROVINCE, staff=()):
-    """Offices (code, name, parent, kind) and staff (code, name, office, counter), in one transaction."""
-    with app.app_context():
-        db = get_db()
-        with write_transaction(db):
-            for row in rows:
-                offices.add_office(db, *row)
-            for row in staff:
-                offices.add_staff(db, *row)
-    return app
-
-
 @pytest.fixture
 def province(app):
     """The test province, with officer CB1 on duty at D's Quầy 1."""
     return add_offices(app, staff=[("CB1", "Nguyễn Văn An", "D", "Quầy 1")])
-
-
-def add_kiosk(app, office="D", counter="Quầy 1"):
-    with app.app_context():
-        db = get_db()
-        with write_transaction(db):
-            kiosk_id, token, _ = offices.add_kiosk(db, office, counter)
-    return kiosk_id, token
-
-
-def add_user(app, name="admin", role="admin", office=None):
-    scope = ["--office", office] if office else []
-    arguments = ["user", "add", name, "--role", role, "--password", "correct-horse", *scope]
-    result = app.test_cli_runner().invoke(args=arguments)
-    assert result.exit_code == 0, result.output
-    result = app.test_cli_runner().invoke(args=["user", "token", name])
-    assert result.exit_code == 0, result.output
-    return result.output.strip().splitlines()[-1]
 
 
 @pytest.fixture
@@ -90,18 +56,6 @@ def kiosk(province):
 @pytest.fixture
 def admin_token(province):
     return add_user(province)
-
-
-def auth(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
-def rating(score=4, created_at=None, **extra):
-    """A valid kiosk rating item."""
-    moment = created_at or dt.datetime.now(dt.UTC)
-    if isinstance(moment, dt.datetime):
-        moment = moment.isoformat()
-    return {"id": str(uuid.uuid4()), "score": score, "created_at": moment, **extra}
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,8 @@
-"""Helpers the tests of every package share: free ports, a real server process, a CLI runner."""
+"""Helpers the tests of every package share: the test province, kiosks, users and ratings,
+free ports, a real server process, a CLI runner (fixtures are in tests/conftest.py)."""
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import socket
@@ -8,9 +10,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import requests
+
+from server import offices
+from server.db import get_db, write_transaction
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -129,3 +135,55 @@ class ServerProcess:
 
     def __exit__(self, *_):
         self.stop()
+
+
+DEMO_SEED = 11
+DEMO_RATINGS = 20000
+DEMO_END = dt.date(2026, 10, 31)
+
+
+# A small province: root P, district D with commune C, and district E.
+TEST_PROVINCE = [("P", "Tỉnh Thử", None, "province"), ("D", "Huyện Một", "P", "district"),
+                 ("C", "Xã Một", "D", "commune"), ("E", "Huyện Hai", "P", "district")]
+
+
+def add_offices(app, rows=TEST_PROVINCE, staff=()):
+    """Offices (code, name, parent, kind) and staff (code, name, office, counter), in one transaction."""
+    with app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            for row in rows:
+                offices.add_office(db, *row)
+            for row in staff:
+                offices.add_staff(db, *row)
+    return app
+
+
+def add_kiosk(app, office="D", counter="Quầy 1"):
+    with app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            kiosk_id, token, _ = offices.add_kiosk(db, office, counter)
+    return kiosk_id, token
+
+
+def add_user(app, name="admin", role="admin", office=None):
+    scope = ["--office", office] if office else []
+    arguments = ["user", "add", name, "--role", role, "--password", "correct-horse", *scope]
+    result = app.test_cli_runner().invoke(args=arguments)
+    assert result.exit_code == 0, result.output
+    result = app.test_cli_runner().invoke(args=["user", "token", name])
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def rating(score=4, created_at=None, **extra):
+    """A valid kiosk rating item."""
+    moment = created_at or dt.datetime.now(dt.UTC)
+    if isinstance(moment, dt.datetime):
+        moment = moment.isoformat()
+    return {"id": str(uuid.uuid4()), "score": score, "created_at": moment, **extra}

@@ -4,8 +4,8 @@ each change real enough that the API sees it."""
 import re
 
 from server.db import get_db
-from tests.conftest import auth
-from tests.dashboards.conftest import post_form
+from tests.dashboards.support import post_form
+from tests.support import auth
 
 
 def test_an_admin_adds_an_office_under_a_district(as_user):
@@ -93,8 +93,8 @@ def test_admin_forms_without_a_csrf_token_change_nothing(as_user):
 
 def test_a_scoped_admin_cannot_put_another_offices_officer_on_duty_at_their_counter(demo_app):
     """The outside review's finding 4: a GN admin assigned an officer of Đắk Mil to a GN counter."""
-    from tests.conftest import add_user
-    from tests.dashboards.conftest import log_in
+    from tests.dashboards.support import log_in
+    from tests.support import add_user
     add_user(demo_app, "gn-admin", "admin", "GN")
     client = demo_app.test_client()
     log_in(client, "gn-admin", "correct-horse")

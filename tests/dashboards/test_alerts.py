@@ -17,9 +17,8 @@ from dashboards import alerting
 from server import create_app
 from server.background import take_lease
 from server.db import get_db
-from tests.conftest import add_kiosk, auth
-from tests.dashboards.conftest import log_in, post_form
-from tests.support import ServerProcess, flask_cli, free_port
+from tests.dashboards.support import log_in, post_form
+from tests.support import ServerProcess, add_kiosk, auth, flask_cli, free_port
 
 HANOI = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import add_offices, add_user
-from tests.dashboards.conftest import csrf_token, log_in
-from tests.sms.conftest import signed_post
+from tests.dashboards.support import csrf_token, log_in
+from tests.sms.support import signed_post
+from tests.support import add_offices, add_user
 
 EXAMPLES = int(os.environ.get("SOAK_FUZZ_EXAMPLES", "200"))
 HUGE_ID = "1" * 20  # past SQLite's largest integer

@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from server.db import get_db
-from tests.dashboards.conftest import PASSWORD, YEAR, csrf_token, log_in, post_form
+from tests.dashboards.support import PASSWORD, YEAR, csrf_token, log_in, post_form
 
 
 def test_pages_need_a_login_and_send_you_back_after_it(demo_app):

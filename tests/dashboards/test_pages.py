@@ -12,8 +12,8 @@ from server.db import get_db
 from server.figures import summarise
 from server.offices import add_kiosk
 from server.scale import build_scale
-from tests.conftest import auth
-from tests.dashboards.conftest import YEAR
+from tests.dashboards.support import YEAR
+from tests.support import auth
 
 API_YEAR = {"from": "2025-11-01", "to": "2026-10-31"}
 

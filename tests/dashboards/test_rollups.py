@@ -15,8 +15,8 @@ from server.db import connect, get_db, write_transaction
 from server.ratings import Ingest, Source, parse_item
 from server.rollups import CORE, Rollups, scan_differences
 from server.schema import migration_sets
-from tests.conftest import TEST_PROVINCE, add_kiosk, add_offices, auth, rating
-from tests.sms.conftest import inbound, make_app, reply_text
+from tests.sms.support import inbound, make_app, reply_text
+from tests.support import TEST_PROVINCE, add_kiosk, add_offices, auth, rating
 
 MONTHLY = {"rollup_reasons": "office_id, channel, misuse, reason, substr(day, 1, 7), SUM(n)",
            "rollup_staff": "office_id, counter_id, staff_id, channel, misuse, substr(day, 1, 7), "

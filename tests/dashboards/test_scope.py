@@ -5,7 +5,7 @@ import json
 import pytest
 
 from server.db import get_db
-from tests.dashboards.conftest import YEAR, post_form
+from tests.dashboards.support import YEAR, post_form
 
 OTHER_DISTRICT = "DG"  # Đắk Glong; giangia supervises Gia Nghĩa (GN)
 

@@ -4,8 +4,8 @@ a logged-in browser needs for a state-changing API call (finding 8)."""
 import datetime as dt
 
 from server.db import get_db
-from tests.conftest import add_user, auth
-from tests.dashboards.conftest import PASSWORD, csrf_token, log_in, post_form
+from tests.dashboards.support import PASSWORD, csrf_token, log_in, post_form
+from tests.support import add_user, auth
 
 STATS = {"period": "year", "from": "2025-11-01", "to": "2026-10-31"}
 

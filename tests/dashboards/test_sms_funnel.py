@@ -8,10 +8,10 @@ import uuid
 from dashboards import alerting
 from server.db import get_db
 from sms.sender import Sender
-from tests.conftest import add_kiosk, add_user, auth
-from tests.dashboards.conftest import log_in
-from tests.sms.conftest import inbound, make_app, signed_post
+from tests.dashboards.support import log_in
 from tests.sms.fake_twilio import FakeTwilio
+from tests.sms.support import inbound, make_app, signed_post
+from tests.support import add_kiosk, add_user, auth
 
 
 def setup(app):

@@ -11,9 +11,8 @@ import requests
 from playwright.sync_api import expect, sync_playwright
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import rating
 from tests.deploy.stack import Stack
-from tests.support import flask_cli
+from tests.support import flask_cli, rating
 
 pytestmark = pytest.mark.xdist_group("nginx")
 TWILIO = {"TWILIO_ACCOUNT_SID": "AC" + "7" * 32, "TWILIO_AUTH_TOKEN": "twilio-auth-token-for-the-stack",

@@ -14,10 +14,9 @@ from server import create_app, observability
 from server.db import get_db
 from sms import storage as sms_storage
 from sms.sender import Sender
-from tests.conftest import add_user, auth, rating
-from tests.sms.conftest import signed_post
 from tests.sms.fake_twilio import FakeTwilio
-from tests.support import ServerProcess, flask_cli
+from tests.sms.support import signed_post
+from tests.support import ServerProcess, add_user, auth, flask_cli, rating
 
 
 def setup(database):

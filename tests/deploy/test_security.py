@@ -9,9 +9,8 @@ import pytest
 from server import ConfigurationError, create_app
 from server.db import get_db
 from server.settings import DEV_SECRET_KEY
-from tests.conftest import add_kiosk, add_user, auth, rating
-from tests.dashboards.conftest import csrf_token, log_in, post_form
-from tests.support import BIN, ROOT, ServerProcess, server_env
+from tests.dashboards.support import csrf_token, log_in, post_form
+from tests.support import BIN, ROOT, ServerProcess, add_kiosk, add_user, auth, rating, server_env
 
 SAMPLE_VALUES = {"code": "E", "kiosk_id": "1", "user_id": "1", "token_id": "1", "alert_id": "1", "lang": "vi",
                  "filename": "dashboards.css"}

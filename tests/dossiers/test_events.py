@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import add_user, auth
-from tests.dossiers.conftest import event, local, post_events, summary
+from tests.dossiers.support import event, local, post_events, summary
+from tests.support import add_user, auth
 
 RECEIVED = local(2026, 5, 4, 9, 0)
 DUE = local(2026, 5, 8, 17, 0)

@@ -6,9 +6,9 @@ import subprocess
 
 import docx
 
-from tests.conftest import add_user, auth
-from tests.dashboards.conftest import log_in
-from tests.dossiers.conftest import event, post_events, summary
+from tests.dashboards.support import log_in
+from tests.dossiers.support import event, post_events, summary
+from tests.support import add_user, auth
 
 NOW = dt.datetime.now(dt.UTC)
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.kiosk.appdriver import EXTRA_LANGUAGE, config_from_server, run_plan
-from tests.kiosk.conftest import build_province
+from tests.kiosk.support import build_province
 from tests.support import ARTIFACTS, free_port
 
 SHOTS = ARTIFACTS / "kiosk"

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.kiosk.conftest import Site, build_province
+from tests.kiosk.support import Site, build_province
 from tests.kiosk.xdisplay import KioskOnScreen, Xvfb
 from tests.support import ARTIFACTS, ServerProcess
 

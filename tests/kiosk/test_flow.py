@@ -18,7 +18,7 @@ from kiosk.flow import (
     start,
     step,
 )
-from tests.conftest import auth
+from tests.support import auth
 
 T0 = dt.datetime(2026, 3, 5, 2, 0, tzinfo=dt.UTC)
 RULES = Rules(scores=(4, 3, 2, 1), dissatisfied=frozenset({1}),

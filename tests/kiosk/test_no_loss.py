@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.kiosk.conftest import Site, build_province
+from tests.kiosk.support import Site, build_province
 from tests.kiosk.test_end_to_end import HEADER_BLUE, QUICK, wait_for_ratings
 from tests.kiosk.xdisplay import KioskOnScreen, Xvfb
 from tests.support import ServerProcess, free_port

@@ -1,7 +1,7 @@
 """The outbox on a real SQLite file: durable, ordered, held while reasons are chosen, dead letters kept."""
 
 from kiosk.outbox import Outbox
-from tests.kiosk.conftest import queued_rating
+from tests.kiosk.support import queued_rating
 
 
 def test_a_stored_rating_is_there_after_the_kiosk_restarts(tmp_path):

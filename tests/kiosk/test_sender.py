@@ -12,7 +12,7 @@ from kiosk.datadir import DataDir
 from kiosk.flow import Dismiss
 from kiosk.outbox import Outbox
 from kiosk.sender import Sender, backoff
-from tests.kiosk.conftest import queued_rating
+from tests.kiosk.support import queued_rating
 from tests.support import ServerProcess, flask_cli, free_port
 
 
@@ -64,7 +64,7 @@ def test_a_backlog_drains_in_the_order_given_and_arrives_once(site, outbox):
 
 
 def test_while_the_server_is_down_ratings_wait_and_then_all_arrive(tmp_path, outbox):
-    from tests.kiosk.conftest import Site, build_province
+    from tests.kiosk.support import Site, build_province
     database = tmp_path / "down.db"
     build_province(database)
     server = ServerProcess(database)
@@ -147,7 +147,7 @@ def test_a_rejected_rating_is_set_aside_with_the_servers_reason_and_the_rest_arr
 
 
 def test_a_batch_bigger_than_the_server_takes_is_split(tmp_path, outbox):
-    from tests.kiosk.conftest import Site, build_province
+    from tests.kiosk.support import Site, build_province
     database = tmp_path / "small.db"
     build_province(database)
     with ServerProcess(database, MAX_BATCH=40) as server:

@@ -8,9 +8,9 @@ import pytest
 
 from server import audit, create_app
 from server.db import get_db, write_transaction
-from tests.conftest import add_user
-from tests.dashboards.conftest import log_in, post_form
+from tests.dashboards.support import log_in, post_form
 from tests.dashboards.test_alerts import add_supervisor, raised_alert
+from tests.support import add_user
 
 PASSWORD = "correct-horse"
 

@@ -9,9 +9,8 @@ from dashboards import accounts
 from server import create_app, retention
 from server.db import get_db, write_transaction
 from sms.sender import Sender
-from tests.conftest import add_user, auth
-from tests.sms.conftest import E164, PHONE, inbound, make_app, reply_text
-from tests.support import flask_cli
+from tests.sms.support import E164, PHONE, inbound, make_app, reply_text
+from tests.support import add_user, auth, flask_cli
 
 ROLLUPS = ["rollup_daily", "rollup_monthly", "rollup_staff", "rollup_staff_monthly", "rollup_reasons",
            "rollup_reasons_monthly", "calendar"]

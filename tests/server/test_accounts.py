@@ -5,7 +5,7 @@ import pytest
 
 from server import accounts, create_app
 from server.db import get_db, write_transaction
-from tests.conftest import add_offices
+from tests.support import add_offices
 
 
 def _core_app(tmp_path):

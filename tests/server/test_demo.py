@@ -7,8 +7,7 @@ import zoneinfo
 
 from server import create_app
 from server.db import get_db
-from tests.conftest import DEMO_END, DEMO_RATINGS, DEMO_SEED, auth
-from tests.support import flask_cli
+from tests.support import DEMO_END, DEMO_RATINGS, DEMO_SEED, auth, flask_cli
 
 LOCAL = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 

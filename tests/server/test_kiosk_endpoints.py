@@ -4,7 +4,7 @@ import pytest
 
 from server import create_app
 from server.db import get_db
-from tests.conftest import auth
+from tests.support import auth
 
 
 def test_config_gives_the_kiosk_everything_it_shows(client, kiosk):

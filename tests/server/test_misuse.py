@@ -3,7 +3,7 @@
 import datetime as dt
 
 from server.db import get_db
-from tests.conftest import add_kiosk, auth, rating
+from tests.support import add_kiosk, auth, rating
 
 BASE = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)  # 09:00 local, a Monday
 

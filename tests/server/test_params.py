@@ -8,7 +8,7 @@ import pytest
 from dashboards.filters import parse_filters
 from server import create_app, stats
 from server.params import ParamError
-from tests.conftest import add_offices, add_user, auth
+from tests.support import add_offices, add_user, auth
 
 TODAY = dt.date(2026, 11, 28)
 CHANNELS = ("kiosk", "sms")

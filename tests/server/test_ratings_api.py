@@ -6,7 +6,7 @@ import json
 import pytest
 
 from server.db import get_db
-from tests.conftest import add_kiosk, auth, rating
+from tests.support import add_kiosk, auth, rating
 
 
 def post(client, token, items):

@@ -5,7 +5,7 @@ import pytest
 from server import scope
 from server.db import get_db
 from server.offices import load_tree
-from tests.conftest import add_user, auth
+from tests.support import add_user, auth
 
 
 def test_a_user_sees_their_offices_subtree_and_nothing_else(province):

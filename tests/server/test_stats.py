@@ -8,7 +8,7 @@ import pytest
 from server import create_app, stats
 from server.db import get_db
 from server.offices import load_tree
-from tests.conftest import DEMO_END, add_kiosk, add_user, auth, rating
+from tests.support import DEMO_END, add_kiosk, add_user, auth, rating
 
 CHANNELS = ("kiosk", "sms")  # the default server's
 

@@ -7,8 +7,8 @@ import pytest
 from server.db import get_db
 from sms import phones
 from sms.sender import Sender
-from tests.conftest import add_user, auth
-from tests.sms.conftest import E164, PHONE, make_app
+from tests.sms.support import E164, PHONE, make_app
+from tests.support import add_user, auth
 
 
 def invite(client, headers, **fields):
@@ -110,7 +110,7 @@ def test_the_cap_counts_from_the_earlier_invitation(sms_province, admin):
 
 
 def test_a_number_that_opted_out_gets_no_invitation(sms_province, admin):
-    from tests.sms.conftest import inbound
+    from tests.sms.support import inbound
     client = sms_province.test_client()
     inbound(client, sms_province, "HUY")
     response = invite(client, admin)

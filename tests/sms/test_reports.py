@@ -6,7 +6,7 @@ from server.db import get_db, write_transaction
 from sms.reports import funnel
 from sms.segments import measure
 from sms.sender import Sender
-from tests.sms.conftest import inbound, signed_post
+from tests.sms.support import inbound, signed_post
 
 
 def office_ids(app, *codes):

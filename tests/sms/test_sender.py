@@ -10,10 +10,10 @@ from server.db import get_db
 from sms import storage
 from sms.gateway import TwilioTransport
 from sms.sender import MAX_ATTEMPTS, Sender, backoff
-from tests.conftest import add_user, auth
-from tests.sms.conftest import E164, make_app
 from tests.sms.fake_twilio import FROM
+from tests.sms.support import E164, make_app
 from tests.sms.test_webhooks import setup_offices
+from tests.support import add_user, auth
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from twilio.request_validator import RequestValidator
 from server.db import get_db, write_transaction
 from sms import gateway
 from sms.sender import Sender
-from tests.conftest import TEST_PROVINCE, add_offices
-from tests.sms.conftest import E164, PHONE, inbound, reply_text, signed_post
+from tests.sms.support import E164, PHONE, inbound, reply_text, signed_post
+from tests.support import TEST_PROVINCE, add_offices
 
 
 def setup_offices(app):

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.periods import PERIODS
-from tests.conftest import TEST_PROVINCE, add_offices, add_user, auth
-from tests.dashboards.conftest import log_in
+from tests.dashboards.support import log_in
+from tests.support import TEST_PROVINCE, add_offices, add_user, auth
 
 EXAMPLES = int(os.environ.get("SOAK_FUZZ_EXAMPLES", "250"))
 EDGES = ["0001-01-01", "0001-01-02", "1999-12-31", "2100-01-01", "9999-12-30", "9999-12-31"]

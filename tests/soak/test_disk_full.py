@@ -8,7 +8,7 @@ from server import create_app, offices
 from server.db import get_db, write_transaction
 from soak import scenarios, verify
 from soak.volume import fill, small_volume
-from tests.conftest import rating
+from tests.support import rating
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from sms import dialogue, parser
 from sms.dialogue import AppendComment, AttachFollowup, Conversation, Dialogue, Office, OptIn, OptOut, StoreRating
 from sms.templates import Texts
 from soak import verify
-from tests.conftest import add_offices
-from tests.sms.conftest import inbound, make_app
+from tests.sms.support import inbound, make_app
+from tests.support import add_offices
 
 EXAMPLES = int(os.environ.get("SOAK_FUZZ_EXAMPLES", "250"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
