@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 
 from tests.kiosk.appdriver import config_from_server, kiosk_env, run_plan
-from tests.kiosk.conftest import Site, build_province
+from tests.kiosk.support import Site, build_province
 from tests.support import ROOT, ServerProcess, free_port
 
 BACKLOG = 10_000
