@@ -6,7 +6,9 @@ from dossiers import apology, storage, summary
 from server.api import error, json_body, user_required
 from server.db import get_db, write_transaction
 from server.offices import load_tree
-from server.stats import ParamError, ScopeError, parse_query
+from server.params import ParamError
+from server.scope import OutOfScope
+from server.stats import parse_query
 from server.timeutil import to_stored, utcnow
 
 bp = Blueprint("dossiers_api", __name__, url_prefix="/api/v1/dossiers")
@@ -52,7 +54,7 @@ def get_summary():
         rows = summary.summary_rows(db, load_tree(db), _query(), g.user)
     except ParamError as problem:
         return error(400, str(problem))
-    except ScopeError as problem:
+    except OutOfScope as problem:
         return error(403, str(problem))
     return jsonify({"rows": rows})
 
@@ -68,7 +70,7 @@ def get_late():
         bases = stats.base_offices(tree, query, g.user)
     except ParamError as problem:
         return error(400, str(problem))
-    except ScopeError as problem:
+    except OutOfScope as problem:
         return error(403, str(problem))
     try:
         limit = int(request.args.get("limit", "100"))

@@ -17,6 +17,7 @@ import datetime as dt
 
 from dossiers import storage
 from dossiers.events import dossier_from_row
+from server import scope
 from server.ratings import is_text
 from server.timeutil import from_stored, parse_client_time, to_stored
 
@@ -55,8 +56,7 @@ def record(db, engine, tree, user, code, body, now, send_sms=None):
     if user["role"] == "viewer":
         raise ApologyError(403, "viewers cannot record apologies")
     row = storage.dossier(db, code)
-    scope = user.get("office_id")
-    if row is None or (scope is not None and not tree.contains(scope, row["office_id"])):
+    if row is None or not scope.may_see(tree, user, row["office_id"]):
         raise ApologyError(404, f"no dossier {code[:64]!r} (or outside your scope)")
     new_due, reason = parse_fields(body, engine.timezone, now)
     dossier = dossier_from_row(row)

@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from server import auth
+from server import accounts
 from server.db import get_db, write_transaction
 from server.timeutil import now_stored
 
@@ -30,8 +30,7 @@ def integration_token(username):
     if row[1] == "viewer":
         raise click.ClickException("a viewer cannot send dossier events: use a supervisor scoped to the offices")
     with write_transaction(db):
-        token = auth.create_user_token(db, row[0])
-        token_id = db.execute("SELECT id FROM api_tokens WHERE token_hash = ?", [auth.token_hash(token)]).fetchone()[0]
+        token_id, token = accounts.create_token(db, row[0])
         db["dossier_integrations"].insert({"token_id": token_id, "created_at": now_stored()})
     click.echo(f"Integration token for {username} (shown once):")
     click.echo(token)

@@ -12,6 +12,7 @@ import re
 import uuid
 
 from dossiers import state, storage
+from server import offices, scope
 from server.ratings import OLDEST_ACCEPTED, is_text
 from server.timeutil import from_stored, parse_client_time, to_stored
 from sms import phones
@@ -39,12 +40,11 @@ class Places:
     def office(self, code):
         if not isinstance(code, str) or not code.strip():
             raise EventError("office: must be an office code")
-        office = self.tree.by_code.get(code.strip().upper())
-        scope = self.user.get("office_id")
         # The same answer for an unknown office and one outside the scope: codes are not enumerable.
-        if office is None or (scope is not None and not self.tree.contains(scope, office.id)):
-            raise EventError(f"office: unknown office {code.strip()[:32]!r} (or outside your scope)")
-        return office
+        try:
+            return scope.visible_office(self.tree, self.user, code)
+        except scope.OutOfScope:
+            raise EventError(f"office: unknown office {code.strip()[:32]!r} (or outside your scope)") from None
 
     def counter(self, office, label):
         if label is None:
@@ -69,8 +69,7 @@ class Places:
             row = self.db.execute("SELECT id, office_id FROM staff WHERE code = ?", [code]).fetchone()
             self._staff[code] = row
         row = self._staff[code]
-        if row is None or not any(self.tree.contains(place, row[1])
-                                  for place in {office.id, self.tree.successor(office.id)}):
+        if row is None or not offices.officer_serves(self.tree, row[1], office.id):
             raise EventError(f"staff: no officer {code[:32]!r} at office {office.code}")
         return row[0]
 

@@ -11,6 +11,7 @@ from dashboards import queries
 from dashboards.app import csrf
 from dashboards.web import office_in_scope, page, security_headers, today, tree, user, view_filters
 from dossiers import apology, documents, integrity, storage, summary
+from server import scope
 from server.db import get_db, write_transaction
 from server.stats import parse_query
 from server.timeutil import from_stored, to_stored, utcnow
@@ -28,7 +29,7 @@ def check_csrf():
 
 def _dossier_in_scope(code):
     row = storage.dossier(get_db(), code)
-    if row is None or (user()["office_id"] is not None and not tree().contains(user()["office_id"], row["office_id"])):
+    if row is None or not scope.may_see(tree(), user(), row["office_id"]):
         abort(404)
     return row
 
