@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from dossiers import integrity_rules
-from tests.conftest import add_kiosk, add_user, auth, rating
-from tests.dashboards.conftest import log_in
-from tests.dossiers.conftest import event, local, post_events
+from tests.dashboards.support import log_in
+from tests.dossiers.support import event, local, post_events
+from tests.support import add_kiosk, add_user, auth, rating
 
 TODAY = dt.datetime.now(dt.UTC).astimezone(local(2026, 1, 1).tzinfo).date()
 # A past weekday within the last week (the check below looks 7 days back).
