@@ -165,10 +165,9 @@ def find_pairing(db, code, now):
     rows = db.execute("SELECT pairing_expires_at FROM kiosks WHERE pairing_code_hash = ? AND revoked_at IS NULL",
                       [auth.token_hash(normalise_pairing_code(code))]).fetchall()
     if not rows:
-        raise PairingError("code: unknown or already used; ask for a new one (flask kiosk add ... --pairing-code)",
-                           404)
+        raise PairingError(404, "code: unknown or already used; ask for a new one (flask kiosk add ... --pairing-code)")
     if dt.datetime.fromisoformat(rows[0][0]) <= now:
-        raise PairingError("code: expired; ask for a new one (flask kiosk add ... --pairing-code)", 410)
+        raise PairingError(410, "code: expired; ask for a new one (flask kiosk add ... --pairing-code)")
 
 
 def pair_kiosk(db, code, now):
