@@ -9,7 +9,7 @@ import pytest
 
 from server import auth
 from server.db import get_db
-from tests.conftest import auth as bearer
+from tests.support import auth as bearer
 
 RANGE = {"from": "2026-07-01", "to": "2026-09-30"}
 

@@ -4,9 +4,8 @@ import datetime as dt
 import re
 
 from server import create_app
-from tests.conftest import DEMO_END, DEMO_RATINGS
-from tests.dashboards.conftest import log_in
-from tests.support import rows
+from tests.dashboards.support import log_in
+from tests.support import DEMO_END, DEMO_RATINGS, rows
 
 
 def test_the_demo_has_invitations_deliveries_replies_opt_outs_and_one_undelivered_number(demo_database):

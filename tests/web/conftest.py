@@ -1,12 +1,9 @@
 """Fixtures of the web channel's tests: the test province with a counter page and a user token."""
 
-import re
-
 import pytest
 
-from tests.conftest import add_user
-
-BASE = "http://rate.test"
+from tests.support import add_user
+from tests.web.support import BASE
 
 
 @pytest.fixture
@@ -29,8 +26,3 @@ def counter_path(province, runner):
 @pytest.fixture
 def token(province):
     return add_user(province)
-
-
-def form_fields(html):
-    """The hidden fields of the page's form."""
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))

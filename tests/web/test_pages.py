@@ -5,8 +5,8 @@ import sqlite3
 
 from server.db import get_db, write_transaction
 from server.timeutil import to_stored
-from tests.conftest import add_user, auth
-from tests.web.conftest import BASE, form_fields
+from tests.support import add_user, auth
+from tests.web.support import BASE, form_fields
 
 
 def _rate(client, path, score, **extra):
