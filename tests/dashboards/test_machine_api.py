@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from server import auth
+from server import accounts
 from server.db import get_db
 from tests.support import auth as bearer
 
@@ -20,7 +20,7 @@ def token_of(demo_app):
         with demo_app.app_context():
             db = get_db()
             user_id = db.execute("SELECT id FROM users WHERE username = ?", [username]).fetchone()[0]
-            token = auth.create_user_token(db, user_id)
+            _, token = accounts.create_token(db, user_id)
             db.conn.commit()
             return token
     return make
