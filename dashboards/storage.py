@@ -19,11 +19,15 @@ migrations = Migrations("dashboards")
 
 @migrations()
 def m001_contacts_logins_alerts(db):
+    # The core owns users' contacts now and adds them when missing (server.schema.adopted):
+    # a database first built without the dashboards has them before this runs. Where this
+    # migration has run already, nothing changes.
+    columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
+    for column in ("phone", "email"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE users ADD COLUMN {column} TEXT")
     db.executescript(
         """
-        ALTER TABLE users ADD COLUMN phone TEXT;
-        ALTER TABLE users ADD COLUMN email TEXT;
-
         CREATE TABLE login_failures (
             key TEXT PRIMARY KEY,
             failures INTEGER NOT NULL,

@@ -307,8 +307,9 @@ def m009_open_rating_channels(db):
 def m001_user_contacts(db):
     # Where a user's alerts go. The dashboards' m001 added these columns to the core's
     # users table; the core owns users (server.accounts), so it adds them when missing: a
-    # server built without the dashboards has them too, and the shipped migration that
-    # still adds them first on a new database with the dashboards is left as it shipped.
+    # server built without the dashboards has them too. In this late set, after the
+    # components', so on a new database with the dashboards their m001 still adds them as
+    # it always did; that m001 skips them when a core-only database gains the dashboards.
     columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
     for column in ("phone", "email"):
         if column not in columns:
