@@ -13,7 +13,7 @@ import base64
 import datetime as dt
 import json
 
-from server import audit
+from server import audit, scope
 from server.ratings import Rating, StoredRating, rating_ids
 from server.timeutil import from_stored, to_stored
 from sms import phones
@@ -220,7 +220,7 @@ def everything_is_none(tree, office_ids):
 
 
 def may_see(tree, user, office_id):
-    return user["office_id"] is None or tree.contains(user["office_id"], office_id)
+    return scope.may_see(tree, user, office_id)
 
 
 def may_act(tree, user, office_id):

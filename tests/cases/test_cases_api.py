@@ -7,7 +7,7 @@ import pytest
 
 from server import create_app
 from server.db import get_db, write_transaction
-from tests.conftest import add_kiosk, add_offices, add_user, auth, rating
+from tests.support import add_kiosk, add_offices, add_user, auth, rating
 
 
 def minutes_ago(n):

@@ -8,8 +8,8 @@ from cases.figures import case_figures
 from dashboards import alerting
 from server.db import get_db
 from tests.cases.test_cases_api import deliver, minutes_ago
-from tests.conftest import add_kiosk, add_user, rating
-from tests.dashboards.conftest import csrf_token, log_in
+from tests.dashboards.support import csrf_token, log_in
+from tests.support import add_kiosk, add_user, rating
 
 
 def test_figures_median_p90_in_time_and_handling_share():

@@ -12,9 +12,9 @@ import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
-from server import auth, create_app, offices
+from server import accounts, create_app, offices
 from server.db import get_db, write_transaction
-from server.timeutil import now_stored, to_stored
+from server.timeutil import to_stored
 from tests.support import ARTIFACTS, ServerProcess, free_port
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -36,10 +36,8 @@ def site(tmp_path_factory):
             offices.add_office(db, "P", "Tỉnh Đắk Nông", None, "province")
             offices.add_office(db, "GN", "Bộ phận Một cửa thành phố Gia Nghĩa", "P", "district")
             offices.add_staff(db, "CB1", "Nguyễn Văn An", "GN", "Quầy 1")
-            user_id = db["users"].insert({"username": "hs", "role": "supervisor", "office_id": None,
-                                          "password_hash": auth.hash_password("long-enough"),
-                                          "created_at": now_stored()}).last_pk
-            token = auth.create_user_token(db, user_id)
+            user_id = accounts.add_user(db, "hs", "supervisor", offices.office_by_code(db, "P")["id"], "long-enough")
+            _, token = accounts.create_token(db, user_id)
     code_url = app.test_cli_runner().invoke(args=["counter", "link", "GN", "--counter", "Quầy 1"]).output.split()[-1]
     with ServerProcess(database, port=port, workers=2, WEB_BASE_URL=base, WEB_BURST_SECONDS=0,
                        WEB_RATINGS_PER_MINUTE=1000) as server:

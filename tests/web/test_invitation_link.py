@@ -3,8 +3,8 @@
 import re
 
 from server.db import get_db
-from tests.conftest import auth
-from tests.web.conftest import BASE, form_fields
+from tests.support import auth
+from tests.web.support import BASE, form_fields
 
 
 def test_an_invitation_with_link_true_carries_a_working_rating_link(app, client, token):

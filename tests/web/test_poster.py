@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.support import ARTIFACTS
-from tests.web.conftest import BASE
+from tests.web.support import BASE
 
 
 def _decode(pdf, folder, name):
