@@ -211,7 +211,8 @@ def alerts(db, tree, user, open_only=False, limit=None):
     # The user's offices in SQL, before the LIMIT: a scoped supervisor's alerts must not fall
     # off the page behind RECENT_ALERTS newer ones elsewhere.
     top = user["office_id"]
-    offices = None if top is None else json.dumps(sorted(tree.subtree(top, "current") | tree.subtree(top, "historical")))
+    offices = None if top is None else json.dumps(sorted(tree.subtree(top, "current")
+                                                         | tree.subtree(top, "historical")))
     rows = db.execute(f"""SELECT a.id, a.rule, a.office_id, o.code, o.name, a.raised_at, a.details, a.delivery,
                                  a.acknowledged_at, u.username, a.ack_comment
                           FROM alerts a JOIN offices o ON o.id = a.office_id
