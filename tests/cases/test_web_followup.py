@@ -3,7 +3,8 @@ number given there open the case (the core's on_followup hook), in the follow-up
 
 import sqlite3
 
-from tests.web.conftest import app, counter_path, form_fields  # noqa: F401 (fixtures)
+from tests.web.conftest import app, counter_path  # noqa: F401 (fixtures)
+from tests.web.support import form_fields
 
 
 def _poor(client, path):
