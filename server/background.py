@@ -20,7 +20,6 @@ import logging
 import os
 import socket
 import threading
-import traceback
 import uuid
 
 from flask import request
@@ -64,9 +63,9 @@ class Job:
     `work(db)` runs every `interval` seconds, or as soon as `wake` (a threading.Event) is
     set; first at once when `run_at_start`, else after the first interval. With
     `lease_seconds`, each round first takes lease `name` for that long and is skipped by
-    every process but its holder. A round that fails is logged (the exception's type and
-    where it was raised, never its message: it may carry a phone number) and the next
-    round tries again.
+    every process but its holder. A round that fails is logged with its exception (the
+    server's log lines, server.observability, name its type and frames, never its message,
+    which may carry a phone number) and the next round tries again.
     """
 
     def __init__(self, app, name, interval, work, *, lease_seconds=None, wake=None, run_at_start=True):
@@ -113,10 +112,8 @@ class Job:
                     return False
                 self.work(db)
             return True
-        except Exception as problem:  # keep running later; say what failed, never with what
-            where = traceback.extract_tb(problem.__traceback__)[-1]
-            log.error("background job %s failed (%s at %s:%s); trying again in %s s", self.name,
-                      type(problem).__name__, os.path.basename(where.filename), where.lineno, self.interval)
+        except Exception:  # keep running later; the log line says where, never the message (observability)
+            log.error("background job %s failed; trying again in %s s", self.name, self.interval, exc_info=True)
             return False
 
 

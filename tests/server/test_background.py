@@ -9,6 +9,7 @@ import time
 from server import create_app
 from server.background import Job, release_lease, take_lease
 from server.db import connect_app, get_db
+from server.observability import JsonFormatter
 
 NOW = dt.datetime(2026, 10, 5, 2, 0, tzinfo=dt.UTC)
 
@@ -74,5 +75,6 @@ def test_a_job_runs_when_woken_and_a_failing_round_logs_no_data(app, caplog):
         job.stop()
     assert len(rounds) == 2
     [record] = caplog.records
-    assert "sms-sender" in record.getMessage() and "IntegrityError" in record.getMessage()
-    assert "84912345678" not in record.getMessage()
+    line = JsonFormatter().format(record)  # the server's log format
+    assert "sms-sender" in line and "IntegrityError" in line and "test_background.py" in line
+    assert "84912345678" not in line
