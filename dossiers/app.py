@@ -32,6 +32,9 @@ def init_app(app):
         app.extensions.setdefault("dashboard_links", []).extend([
             ("dossiers_pages.late", lazy_gettext("Late dossiers")),
             ("dossiers_pages.integrity_page", lazy_gettext("Integrity"))])
+        from dossiers import totals
+        app.extensions.setdefault("dashboard_panels", []).append(totals.panel)
+        app.extensions.setdefault("report_sections", []).append(totals.report_section)
         _register_integrity_job(app)
 
 

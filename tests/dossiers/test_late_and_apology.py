@@ -107,3 +107,27 @@ def test_an_apology_goes_to_the_citizen_by_sms_when_the_dossier_has_a_number(dos
     [(body, purpose, phone)] = connection.execute("SELECT body, purpose, phone FROM sms_messages").fetchall()
     assert purpose == "apology" and phone == "+84912345678"
     assert "xin lỗi Ông/Bà" in body and "HS-S" in body and "Hệ thống liên thông gián đoạn" in body
+
+
+def test_the_overview_and_the_quarterly_report_show_the_on_time_and_response_rates(dossier_app, integration):
+    client = dossier_app.test_client()
+    from tests.conftest import add_kiosk, rating
+    _, kiosk_token = add_kiosk(dossier_app, "D", "Quầy 1")
+    post_events(client, integration, received("HS-R1", 10, 3), event("returned", "HS-R1", NOW - dt.timedelta(days=8)),
+                received("HS-R2", 10, 3), event("returned", "HS-R2", NOW - dt.timedelta(days=2)))
+    client.post("/api/v1/ratings", json={"ratings": [rating(4, NOW - dt.timedelta(days=8))]},
+                headers=auth(kiosk_token))
+    add_user(dossier_app, "truong", role="supervisor", office="D")
+    browser = dossier_app.test_client()
+    assert log_in(browser, "truong", "correct-horse").status_code == 302
+    page = browser.get("/dashboard").text
+    section = page[page.index('id="dossier-figures"'):]
+    assert "response-rate\">50,0\u00a0% (1 / 2)" in section, section[:1500]
+    assert "50,0\u00a0% (n = 2)" in section  # one of the two returned on time
+    quarter = f"{(NOW - dt.timedelta(days=8)).year}-Q{((NOW - dt.timedelta(days=8)).month - 1) // 3 + 1}"
+    report = browser.get(f"/dashboard/report.docx?office=D&quarter={quarter}")
+    assert report.status_code == 200
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(report.data)).paragraphs)
+    assert "GIẢI QUYẾT HỒ SƠ VÀ TỶ LỆ PHẢN HỒI" in text, text
+    assert "Trả kết quả đúng hạn: 1 (50,0 %, n = 2)." in text
+    assert "Tỷ lệ phản hồi (số phiếu đánh giá trên số hồ sơ đã trả): 50,0 % (1 phiếu / 2 hồ sơ)." in text
