@@ -3,7 +3,7 @@
 A Word or PDF report cannot run plotly, so the quarterly report draws its trend here: the
 Decision 766 rate by month with its 95 % band, the target line, the number of ratings as
 bars, and the months of the quarter picked out. The same round ticks as the page's chart
-(`figures.rate_ticks`), so the two read alike.
+(`charts.rate_ticks`), so the two read alike.
 """
 
 import io
@@ -11,7 +11,7 @@ import os
 
 from PIL import Image, ImageDraw, ImageFont
 
-from dashboards.figures import RATE_COLOUR, VOLUME_COLOUR, rate_ticks
+from dashboards.charts import RATE_COLOUR, VOLUME_COLOUR, rate_ticks
 from dashboards.labels import percent
 
 FONT_FILES = ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",

@@ -17,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from dashboards import figures, queries
+from dashboards import charts, queries
 from dashboards.filters import Filters
 from dashboards.formatting import language, local_time
 from dashboards.labels import period_name
@@ -247,13 +247,13 @@ def quarterly_report(code):
     rows = [{**row, "office": row["office"] if row["part"] == "subtree" else None,
              "office_name": row["office_name"] + (" – " + _("own counters") if row["part"] == "office_only" else "")}
             for row in parts]
-    charts = {"trend": figures.trend(months, names, lang, _, target=current_app.config["TARGET_RATE"],
+    graphs = {"trend": charts.trend(months, names, lang, _, target=current_app.config["TARGET_RATE"],
                                      min_n=current_app.config["MIN_RATINGS_TO_RANK"]),
-              "offices": figures.level_bars(rows, scale(), lang, _),
-              "reasons": figures.reasons_pareto(reasons, labels, lang, _)}
+              "offices": charts.level_bars(rows, scale(), lang, _),
+              "reasons": charts.reasons_pareto(reasons, labels, lang, _)}
     return page("report.html", office=office, quarter=label, quarter_name=period_name("quarter", label, lang),
                 filters=filters, current=current, previous=previous, parts=rows, reasons=reasons,
-                reason_labels=labels, charts=charts, generated=day, quarter_choices=quarter_choices(day, lang))
+                reason_labels=labels, charts=graphs, generated=day, quarter_choices=quarter_choices(day, lang))
 
 
 def quarter_choices(day, language, count=12):

@@ -6,7 +6,7 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from dashboards import alert_rules, alerting, figures, queries
+from dashboards import alert_rules, alerting, charts, queries
 from dashboards.formatting import language
 from dashboards.web import bp, page, role_required, scale, tree, user, view_filters
 from server import audit, scope
@@ -67,7 +67,7 @@ def sms():
     filters = view_filters()  # the same default range as every other page
     ids = sorted(queries.subtree_ids(tree(), user(), filters))
     funnel = sms_reports.funnel(get_db(), ids, filters.start, filters.end)
-    chart = figures.sms_funnel(funnel, language(), _)
+    chart = charts.sms_funnel(funnel, language(), _)
     return page("sms.html", filters=filters, funnel=funnel, charts={"funnel": chart},
                 sms_live=current_app.extensions.get("sms_live", False),
                 offices=queries.offices_for_picker(tree(), user(), filters.structure))

@@ -10,7 +10,7 @@ import dataclasses
 from flask import Blueprint, abort, current_app, request
 from flask_babel import gettext as _
 
-from dashboards import figures, queries
+from dashboards import charts, queries
 from dashboards.exports import quarter_range
 from dashboards.filters import Filters
 from dashboards.formatting import language
@@ -38,7 +38,7 @@ def satisfaction():
     min_n = current_app.config["MIN_RATINGS_TO_RANK"]
     tables = {name: _rows(filters, day, min_n) for name, filters in (("quarter", quarter), ("year", year))}
     shown = [row for row in tables["quarter"] if row["shown"]]
-    chart = figures.level_bars(shown, scale(), language(), _)
+    chart = charts.level_bars(shown, scale(), language(), _)
     return page("public.html", office=office, tables=tables, quarter_label=label, charts={"offices": chart},
                 min_n=min_n, year=day.year)
 

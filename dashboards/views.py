@@ -8,7 +8,7 @@ from flask import current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from dashboards import accounts, compression, figures, queries, ranking
+from dashboards import accounts, charts, compression, queries, ranking
 from dashboards.formatting import language
 from dashboards.labels import period_name
 from dashboards.web import (
@@ -146,17 +146,17 @@ def satisfaction_view(filters):
     reasons = queries.reasons(db, queries.subtree_ids(tree(), user(), filters), filters)
     reason_labels = {r.code: r.labels.get(lang, r.labels["vi"]) for r in scale().reasons}
     min_n = current_app.config["MIN_RATINGS_TO_RANK"]
-    charts = {
-        "trend": figures.trend(trend_rows, names, lang, _, target=current_app.config["TARGET_RATE"],
+    graphs = {
+        "trend": charts.trend(trend_rows, names, lang, _, target=current_app.config["TARGET_RATE"],
                                min_n=min_n),
-        "offices": figures.level_bars(by_office, scale(), lang, _),
-        "heatmap": figures.heatmap([_own_counters_named(row) for row in parts], names, lang, _),
-        "channels": figures.level_bars(_channels(db, filters, current, day), scale(), lang, _),
-        "reasons": figures.reasons_pareto(reasons, reason_labels, lang, _),
+        "offices": charts.level_bars(by_office, scale(), lang, _),
+        "heatmap": charts.heatmap([_own_counters_named(row) for row in parts], names, lang, _),
+        "channels": charts.level_bars(_channels(db, filters, current, day), scale(), lang, _),
+        "reasons": charts.reasons_pareto(reasons, reason_labels, lang, _),
     }
     return {"filters": filters, "current": current, "previous": previous, "trend_rows": trend_rows,
-            "comparison": queries.comparison(db, filters), "trend_notes": figures.trend_notes(trend_rows, min_n, _),
-            "by_office": by_office, "reasons": reasons, "reason_labels": reason_labels, "charts": charts,
+            "comparison": queries.comparison(db, filters), "trend_notes": charts.trend_notes(trend_rows, min_n, _),
+            "by_office": by_office, "reasons": reasons, "reason_labels": reason_labels, "charts": graphs,
             "offices": queries.offices_for_picker(tree(), user(), filters.structure),
             "open_alerts": _open_alerts(), "panels": _panels(db, filters)}
 
@@ -221,8 +221,8 @@ def compare():
     ids = queries.subtree_ids(tree(), user(), filters)
     officer_rank = ranking.rank(_named(queries.officers(db, scale(), ids, filters)), min_n,
                                 current["satisfaction_rate"])
-    charts = {"offices": figures.ranking(office_rank[0], current["satisfaction_rate"], lang, _),
-              "officers": figures.ranking(officer_rank[0], current["satisfaction_rate"], lang, _)}
+    graphs = {"offices": charts.ranking(office_rank[0], current["satisfaction_rate"], lang, _),
+              "officers": charts.ranking(officer_rank[0], current["satisfaction_rate"], lang, _)}
     return page("compare.html", filters=filters, current=current, office_rank=office_rank,
-                officer_rank=officer_rank, charts=charts, min_n=min_n,
+                officer_rank=officer_rank, charts=graphs, min_n=min_n,
                 offices=queries.offices_for_picker(tree(), user(), filters.structure))

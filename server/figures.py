@@ -1,4 +1,5 @@
-"""Satisfaction figures from counts per score (pure).
+"""Satisfaction figures from counts per score: the arithmetic (pure; the charts that draw
+them are dashboards.charts).
 
 - satisfaction_rate: Decision 766/QĐ-TTg's ratio, (responses − dissatisfied) / responses.
 - csat: the share of responses in the scale's top two levels.

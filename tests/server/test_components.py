@@ -12,7 +12,7 @@ from server.components import load
 from tests.support import ROOT, add_kiosk, add_offices, add_user, auth, rating
 
 PURE_MODULES = ["server.periods", "server.figures", "server.scale", "sms.dialogue", "sms.parser", "sms.segments",
-                "dashboards.figures", "dashboards.alert_rules", "dashboards.ranking", "kiosk.flow"]
+                "dashboards.charts", "dashboards.alert_rules", "dashboards.ranking", "kiosk.flow"]
 HEAVY = ["flask", "sqlite_utils", "sqlite3", "kivy", "twilio", "plotly", "werkzeug"]
 
 

@@ -3,7 +3,7 @@ and for what a reader sees (order, labels, sample sizes)."""
 
 import plotly.graph_objects as go
 
-from dashboards import figures
+from dashboards import charts
 from server.figures import summarise
 from server.scale import build_scale
 
@@ -25,7 +25,7 @@ def valid(figure):
 
 
 def test_office_bars_are_sorted_best_on_top_stacked_by_level_with_n():
-    figure = valid(figures.level_bars(ROWS[:2], SCALE, "vi"))
+    figure = valid(charts.level_bars(ROWS[:2], SCALE, "vi"))
     assert [trace["name"] for trace in figure["data"]] == ["Không hài lòng", "Bình thường", "Hài lòng",
                                                            "Rất hài lòng"]
     # plotly draws the first category at the bottom: the best office comes last
@@ -37,15 +37,15 @@ def test_office_bars_are_sorted_best_on_top_stacked_by_level_with_n():
 
 
 def test_numbers_follow_the_language():
-    assert figures.level_bars([row("A", "Xã A", {4: 1234})], SCALE, "vi")["data"][0]["y"] == ["Xã A (n=1.234)"]
-    english = figures.level_bars([row("A", "Xã A", {4: 1234})], SCALE, "en")
+    assert charts.level_bars([row("A", "Xã A", {4: 1234})], SCALE, "vi")["data"][0]["y"] == ["Xã A (n=1.234)"]
+    english = charts.level_bars([row("A", "Xã A", {4: 1234})], SCALE, "en")
     assert english["data"][0]["y"] == ["Xã A (n=1,234)"] and english["layout"]["separators"] == ".,"
     assert english["data"][0]["name"] == "Dissatisfied"
 
 
 def test_the_trend_carries_each_periods_sample_size():
     rows = [row("A", "Xã A", {1: 5, 4: 95}, "2026-09"), row("A", "Xã A", {1: 1, 4: 9}, "2026-10")]
-    figure = valid(figures.trend(rows, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi", lambda s: s))
+    figure = valid(charts.trend(rows, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi", lambda s: s))
     _, band, volume, rate, _, csat = figure["data"]
     assert volume["y"] == [100, 10] and rate["x"] == ["09/2026", "10/2026"]
     assert rate["y"] == [0.95, 0.9] and rate["customdata"] == [[100], [10]]
@@ -55,7 +55,7 @@ def test_the_trend_carries_each_periods_sample_size():
 
 def test_the_rate_axis_has_round_ticks_a_title_and_room_above_the_line():
     rows = [row("A", "Xã A", {1: 21, 4: 79}, "2026-09"), row("A", "Xã A", {1: 4, 4: 96}, "2026-10")]
-    figure = valid(figures.trend(rows, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi", target=0.9))
+    figure = valid(charts.trend(rows, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi", target=0.9))
     axis = figure["layout"]["yaxis2"]
     assert axis["title"]["text"] and axis["tickvals"][-1] == 1.0
     steps = {round(b - a, 4) for a, b in zip(axis["tickvals"], axis["tickvals"][1:], strict=False)}
@@ -69,25 +69,25 @@ def test_the_rate_axis_has_round_ticks_a_title_and_room_above_the_line():
 def test_partial_periods_are_drawn_hollow_and_apart_and_small_samples_shaded():
     rows = [row("A", "Xã A", {4: 100}, "2026-09"), row("A", "Xã A", {1: 6, 4: 5}, "2026-10")]
     rows[1]["partial"] = True
-    figure = valid(figures.trend(rows, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi", min_n=30))
+    figure = valid(charts.trend(rows, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi", min_n=30))
     whole, cut = figure["data"][3], figure["data"][4]
     assert whole["y"] == [1.0, None] and cut["y"] == [1.0, rows[1]["satisfaction_rate"]]
     assert cut["line"]["dash"] == "dot" and cut["marker"]["symbol"] == "circle-open"
     assert cut["marker"]["size"] == [0, 11] and figure["data"][2]["marker"]["pattern"]["shape"] == ["", "/"]
     shaded = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
     assert [(s["x0"], s["x1"]) for s in shaded] == [(0.5, 1.5)]
-    assert len(figures.trend_notes(rows, 30)) == 2 and figures.trend_notes(rows[:1], 30) == []
+    assert len(charts.trend_notes(rows, 30)) == 2 and charts.trend_notes(rows[:1], 30) == []
 
 
 def test_the_heatmap_has_an_office_per_row_and_a_period_per_column():
-    figure = valid(figures.heatmap(ROWS, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi"))
+    figure = valid(charts.heatmap(ROWS, {"2026-09": "09/2026", "2026-10": "10/2026"}, "vi"))
     trace = figure["data"][0]
     assert trace["y"] == ["Xã A", "Xã B"] and trace["x"] == ["09/2026", "10/2026"]
     assert trace["z"] == [[0.9, 0.8], [0.98, None]] and trace["customdata"] == [[100, 10], [50, 0]]
 
 
 def test_the_pareto_accumulates_to_the_whole():
-    figure = valid(figures.reasons_pareto([("waiting_time", 6), ("fees", 3), ("facilities", 1)],
+    figure = valid(charts.reasons_pareto([("waiting_time", 6), ("fees", 3), ("facilities", 1)],
                                           {"waiting_time": "Thời gian chờ đợi lâu"}, "vi"))
     bars, line = figure["data"]
     assert bars["y"] == [6, 3, 1] and bars["x"][0] == "Thời gian chờ đợi<br>lâu"
@@ -99,7 +99,7 @@ def test_the_ranking_shows_intervals_best_on_top():
                "satisfaction_ci95": [0.964, 0.976], "versus": "above"},
               {"rank": 2, "name": "B", "responses": 31, "satisfaction_rate": 1.0, "satisfaction_ci95": [0.89, 1.0],
                "versus": "level"}]
-    figure = valid(figures.ranking(ranked, 0.95, "vi"))
+    figure = valid(charts.ranking(ranked, 0.95, "vi"))
     trace = figure["data"][0]
     assert trace["y"] == ["2. B", "1. A"]
     assert [round(v, 4) for v in trace["error_x"]["arrayminus"]] == [0.11, 0.006]
@@ -109,7 +109,7 @@ def test_the_ranking_shows_intervals_best_on_top():
 def test_the_sms_funnel_runs_from_invited_to_replied():
     funnel = {"invited": 1000, "sent": 990, "delivered": 950, "failed": 40, "replied": 300, "opted_out": 12,
               "segments": 2100}
-    trace = valid(figures.sms_funnel(funnel, "vi", lambda s: {"Invited": "Đã mời"}.get(s, s)))["data"][0]
+    trace = valid(charts.sms_funnel(funnel, "vi", lambda s: {"Invited": "Đã mời"}.get(s, s)))["data"][0]
     assert trace["x"] == [1000, 990, 950, 300] and trace["y"][0] == "Đã mời"
 
 
@@ -141,12 +141,12 @@ def _hostile_figures():
                "satisfaction_ci95": [0.94, 0.99], "versus": "above"}]
     hostile_words = lambda text: f"<i>{text}</i>"  # noqa: E731 (a translation that carries markup)
     return {
-        "trend": figures.trend(rows[:1] + rows[2:], names, "vi", hostile_words, target=0.9),
-        "level_bars": figures.level_bars(rows[:2], SCALE, "vi", hostile_words),
-        "heatmap": figures.heatmap(rows, names, "vi", hostile_words),
-        "reasons": figures.reasons_pareto([("waiting_time", 3)], {"waiting_time": STYLED}, "vi", hostile_words),
-        "ranking": figures.ranking(ranked, 0.9, "vi", hostile_words),
-        "sms_funnel": figures.sms_funnel({"invited": 3}, "vi", hostile_words),
+        "trend": charts.trend(rows[:1] + rows[2:], names, "vi", hostile_words, target=0.9),
+        "level_bars": charts.level_bars(rows[:2], SCALE, "vi", hostile_words),
+        "heatmap": charts.heatmap(rows, names, "vi", hostile_words),
+        "reasons": charts.reasons_pareto([("waiting_time", 3)], {"waiting_time": STYLED}, "vi", hostile_words),
+        "ranking": charts.ranking(ranked, 0.9, "vi", hostile_words),
+        "sms_funnel": charts.sms_funnel({"invited": 3}, "vi", hostile_words),
     }
 
 
@@ -156,6 +156,6 @@ def test_names_with_html_are_drawn_as_text_in_every_chart_never_as_links_or_styl
         texts = list(_texts(figure))
         markup = [text for text in texts if "<" in text.replace("<br>", "")]
         assert markup == [], name
-    bars = figures.level_bars([row("A", LINK, {4: 5})], SCALE, "vi")
+    bars = charts.level_bars([row("A", LINK, {4: 5})], SCALE, "vi")
     assert bars["data"][0]["y"] == ['&lt;a href="https://evil.example"&gt;Xã A&lt;/a&gt; (n=5)']
-    assert figures.escape("B & C <3") == "B &amp; C &lt;3"
+    assert charts.escape("B & C <3") == "B &amp; C &lt;3"
