@@ -5,7 +5,7 @@ import functools
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, make_response, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from dashboards import compression
@@ -149,8 +149,10 @@ def error_page(problem):
     """HTML error pages for the dashboards' URLs (the API keeps its JSON errors), in the
     site's layout and the reader's language, with a way back."""
     try:
-        return page("error.html", code=problem.code,
-                    message=problem.description if problem.code == 400 else None), problem.code
+        response = make_response(page("error.html", code=problem.code,
+                                      message=problem.description if problem.code == 400 else None), problem.code)
+        # Outside our blueprints (an unknown URL) the page still needs our own CSS and JS.
+        return security_headers(response)
     except Exception:  # the layout itself failed (a 500 from the database, say): the plain page
         current_app.logger.exception("the error page could not be drawn")
         return problem

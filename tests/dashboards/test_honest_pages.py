@@ -46,6 +46,8 @@ def test_an_unknown_page_is_answered_in_the_layout_and_the_readers_language(as_u
     client = as_user("tinh")
     response = client.get("/dashboard/no-such-page")
     assert response.status_code == 404 and "Không tìm thấy" in response.text and "Tổng quan" in response.text
+    # The layout's own stylesheet may load (the core's bare CSP would leave the page unstyled).
+    assert "style-src 'self'" in response.headers["Content-Security-Policy"]
     client.get("/language/en")
     english = client.get("/no/such/page")
     assert english.status_code == 404 and "Not found" in english.text and "Back to the overview" in english.text
