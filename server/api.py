@@ -33,8 +33,24 @@ def kiosk_required(view):
         g.kiosk = auth.kiosk_for_token(get_db(), auth.bearer_token(request))
         if g.kiosk is None:
             return error(401, "a valid kiosk token is required (Authorization: Bearer ...)")
+        if refusal := closed_office(g.kiosk):
+            return error(403, refusal)
         return view(*args, **kwargs)
     return wrapped
+
+
+def closed_office(kiosk):
+    """Why a kiosk standing in an office closed without a successor is refused, or None."""
+    tree, today = load_tree(get_db()), utcnow().astimezone(current_app.extensions["timezone"]).date().isoformat()
+    office_id, _ = tree.kiosk_place_on(kiosk["id"], today, kiosk["office_id"], kiosk["counter_id"])
+    office_id = tree.successor_on(office_id, today)
+    closed = tree.closed_on(office_id, today)
+    if closed is None:
+        return None
+    code = tree.by_id[office_id].code
+    return (f"office {code} closed on {closed}: this kiosk may no longer send ratings; its queued ratings stay "
+            f"on the kiosk. An administrator moves it (flask kiosk move {kiosk['id']} --office CODE --counter "
+            f"LABEL --effective DATE) or revokes it.")
 
 
 def current_user():
@@ -95,7 +111,12 @@ def post_ratings():
 def kiosk_config():
     db, kiosk, config = get_db(), g.kiosk, current_app.config
     tree = load_tree(db)
-    office = tree.by_id[tree.successor(kiosk["office_id"])]
+    today = utcnow().astimezone(current_app.extensions["timezone"]).date().isoformat()
+    office_id, counter_id = tree.kiosk_place_on(kiosk["id"], today, kiosk["office_id"], kiosk["counter_id"])
+    office = tree.by_id[tree.successor_on(office_id, today)]
+    if counter_id != kiosk["counter_id"]:  # a move recorded ahead of its date: the counter of today
+        label, staff_id = db.execute("SELECT label, staff_id FROM counters WHERE id = ?", [counter_id]).fetchone()
+        kiosk = {**kiosk, "counter_id": counter_id, "counter_label": label, "staff_id": staff_id}
     staff = None
     if kiosk["staff_id"] is not None:
         code, name = db.execute("SELECT code, name FROM staff WHERE id = ?", [kiosk["staff_id"]]).fetchone()
@@ -195,7 +216,8 @@ def get_stats():
         exclusions = current_app.extensions.get("stats_exclusions", {})
         query = stats.parse_query(request.args, utcnow().astimezone(tz).date(), exclusions,
                                   channels=current_app.extensions["channels"])
-        rows = stats.satisfaction_rows(db, load_tree(db), current_app.extensions["scale"], query, g.user, exclusions)
+        tree = load_tree(db)
+        rows = stats.satisfaction_rows(db, tree, current_app.extensions["scale"], query, g.user, exclusions)
     except params.ParamError as problem:
         return error(400, str(problem))
     except scope.OutOfScope as problem:
@@ -204,6 +226,8 @@ def get_stats():
         "period": query.period, "from": query.start.isoformat(), "to": query.end.isoformat(),
         "channel": query.channel, "breakdown": query.breakdown, "structure": query.structure,
         "include_misuse": query.include_misuse, **{name: True for name in query.exclusions}, "rows": rows,
+        # an office merged away, under current: say where its ratings went instead of silence
+        **(stats.successor_notice(tree, query, g.user) or {}),
     })
 
 

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from server import accounts, audit, demo, offices
+from server import accounts, audit, demo, offices, reorganisation
 from server.db import get_db, write_transaction
 
 
@@ -45,51 +45,143 @@ office_cli = AppGroup("office", help="Manage offices (one-stop shops and centres
 @click.argument("name")
 @click.option("--parent", help="Code of the parent office.")
 @click.option("--kind", type=click.Choice(offices.KINDS), default="commune", show_default=True)
+@click.option("--effective", callback=_date, help="First local date (YYYY-MM-DD) the office works (default today).")
 @friendly_errors
-def office_add(code, name, parent, kind):
+def office_add(code, name, parent, kind, effective):
     """Add an office.
 
     Example: flask --app server office add GN-NT "UBND phường Nghĩa Trung" --parent GN --kind ward
     """
     db = get_db()
+    opened = (effective or dt.date.today()).isoformat()
     with write_transaction(db):
-        office_id = offices.add_office(db, code, name, parent, kind, dt.date.today().isoformat())
+        office_id = offices.add_office(db, code, name, parent, kind, opened)
         audit.record(db, audit.cli_actor(), "office.add", f"office:{code.upper()}",
-                     audit.cli_details(name=name, parent=parent.upper() if parent else None, kind=kind), office_id)
+                     audit.cli_details(name=name, parent=parent.upper() if parent else None, kind=kind,
+                                       effective=opened), office_id)
     click.echo(f"Added office {code.upper()}")
+
+
+def _change(action, code, details, record):
+    """Record one reorganisation with its audit entry, then move the stored ratings it covers."""
+    db = get_db()
+    with write_transaction(db):
+        result = record(db)
+        audit.record(db, audit.cli_actor(), action, f"office:{code.upper()}", audit.cli_details(**details),
+                     offices.office_by_code(db, code.upper())["id"])
+    report = reorganisation.reattribute(db)
+    return result, report
+
+
+def _effective_option(command):
+    return click.option("--effective", required=True, callback=_date,
+                        help="First local date (YYYY-MM-DD) of the change; may be in the past.")(command)
 
 
 @office_cli.command("merge")
 @click.argument("old")
 @click.argument("new")
-@click.option("--effective", required=True, callback=_date, help="First local date (YYYY-MM-DD) of the merger.")
+@_effective_option
 @friendly_errors
 def office_merge(old, new, effective):
-    """Merge OLD into NEW from a date: later ratings of OLD count for NEW.
+    """Merge OLD into NEW from a date: ratings of OLD from that day count for NEW.
 
-    Reports with structure=current count all of OLD's ratings under NEW; with
-    structure=historical they stay under OLD.
+    Ratings already stored for OLD from that day on (a merger recorded late) are moved to
+    NEW with their rollups. Reports with structure=current count all of OLD's ratings under
+    NEW; with structure=historical those before the date stay under OLD.
 
     Example: flask --app server office merge DM-DL DM-TT --effective 2025-07-01
     """
-    db = get_db()
-    with write_transaction(db):
-        offices.merge_office(db, old, new, effective)
-        audit.record(db, audit.cli_actor(), "office.merge", f"office:{old.upper()}",
-                     audit.cli_details(into=new.upper(), effective=effective.isoformat()),
-                     offices.office_by_code(db, old.upper())["id"])
-    click.echo(f"Merged {old.upper()} into {new.upper()} from {effective.isoformat()}")
+    _, report = _change("office.merge", old,
+                        {"into": new.upper(), "effective": effective.isoformat()},
+                        lambda db: reorganisation.merge(db, old, new, effective, audit.cli_actor()))
+    click.echo(f"Merged {old.upper()} into {new.upper()} from {effective.isoformat()}; {report}")
+
+
+@office_cli.command("move")
+@click.argument("code")
+@click.option("--parent", required=True, help="Code of the new parent office.")
+@_effective_option
+@friendly_errors
+def office_move(code, parent, effective):
+    """Put an office under another parent from a date (as communes went under the province
+    when the districts were abolished); historical reports keep the old parent before it.
+
+    Example: flask --app server office move DM-DSK --parent LDG --effective 2025-07-01
+    """
+    _, report = _change("office.move", code,
+                        {"parent": parent.upper(), "effective": effective.isoformat()},
+                        lambda db: reorganisation.move(db, code, parent, effective, audit.cli_actor()))
+    click.echo(f"Moved {code.upper()} under {parent.upper()} from {effective.isoformat()}; {report}")
+
+
+@office_cli.command("rename")
+@click.argument("code")
+@click.argument("name")
+@_effective_option
+@friendly_errors
+def office_rename(code, name, effective):
+    """Rename an office from a date; historical reports of earlier periods keep the old name.
+
+    Example: flask --app server office rename LDG-TTHCC "Trung tâm Phục vụ hành chính công tỉnh Lâm Đồng" --effective 2025-07-01
+    """
+    _change("office.rename", code, {"name": name, "effective": effective.isoformat()},
+            lambda db: reorganisation.rename(db, code, name, effective, audit.cli_actor()))
+    click.echo(f"Renamed {code.upper()} to {name} from {effective.isoformat()}")
+
+
+@office_cli.command("close")
+@click.argument("code")
+@_effective_option
+@friendly_errors
+def office_close(code, effective):
+    """Close an office without a successor from a date: its kiosks are refused (403) from then on.
+
+    Example: flask --app server office close DM --effective 2025-07-01
+    """
+    later, _ = _change("office.close", code, {"effective": effective.isoformat()},
+                       lambda db: reorganisation.close(db, code, effective, audit.cli_actor()))
+    click.echo(f"Closed {code.upper()} from {effective.isoformat()}"
+               + (f"; {later:,} ratings stored for days after it stay under {code.upper()}" if later else ""))
+
+
+@office_cli.command("history")
+@click.argument("code")
+@friendly_errors
+def office_history(code):
+    """Print an office's changes by effective date, with when they were recorded.
+
+    Example: flask --app server office history DM
+    """
+    for entry in reorganisation.history(get_db(), code):
+        late = "  (recorded late)" if entry["late"] else ""
+        moved = f"; moved {entry['moved']:,} ratings" if entry["moved"] else ""
+        pending = "; re-attribution pending" if entry["pending"] else ""
+        by = f" by {entry['recorded_by']}" if entry["recorded_by"] else ""
+        click.echo(f"{entry['effective']}  {entry['change']:<10} {entry['text']}{moved}{pending}"
+                   f"  [recorded {entry['recorded_at'][:10]}{by}]{late}")
+
+
+@office_cli.command("reattribute")
+@friendly_errors
+def office_reattribute():
+    """Finish moving stored ratings for changes whose run was interrupted.
+
+    Example: flask --app server office reattribute
+    """
+    click.echo(str(reorganisation.reattribute(get_db())).capitalize())
 
 
 @office_cli.command("list")
 def office_list():
-    """List offices with their parent and any merger.
+    """List offices with their parent and any merger or closing.
 
     Example: flask --app server office list
     """
     for row in offices.list_offices(get_db()):
         merged = f"  merged into {row['merged_into']} on {row['merged_at']}" if row["merged_into"] else ""
-        click.echo(f"{row['code']:<12} {row['kind']:<9} {row['parent'] or '-':<12} {row['name']}{merged}")
+        closed = f"  closed after {row['active_to']}" if row["active_to"] and not row["merged_into"] else ""
+        click.echo(f"{row['code']:<12} {row['kind']:<9} {row['parent'] or '-':<12} {row['name']}{merged}{closed}")
 
 
 staff_cli = AppGroup("staff", help="Manage counter officers.")
@@ -159,6 +251,29 @@ def kiosk_revoke(kiosk_id):
         audit.record(db, audit.cli_actor(), "kiosk.revoke", f"kiosk:{kiosk_id}", audit.cli_details(),
                      db.execute("SELECT office_id FROM kiosks WHERE id = ?", [kiosk_id]).fetchone()[0])
     click.echo(f"Kiosk {kiosk_id} revoked")
+
+
+@kiosk_cli.command("move")
+@click.argument("kiosk_id", type=int)
+@click.option("--office", required=True, help="Code of the office the kiosk now stands in.")
+@click.option("--counter", required=True, help="Counter label there, created if new.")
+@_effective_option
+@friendly_errors
+def kiosk_move(kiosk_id, office, counter, effective):
+    """Carry a kiosk to a counter of another office from a date (its token stays valid).
+
+    Ratings it gave from that day on are re-attributed to the new office and counter.
+
+    Example: flask --app server kiosk move 12 --office LDG-DMIL --counter "Quầy 1" --effective 2025-07-01
+    """
+    db = get_db()
+    with write_transaction(db):
+        reorganisation.move_kiosk(db, kiosk_id, office, counter, effective, audit.cli_actor())
+        audit.record(db, audit.cli_actor(), "kiosk.move", f"kiosk:{kiosk_id}",
+                     audit.cli_details(office=office.upper(), counter=counter, effective=effective.isoformat()),
+                     offices.office_by_code(db, office.upper())["id"])
+    report = reorganisation.reattribute(db)
+    click.echo(f"Kiosk {kiosk_id} at {office.upper()} / {counter} from {effective.isoformat()}; {report}")
 
 
 @kiosk_cli.command("list")

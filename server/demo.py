@@ -17,7 +17,7 @@ import os
 import random
 import time
 
-from server import accounts, auth, offices
+from server import accounts, auth, offices, reorganisation
 from server.db import write_transaction
 from server.ratings import insert_rows
 from server.timeutil import now_stored
@@ -176,7 +176,7 @@ def _build_offices(db, rng, start, end):
     new_id = offices.add_office(db, new_code, new_name, "DM", "commune", merge_day.isoformat())
     places["quality"][new_id] = 1.15
     for old in (old_a, old_b):
-        offices.merge_office(db, old, new_code, merge_day)
+        reorganisation.merge(db, old, new_code, merge_day, "demo")
     return places
 
 

@@ -1,6 +1,7 @@
 """Offices, counters, staff and kiosks: storage and the admin operations on them."""
 
 import datetime as dt
+import json
 import re
 import secrets
 import threading
@@ -9,7 +10,8 @@ from server import auth
 from server.hierarchy import Office, OfficeTree
 from server.timeutil import now_stored
 
-KINDS = ("province", "centre", "district", "commune", "ward", "branch")
+# township: thị trấn, a district town (commune level) until the districts went in mid-2025.
+KINDS = ("province", "centre", "district", "commune", "ward", "township", "branch")
 
 
 class OfficeError(ValueError):
@@ -29,9 +31,24 @@ def load_tree(db):
         if cached is not None and cached[0] == version:
             return cached[1]
     rows = db.execute(
-        "SELECT id, code, name, kind, parent_id, merged_into, merged_at FROM offices ORDER BY code"
+        """SELECT id, code, name, kind, parent_id, merged_into, merged_at, active_from, active_to
+           FROM offices ORDER BY code"""
     ).fetchall()
-    tree = OfficeTree([Office(*row) for row in rows])
+    parents, names, kiosk_moves = {}, {}, []
+    for change, office_id, kiosk_id, effective, before, after in db.execute(
+            """SELECT change, office_id, kiosk_id, effective, before, after FROM office_changes
+               WHERE change IN ('move', 'rename', 'kiosk_move') ORDER BY effective, id"""):
+        before, after = json.loads(before), json.loads(after)
+        if change == "kiosk_move":
+            if not any(m[0] == kiosk_id for m in kiosk_moves):
+                kiosk_moves.append((kiosk_id, "0000-01-01", before["office"], before["counter"]))
+            kiosk_moves.append((kiosk_id, effective, after["office"], after["counter"]))
+            continue
+        history, key = (parents, "parent") if change == "move" else (names, "name")
+        entries = history.setdefault(office_id, [("0000-01-01", before[key])])
+        entries.append((effective, after[key]))
+    tree = OfficeTree([Office(*row, parents=tuple(parents.get(row[0], ())), names=tuple(names.get(row[0], ())))
+                       for row in rows], kiosk_moves)
     with _tree_lock:
         _tree_cache[key] = (version, tree)
     return tree
@@ -59,22 +76,6 @@ def add_office(db, code, name, parent_code=None, kind="commune", active_from=Non
         "code": code, "name": name.strip(), "kind": kind, "parent_id": parent_id,
         "active_from": active_from, "created_at": now_stored(),
     }).last_pk
-
-
-def merge_office(db, old_code, new_code, effective):
-    """From `effective` (a local date) on, OLD's ratings belong to NEW; history stays with OLD."""
-    old, new = office_by_code(db, old_code.upper()), office_by_code(db, new_code.upper())
-    if old["id"] == new["id"]:
-        raise OfficeError("an office cannot be merged into itself")
-    if old["merged_into"] is not None:
-        raise OfficeError(f"office {old['code']} was already merged on {old['merged_at']}")
-    if old["id"] in load_tree(db).lineage(new["id"], "current"):
-        raise OfficeError(f"{new['code']} lies under {old['code']}: merging would make a loop")
-    effective_day = effective if isinstance(effective, dt.date) else dt.date.fromisoformat(effective)
-    db["offices"].update(old["id"], {
-        "merged_into": new["id"], "merged_at": effective_day.isoformat(),
-        "active_to": (effective_day - dt.timedelta(days=1)).isoformat(),
-    })
 
 
 def list_offices(db):
@@ -119,6 +120,8 @@ def add_kiosk(db, office_code, counter_label, with_pairing_code=False):
     if office["merged_into"] is not None:
         raise OfficeError(f"office {office['code']} was merged on {office['merged_at']}; "
                           "add the kiosk to its successor")
+    if office["active_to"] is not None:
+        raise OfficeError(f"office {office['code']} closed after {office['active_to']}")
     counter_id = ensure_counter(db, office["id"], counter_label)
     token = auth.new_token(auth.KIOSK_PREFIX)
     row = {"office_id": office["id"], "counter_id": counter_id, "token_hash": auth.token_hash(token),

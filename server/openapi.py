@@ -15,7 +15,8 @@ def json_response(schema, description):
 def errors(*codes):
     meaning = {400: "The request is not acceptable; `error` says which field or parameter.",
                401: "Missing, unknown or revoked token.",
-               403: "The office is outside the user's scope (or the user may not do this).",
+               403: "The office is outside the user's scope (or the user may not do this); for a kiosk, "
+                    "its office was closed without a successor.",
                404: "The pairing code is unknown or was already used.", 410: "The pairing code has expired.",
                413: "The body is larger than the server accepts.",
                429: "Too many attempts from this address; `Retry-After` says when to try again.",
@@ -160,7 +161,7 @@ def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_sche
                     "200": json_response({"type": "object", "required": ["results"],
                                   "properties": {"results": {"type": "array", "items": result}}},
                                  "One result per item, in order."),
-                    **errors(400, 401, 413),
+                    **errors(400, 401, 403, 413),
                 },
             }},
             "/api/v1/kiosk/config": {"get": {
@@ -168,7 +169,7 @@ def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_sche
                 "security": [{"kioskToken": []}],
                 "responses": {"200": json_response({"type": "object",
                                                     "required": ["office", "counter", "scale", "reasons"]},
-                                           "The kiosk's configuration."), **errors(401)},
+                                           "The kiosk's configuration."), **errors(401, 403)},
             }},
             "/api/v1/kiosk/heartbeat": {"post": {
                 "summary": "Report the kiosk's queue and version",
@@ -181,7 +182,7 @@ def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_sche
                 }}}},
                 "responses": {"200": json_response({"type": "object", "properties": {"status": {"const": "ok"}}},
                                                    "Recorded."),
-                              **errors(400, 401, 413)},
+                              **errors(400, 401, 403, 413)},
             }},
             "/api/v1/kiosk/pair": {"post": {
                 "summary": "Exchange an installer's one-time pairing code for the kiosk's token",
@@ -217,7 +218,13 @@ def document(scale, max_batch, channels=("kiosk",), extra_paths=None, extra_sche
                 ],
                 "responses": {
                     "200": json_response({"type": "object", "required": ["rows"],
-                                  "properties": {"rows": {"type": "array", "items": stats_row}}},
+                                  "properties": {
+                                      "rows": {"type": "array", "items": stats_row},
+                                      "successor": {"type": "string", "description":
+                                                    "Under structure=current, for an office merged away (asked "
+                                                    "for, or the user's scope): the office its ratings count under."},
+                                      "message": {"type": "string",
+                                                  "description": "Why the rows are empty, with `successor`."}}},
                                  "Rows per office and period, periods in order; none for empty periods."),
                     **errors(400, 401, 403),
                 },

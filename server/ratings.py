@@ -4,7 +4,8 @@
 A batch is stored in one write transaction: every accepted rating, its rollup counts
 and any misuse flags it causes land together or not at all.
 
-The misuse rule: order a kiosk's ratings by (created_at, id). A rating whose nearest
+The misuse rule: order a kiosk's ratings by (created_at, id), created_at kept to the
+microsecond the kiosk sent. A rating whose nearest
 predecessor from the same kiosk is less than MISUSE_INTERVAL_SECONDS (default 3 s) earlier
 is flagged `misuse = 1`: faster than a person can walk up and rate. The first tap of a
 burst counts, the rest are kept but left out of every figure unless asked for. A kiosk
@@ -30,9 +31,9 @@ from flask import current_app
 from server.db import write_transaction
 from server.offices import officer_serves
 from server.rollups import Rollups
-from server.timeutil import from_stored, parse_client_time, to_stored
+from server.timeutil import from_stored, parse_client_time, to_stored, to_stored_precise
 
-OLDEST_ACCEPTED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+OLDEST_ACCEPTED = dt.date(2020, 1, 1)  # a local date: 00:30+07:00 on 1 January 2020 is a 2020 rating
 CANONICAL_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 MAX_COMMENT = 500
@@ -88,8 +89,8 @@ class ItemError(ValueError):
     """One rating item is not acceptable; the message names the field."""
 
 
-def parse_item(item, scale, now, future_tolerance_seconds):
-    """A Rating from one JSON item, or ItemError."""
+def parse_item(item, scale, now, future_tolerance_seconds, timezone=dt.UTC):
+    """A Rating from one JSON item, or ItemError (`timezone`: where "before 2020" is judged)."""
     if not isinstance(item, dict):
         raise ItemError("item must be a JSON object")
     client_id = item.get("id")
@@ -111,7 +112,7 @@ def parse_item(item, scale, now, future_tolerance_seconds):
         raise ItemError(f"created_at: {error}") from None
     if created_at > now + dt.timedelta(seconds=future_tolerance_seconds):
         raise ItemError("created_at: is in the future (check the kiosk's clock)")
-    if created_at < OLDEST_ACCEPTED:
+    if created_at.astimezone(timezone).date() < OLDEST_ACCEPTED:
         raise ItemError("created_at: is before 2020 (check the kiosk's clock)")
     return Rating(
         client_id=client_id,
@@ -207,7 +208,7 @@ class Ingest:
             # Only an id that can go back out as UTF-8: JSON's \udXXX escapes can make lone surrogates.
             echo_id = item.get("id") if isinstance(item, dict) and is_text(item.get("id")) else None
             try:
-                rating = parse_item(item, self.scale, now, self.future_tolerance)
+                rating = parse_item(item, self.scale, now, self.future_tolerance, self.timezone)
                 for parse in self.field_parsers:
                     rating.extra.update(parse(item))
             except ItemError as error:
@@ -272,19 +273,22 @@ class Ingest:
 
     def _insert(self, db, tree, source, ratings, staff_ids, now):
         received_at = to_stored(now)
-        keyed = sorted((to_stored(r.created_at), r.client_id, r) for r in ratings)
+        keyed = sorted((to_stored_precise(r.created_at), r.client_id, r) for r in ratings)
         flags = self._misuse_flags(db, source, keyed)
         rows, rollup = [], self.rollups.changes()
         for (created_at, client_id, rating), flagged in zip(keyed, flags, strict=True):
             local_day = rating.created_at.astimezone(self.timezone).date().isoformat()
-            office_id = tree.successor_on(source.office_id, local_day)
+            # A kiosk carried to another office rates for the office it stood in on that day.
+            office_id, counter_id = tree.kiosk_place_on(source.kiosk_id, local_day, source.office_id,
+                                                        source.counter_id)
+            office_id = tree.successor_on(office_id, local_day)
             staff_id = staff_ids.get(rating.staff_code)
             reasons = json.dumps(rating.reasons) if rating.reasons else None
             misuse = int(flagged or rating.flagged)
-            rows.append((client_id, source.channel, office_id, source.counter_id, staff_id, source.kiosk_id,
+            rows.append((client_id, source.channel, office_id, counter_id, staff_id, source.kiosk_id,
                          rating.service, rating.reference, rating.score, reasons, rating.comment, rating.language,
                          created_at, local_day, received_at, misuse))
-            rollup.count(office_id, source.counter_id, staff_id, local_day, source.channel, misuse, rating.score,
+            rollup.count(office_id, counter_id, staff_id, local_day, source.channel, misuse, rating.score,
                          reasons, +1)
         insert_rows(db, rows)
         rollup.apply(db)
@@ -309,8 +313,8 @@ class Ingest:
             return flags
         crowded = []
         for cluster in _clusters(keyed, CLUSTER_GAP):
-            low = to_stored(keyed[cluster[0]][2].created_at - self.misuse_interval)
-            high = to_stored(keyed[cluster[-1]][2].created_at + self.misuse_interval)
+            low = to_stored_precise(keyed[cluster[0]][2].created_at - self.misuse_interval)
+            high = to_stored_precise(keyed[cluster[-1]][2].created_at + self.misuse_interval)
             stored = db.execute(
                 """SELECT created_at, client_id, id, misuse FROM ratings
                    WHERE kiosk_id = ? AND created_at BETWEEN ? AND ?""",

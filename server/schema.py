@@ -314,3 +314,38 @@ def m001_user_contacts(db):
     for column in ("phone", "email"):
         if column not in columns:
             db.execute(f"ALTER TABLE users ADD COLUMN {column} TEXT")
+
+
+@core()
+def m010_office_changes(db):
+    # The office tree over time: every merger, change of parent, renaming, closing and kiosk
+    # move, from its effective local date, whenever it was recorded. `pending` marks a change
+    # whose stored ratings are still being re-attributed (in batches, resumable); `moved`
+    # counts those moved so far, `progress` is where a kiosk move's scan got to.
+    db.executescript(
+        """
+        CREATE TABLE office_changes (
+            id INTEGER PRIMARY KEY,
+            change TEXT NOT NULL CHECK (change IN ('open', 'merge', 'move', 'rename', 'close', 'kiosk_move')),
+            office_id INTEGER NOT NULL REFERENCES offices(id),
+            kiosk_id INTEGER REFERENCES kiosks(id),
+            effective TEXT NOT NULL,
+            before TEXT NOT NULL DEFAULT '{}',
+            after TEXT NOT NULL DEFAULT '{}',
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT,
+            pending INTEGER NOT NULL DEFAULT 0,
+            moved INTEGER NOT NULL DEFAULT 0,
+            progress TEXT
+        );
+        CREATE INDEX office_changes_office ON office_changes(office_id, effective);
+        CREATE INDEX office_changes_pending ON office_changes(id) WHERE pending = 1;
+        CREATE TRIGGER office_changes_insert AFTER INSERT ON office_changes
+            BEGIN UPDATE meta SET value = value + 1 WHERE key = 'offices_version'; END;
+        CREATE TRIGGER office_changes_delete AFTER DELETE ON office_changes
+            BEGIN UPDATE meta SET value = value + 1 WHERE key = 'offices_version'; END;
+        """
+    )
+    # Ratings' created_at to the microsecond the kiosk sent (was cut to milliseconds), in the
+    # same fixed width for old rows, so text order stays time order.
+    db.execute("UPDATE ratings SET created_at = substr(created_at, 1, 23) || '000Z' WHERE length(created_at) = 24")

@@ -5,6 +5,7 @@ the `calendar` table's labels) and then, in Python, into the offices the report 
 one row per office subtree, or per child office plus the office's own counter ratings.
 """
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -72,21 +73,71 @@ def base_offices(tree, query, user):
         office = scope.office_for(tree, user, query.office)
         if office is None:
             raise ParamError("office", f"unknown office code {query.office}")
+    if office is None and user.get("office_id") is None and query.structure == "historical":
+        roots = {}  # the roots of each stretch of the range (an old province, then its successor)
+        for first, _ in tree.segments(query.start.isoformat(), query.end.isoformat()):
+            roots.update(dict.fromkeys(tree.roots("historical", first)))
+        return sorted(roots, key=lambda i: tree.by_id[i].code)
     return scope.base_offices(tree, user, office, query.structure)
 
 
-def targets(tree, query, bases):
+def successor_notice(tree, query, user):
+    """{"successor", "message"} when a report under `current` is about an office merged away
+    (asked for, or the user's scope), whose ratings count under its successor; else None."""
+    if query.structure != "current":
+        return None
+    office_id = tree.by_code[query.office].id if query.office else user.get("office_id")
+    if office_id is None or tree.by_id[office_id].merged_into is None:
+        return None
+    office, successor = tree.by_id[office_id], tree.by_id[tree.successor(office_id)]
+    if query.office:
+        message = (f"office {office.code} was merged into {successor.code} on {office.merged_at}: under "
+                   f"structure=current its ratings count under {successor.code}; ask for office={successor.code}, "
+                   f"or structure=historical for {office.code} as it was")
+    else:
+        message = (f"your scope, office {office.code}, was merged into {successor.code} on {office.merged_at}: "
+                   f"use structure=historical to see it as it was, or ask an admin to scope you to {successor.code}")
+    return {"successor": successor.code, "message": message}
+
+
+def plan(tree, query, bases):
+    """The rows a report has, in order, and per stretch of days with one structure:
+    (first day, last day, {office id: (office id, part) it counts in}).
+
+    Under `historical` the tree is cut where a parent changed or an office merged, and
+    each stretch maps offices with the parents they had then; `current` is one stretch.
+    """
+    start, end = query.start.isoformat(), query.end.isoformat()
+    stretches = tree.segments(start, end) if query.structure == "historical" else [(start, end)]
+    pieces, children = [], {base: set() for base in bases}
+    for first, last in stretches:
+        day = first if query.structure == "historical" else None
+        _, mapping = targets(tree, query, bases, day)
+        if query.breakdown == "children":
+            for base in bases:
+                children[base].update(tree.children(base, query.structure, day))
+        pieces.append((first, last, mapping))
+    if query.breakdown == "none":
+        return [(base, "subtree") for base in bases], pieces
+    order = []
+    for base in bases:  # its children by code, then its own counters
+        order.extend((child, "subtree") for child in sorted(children[base], key=lambda i: tree.by_id[i].code))
+        order.append((base, "office_only"))
+    return order, pieces
+
+
+def targets(tree, query, bases, day=None):
     """Map every office id to the (office id, part) row its ratings count in, in order."""
     order, mapping = [], {}
     for base in bases:
         if query.breakdown == "none":
             order.append((base, "subtree"))
         else:
-            order.extend((child, "subtree") for child in tree.children(base, query.structure))
+            order.extend((child, "subtree") for child in tree.children(base, query.structure, day))
             order.append((base, "office_only"))
     wanted = set(order)
     for office_id in tree.by_id:
-        lineage = tree.lineage(office_id, query.structure)
+        lineage = tree.lineage(office_id, query.structure, day)
         if query.breakdown == "none":
             found = next(((o, "subtree") for o in lineage if (o, "subtree") in wanted), None)
         elif (lineage[0], "office_only") in wanted:
@@ -157,14 +208,16 @@ def satisfaction_rows(db, tree, scale, query, user, exclusions=None):
     """Rows of the stats. Each exclusion named in `query.exclusions` subtracts the counts its
     function (from `exclusions`, the app's registry) gives, read from a rollup too."""
     bases = base_offices(tree, query, user)
-    order, mapping = targets(tree, query, bases)
+    order, pieces = plan(tree, query, bases)
     grouped = {}
-    for (office_id, label), counts in period_counts(db, query, mapping).items():
-        _add(grouped, (mapping[office_id], label), counts)
-    for name in query.exclusions:
-        for (office_id, label), counts in exclusions[name](db, query, mapping).items():
-            if office_id in mapping:
-                _add(grouped, (mapping[office_id], label), {score: -n for score, n in counts.items()})
+    for first, last, mapping in pieces:
+        stretch = dataclasses.replace(query, start=dt.date.fromisoformat(first), end=dt.date.fromisoformat(last))
+        for (office_id, label), counts in period_counts(db, stretch, mapping).items():
+            _add(grouped, (mapping[office_id], label), counts)
+        for name in query.exclusions:
+            for (office_id, label), counts in exclusions[name](db, stretch, mapping).items():
+                if office_id in mapping:
+                    _add(grouped, (mapping[office_id], label), {score: -n for score, n in counts.items()})
     return _rows(tree, scale, query, order, grouped)
 
 
@@ -175,16 +228,17 @@ def satisfaction_by_scan(db, tree, scale, query, user):
     test oracle that the rollup agrees with the ratings themselves.
     """
     bases = base_offices(tree, query, user)
-    order, mapping = targets(tree, query, bases)
+    order, pieces = plan(tree, query, bases)
     sql = """SELECT office_id, local_day, score, COUNT(*) FROM ratings
              WHERE local_day BETWEEN ? AND ? AND misuse <= ? AND (? = 'all' OR channel = ?)
              GROUP BY office_id, local_day, score"""
-    params = [query.start.isoformat(), query.end.isoformat(), int(query.include_misuse), query.channel, query.channel]
     grouped = {}
-    for office_id, day, score, n in db.execute(sql, params).fetchall():
-        if office_id in mapping:
-            label = periods.labels(dt.date.fromisoformat(day))[query.period]
-            _add(grouped, (mapping[office_id], label), {score: n})
+    for first, last, mapping in pieces:
+        params = [first, last, int(query.include_misuse), query.channel, query.channel]
+        for office_id, day, score, n in db.execute(sql, params).fetchall():
+            if office_id in mapping:
+                label = periods.labels(dt.date.fromisoformat(day))[query.period]
+                _add(grouped, (mapping[office_id], label), {score: n})
     return _rows(tree, scale, query, order, grouped)
 
 
@@ -207,7 +261,9 @@ def _rows(tree, scale, query, order, grouped):
         first = periods.start_of_label(query.period, label)
         rows.append({
             "office": office.code,
-            "office_name": office.name,
+            # as the office was called then under historical, as it is called now under current
+            "office_name": (tree.name_on(office.id, max(first, query.start).isoformat())
+                            if query.structure == "historical" else office.name),
             "part": target[1],
             "period": label,
             "period_start": first.isoformat(),

@@ -13,6 +13,12 @@ def to_stored(moment):
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
+def to_stored_precise(moment):
+    """`2026-03-05T02:30:00.123456Z`: a rating's created_at, at the precision a kiosk can send,
+    so the misuse rule compares true gaps (a millisecond cut turns 2.9998 s into 3 s)."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+
+
 def from_stored(text):
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 

@@ -82,3 +82,22 @@ def test_a_rating_the_kiosk_flagged_is_kept_as_misuse(client, kiosk, province):
     _, token = kiosk
     post(client, token, [rating(4, created_at=at(0), misuse=True)])
     assert flags(province) == [1]
+
+
+def test_a_gap_just_under_three_seconds_is_compared_at_the_precision_sent(client, kiosk, province):
+    """2.9998 s was cut to 3.000 s when created_at kept only milliseconds."""
+    _, token = kiosk
+    post(client, token, [rating(4, created_at=BASE.replace(microsecond=900)),
+                         rating(4, created_at=(BASE + dt.timedelta(seconds=3, microseconds=700)))])
+    assert flags(province) == [0, 1]
+
+
+def test_taps_under_a_millisecond_apart_are_ordered_by_time_not_by_id(client, kiosk, province):
+    _, token = kiosk
+    first = rating(4, created_at=BASE + dt.timedelta(microseconds=100))
+    second = rating(1, created_at=BASE + dt.timedelta(microseconds=900))  # 0.8 ms later
+    first["id"], second["id"] = "ffffffff-0000-4000-8000-000000000000", "00000000-0000-4000-8000-000000000000"
+    post(client, token, [second, first])
+    with province.app_context():
+        rows = get_db().execute("SELECT score, misuse FROM ratings ORDER BY created_at").fetchall()
+    assert rows == [(4, 0), (1, 1)]  # the earlier tap counts, though its id sorts last

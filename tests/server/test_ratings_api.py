@@ -223,3 +223,29 @@ def test_a_kiosk_cannot_credit_a_rating_to_an_officer_of_another_office(client, 
     by_officer = stored(province, "SELECT s.code, SUM(r.n) FROM rollup_staff r JOIN staff s ON s.id = r.staff_id "
                                   "GROUP BY s.code")
     assert by_officer == [("C-CB3", 1)]
+
+
+def test_not_before_2020_is_judged_on_the_local_date(client, kiosk, province):
+    """00:30 on 1 January 2020 in Vietnam is 17:30 UTC on 31 December 2019: a 2020 rating."""
+    _, token = kiosk
+    results = post(client, token, [rating(4, created_at="2020-01-01T00:30:00+07:00"),
+                                   rating(4, created_at="2019-12-31T23:59:00+07:00")]).json["results"]
+    assert [r["status"] for r in results] == ["accepted", "rejected"]
+    assert results[1]["error"] == "created_at: is before 2020 (check the kiosk's clock)"
+    assert stored(province, "SELECT local_day FROM ratings") == [("2020-01-01",)]
+
+
+def test_the_readme_example_response_is_what_the_server_computes():
+    import json
+    import re
+
+    from server.figures import summarise
+    from server.scale import build_scale
+    from tests.support import ROOT
+    text = (ROOT / "README.md").read_text()
+    example = json.loads(re.search(r'```json\n(\{"period": "month".*?)\n```', text, re.S).group(1))
+    row = example["rows"][0]
+    counts = {int(score): n for score, n in row["counts"].items()}
+    assert sum(counts.values()) == row["responses"]
+    figures = summarise(counts, build_scale("4"))
+    assert {key: row[key] for key in figures} == {**figures, "counts": row["counts"]}
