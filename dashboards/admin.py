@@ -16,7 +16,7 @@ from dashboards import accounts, queries
 from dashboards.app import csrf
 from dashboards.web import error_page, security_headers
 from server import accounts as user_accounts
-from server import audit, offices, scope
+from server import audit, offices, reorganisation, scope
 from server.db import get_db, row_id, write_transaction
 from server.offices import load_tree
 from server.timeutil import utcnow
@@ -76,6 +76,10 @@ def form_action(view):
         except (offices.OfficeError, ValueError) as problem:
             flash(str(problem), "error")
             return redirect(request.path)
+        # A reorganisation recorded late: move the stored ratings it covers, in batches.
+        report = reorganisation.reattribute(get_db())
+        if report.moved or report.pending:
+            flash(_("Ratings re-attributed: %(report)s.", report=str(report)), "ok")
         return result or redirect(request.path)
     return wrapped
 
@@ -104,22 +108,74 @@ def office_change():
     db, form = get_db(), request.form
     if form.get("action") == "merge":
         old, new = _office(form.get("old")), _office(form.get("new"))
-        offices.merge_office(db, form["old"], form["new"], form.get("effective", ""))
+        reorganisation.merge(db, old["code"], new["code"], form.get("effective", ""), current_user.username)
         _audit("office.merge", f"office:{old['code']}", {"into": new["code"], "effective": form["effective"]},
                old["id"])
-        flash(_("Office %(old)s merged into %(new)s.", old=form["old"].upper(), new=form["new"].upper()), "ok")
+        flash(_("Office %(old)s merged into %(new)s.", old=old["code"], new=new["code"]), "ok")
         return None
     parent = form.get("parent") or None
     if parent is None and current_user.office_id is not None:
         raise offices.OfficeError(_("Choose a parent office in your scope."))
     if parent:
         _office(parent)
-    office_id = offices.add_office(db, form.get("code"), form.get("name"), parent, form.get("kind", "commune"), None)
+    opened = form.get("effective") or None
+    if opened:
+        reorganisation.check_day(opened)
+    office_id = offices.add_office(db, form.get("code"), form.get("name"), parent, form.get("kind", "commune"), opened)
     _audit("office.add", f"office:{form['code'].strip().upper()}",
            {"name": form["name"].strip(), "parent": parent.upper() if parent else None,
-            "kind": form.get("kind", "commune")}, office_id)
+            "kind": form.get("kind", "commune"), "effective": opened}, office_id)
     flash(_("Office %(code)s added.", code=form.get("code", "").upper()), "ok")
     return None
+
+
+@bp.get("/offices/<code>")
+def office_page(code):
+    """One office: where it stands, its kiosks, its history, and the changes an admin can record."""
+    try:
+        office = _office(code)
+    except offices.OfficeError:
+        abort(404)
+    tree = load_tree(get_db())
+    kiosks = [k for k in offices.list_kiosks(get_db()) if k["office"] == office["code"] and not k["revoked_at"]]
+    parent = tree.by_id[office["parent_id"]].code if office["parent_id"] else None
+    successor = tree.by_id[tree.successor(office["id"])].code if office["merged_into"] else None
+    return render("office.html", office=office, parent=parent, successor=successor, kiosks=kiosks,
+                  history=reorganisation.history(get_db(), office["code"]))
+
+
+@bp.post("/offices/<code>")
+@form_action
+def office_reorganise(code):
+    db, form, office = get_db(), request.form, _office(code)
+    action, effective = form.get("action"), form.get("effective", "")
+    if action == "move":
+        parent = _office(form.get("parent"))
+        reorganisation.move(db, office["code"], parent["code"], effective, current_user.username)
+        _audit("office.move", f"office:{office['code']}", {"parent": parent["code"], "effective": effective},
+               office["id"])
+        flash(_("Office %(code)s moved under %(parent)s.", code=office["code"], parent=parent["code"]), "ok")
+    elif action == "rename":
+        reorganisation.rename(db, office["code"], form.get("name", ""), effective, current_user.username)
+        _audit("office.rename", f"office:{office['code']}", {"name": form["name"].strip(), "effective": effective},
+               office["id"])
+        flash(_("Office %(code)s renamed.", code=office["code"]), "ok")
+    elif action == "close":
+        later = reorganisation.close(db, office["code"], effective, current_user.username)
+        _audit("office.close", f"office:{office['code']}", {"effective": effective}, office["id"])
+        flash(_("Office %(code)s closed; %(n)s ratings stored for later days stay under it.", code=office["code"],
+                n=later), "ok")
+    elif action == "kiosk_move":
+        kiosk_id, target = row_id(form.get("kiosk")), _office(form.get("office"))
+        if kiosk_id not in {k["id"] for k in offices.list_kiosks(db) if k["office"] == office["code"]}:
+            raise offices.OfficeError(_("Choose a kiosk of this office."))
+        reorganisation.move_kiosk(db, kiosk_id, target["code"], form.get("counter", ""), effective,
+                                  current_user.username)
+        _audit("kiosk.move", f"kiosk:{kiosk_id}", {"office": target["code"], "counter": form.get("counter"),
+                                                  "effective": effective}, target["id"])
+        flash(_("Kiosk %(id)s moved to %(office)s.", id=kiosk_id, office=target["code"]), "ok")
+    else:
+        abort(400)
 
 
 @bp.get("/staff")
@@ -278,6 +334,11 @@ def _users():
                                       u.created_at FROM users u LEFT JOIN offices o ON o.id = u.office_id
                                ORDER BY u.username""")
     users = [dict(zip(USER_FIELDS, row, strict=True)) for row in rows]
+    tree = load_tree(get_db())
+    for u in users:  # scoped to an office merged away: they see nothing current until re-scoped
+        office = tree.by_id.get(u["office_id"])
+        u["merged_scope"] = (office.code, tree.by_id[tree.successor(office.id)].code, office.merged_at) \
+            if office is not None and office.merged_into is not None else None
     return [u for u in users if current_user.office_id is None or (u["office_id"] and _in_scope(u["office_id"]))]
 
 

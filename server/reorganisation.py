@@ -31,6 +31,11 @@ def _day(value):
         raise OfficeError("effective: must be a date as YYYY-MM-DD") from None
 
 
+def check_day(value):
+    """The date, or OfficeError naming the field."""
+    return _day(value)
+
+
 def _record(db, change, office_id, effective, before, after, actor, kiosk_id=None, pending=0):
     return db["office_changes"].insert({
         "change": change, "office_id": office_id, "kiosk_id": kiosk_id, "effective": effective.isoformat(),

@@ -123,3 +123,36 @@ def test_the_counters_page_offers_each_counters_rating_page_and_poster(as_user, 
     assert going.status_code == 302 and "/r/" in going.headers["Location"]
     assert client.get("/admin/counters/999999/poster.pdf").status_code == 404
     assert as_user("tinh").get(poster.group(1)).status_code == 403  # supervisors do not administer
+
+
+def _merged_office(demo_app):
+    with demo_app.app_context():
+        return get_db().execute("""SELECT o.code, m.code, o.merged_at FROM offices o JOIN offices m ON m.id = o.merged_into
+                                   ORDER BY o.code LIMIT 1""").fetchone()
+
+
+def test_an_office_page_shows_its_history_and_records_a_change_from_the_web(as_user, demo_app):
+    client = as_user("admin")
+    old, new, merged_at = _merged_office(demo_app)
+    page = client.get(f"/admin/offices/{old}").text
+    assert f"{old} merged into {new}" in page and merged_at in page
+    assert "Chuyển sang đơn vị cấp trên khác" not in page  # an office merged away takes no more changes
+    post_form(client, f"/admin/offices/{new}", {"action": "rename", "name": "UBND xã Đổi Tên",
+                                                "effective": "2026-10-01"})
+    page = client.get(f"/admin/offices/{new}").text
+    assert "renamed from" in page and "UBND xã Đổi Tên" in page and "admin" in page
+    token = client.application.test_cli_runner().invoke(args=["user", "token", "admin"]).output.splitlines()[-1]
+    rows = client.get("/api/v1/stats", query_string={"office": new, "structure": "historical", "from": "2026-09-01",
+                                                     "to": "2026-10-31"}, headers=auth(token)).json["rows"]
+    assert [row["office_name"] for row in rows][-1] == "UBND xã Đổi Tên"
+    assert "UBND xã Đổi Tên" not in [row["office_name"] for row in rows][:-1]
+
+
+def test_the_users_page_flags_a_user_scoped_to_a_merged_office(as_user, demo_app):
+    old, new, merged_at = _merged_office(demo_app)
+    result = demo_app.test_cli_runner().invoke(args=["user", "add", "cu.scope", "--role", "viewer", "--office", old,
+                                                     "--password", "correct-horse"])
+    assert result.exit_code == 0, result.output
+    page = as_user("admin").get("/admin/users").text
+    row = page.split("cu.scope")[1].split("</td>")[0]
+    assert f"{old}" in row and f"{new}" in row and merged_at in row
