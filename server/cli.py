@@ -123,7 +123,7 @@ def office_move(code, parent, effective):
 def office_rename(code, name, effective):
     """Rename an office from a date; historical reports of earlier periods keep the old name.
 
-    Example: flask --app server office rename LDG-TTHCC "Trung tâm Phục vụ hành chính công tỉnh Lâm Đồng" --effective 2025-07-01
+    Example: flask --app server office rename DM-TT "UBND thị trấn Đắk Mil" --effective 2025-07-01
     """
     _change("office.rename", code, {"name": name, "effective": effective.isoformat()},
             lambda db: reorganisation.rename(db, code, name, effective, audit.cli_actor()))

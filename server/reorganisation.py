@@ -46,8 +46,10 @@ def _record(db, change, office_id, effective, before, after, actor, kiosk_id=Non
 
 def _not_gone(office, effective, what):
     if office["merged_into"] is not None and office["merged_at"] <= effective.isoformat():
-        raise OfficeError(f"office {office['code']} was merged on {office['merged_at']}: {what} its successor")
-    if office["merged_into"] is None and office["active_to"] is not None and office["active_to"] < effective.isoformat():
+        raise OfficeError(f"office {office['code']} was merged on {office['merged_at']}: "
+                          f"{what} its successor")
+    closed = office["merged_into"] is None and office["active_to"] is not None
+    if closed and office["active_to"] < effective.isoformat():
         raise OfficeError(f"office {office['code']} closed after {office['active_to']}")
 
 
@@ -242,7 +244,8 @@ def history(db, code):
            FROM office_changes c
            WHERE c.office_id = ? OR (c.change = 'kiosk_move' AND json_extract(c.before, '$.office') = ?)
               OR (c.change = 'merge' AND json_extract(c.after, '$.into') = ?)
-              OR (c.change = 'move' AND (json_extract(c.before, '$.parent') = ? OR json_extract(c.after, '$.parent') = ?))
+              OR (c.change = 'move' AND (json_extract(c.before, '$.parent') = ?
+                                         OR json_extract(c.after, '$.parent') = ?))
            ORDER BY c.effective, c.id""", [office["id"]] * 5).fetchall()
     codes = dict(db.execute("SELECT id, code FROM offices").fetchall())
     labels = dict(db.execute("SELECT id, label FROM counters").fetchall())

@@ -127,7 +127,8 @@ def test_the_counters_page_offers_each_counters_rating_page_and_poster(as_user, 
 
 def _merged_office(demo_app):
     with demo_app.app_context():
-        return get_db().execute("""SELECT o.code, m.code, o.merged_at FROM offices o JOIN offices m ON m.id = o.merged_into
+        return get_db().execute("""SELECT o.code, m.code, o.merged_at FROM offices o
+                                   JOIN offices m ON m.id = o.merged_into
                                    ORDER BY o.code LIMIT 1""").fetchone()
 
 

@@ -14,7 +14,7 @@ from server import reorganisation, stats
 from server.db import get_db
 from server.offices import load_tree
 from soak.verify import rollup_differences
-from tests.conftest import add_kiosk, add_offices, add_user, auth, rating
+from tests.support import add_kiosk, add_offices, add_user, auth, rating
 
 # P → D1 → {C1, C2}, and P → {HB → C4, HC → C3}
 TREE = [("P", "Tỉnh Thử", None, "province"), ("D1", "Huyện Một", "P", "district"),
@@ -70,7 +70,8 @@ def agrees_with_a_scan(app, database):
                                                               [None, "P", "D1", "HB", "HC", "C1"]):
             query = stats.parse_query({"period": "month", "from": "2026-01-01", "to": "2026-06-30",
                                        "structure": structure, "breakdown": breakdown,
-                                       **({"office": office} if office else {})}, dt.date(2026, 7, 1))
+                                       **({"office": office} if office else {})}, dt.date(2026, 7, 1),
+                                      channels=app.extensions["channels"])
             fast = stats.satisfaction_rows(db, tree, scale, query, {"office_id": None})
             assert fast == stats.satisfaction_by_scan(db, tree, scale, query, {"office_id": None})
 
@@ -204,7 +205,8 @@ def test_a_kiosk_carried_to_another_office_late_takes_its_ratings_from_the_date(
     assert "moved 2 ratings of 1 offices" in output
     post(client, token, "2026-06-01", [4])
     with tree_app.app_context():
-        rows = get_db().execute("""SELECT r.local_day, o.code, c.label FROM ratings r JOIN offices o ON o.id = r.office_id
+        rows = get_db().execute("""SELECT r.local_day, o.code, c.label FROM ratings r
+                                   JOIN offices o ON o.id = r.office_id
                                    JOIN counters c ON c.id = r.counter_id ORDER BY r.created_at""").fetchall()
     assert rows == [("2026-03-02", "HC", "Quầy 1"), ("2026-05-04", "C3", "Quầy 7"), ("2026-05-04", "C3", "Quầy 7"),
                     ("2026-06-01", "C3", "Quầy 7")]
@@ -260,7 +262,8 @@ def test_changes_are_audited_and_refused_clearly(tree_app):
         (["office", "move", "HB", "--parent", "C4", "--effective", "2026-05-01"], "would make a loop"),
         (["office", "move", "C1", "--parent", "P", "--effective", "2026-05-01"], "merged on 2026-04-01"),
         (["office", "rename", "C2", " ", "--effective", "2026-05-01"], "name: must not be empty"),
-        (["kiosk", "move", "99", "--office", "C2", "--counter", "Q", "--effective", "2026-05-01"], "no kiosk with id 99"),
+        (["kiosk", "move", "99", "--office", "C2", "--counter", "Q", "--effective", "2026-05-01"],
+         "no kiosk with id 99"),
         (["office", "merge", "C3", "C4", "--effective", "2026-13-01"], "is not a date"),
     ]:
         result = tree_app.test_cli_runner().invoke(args=args)
