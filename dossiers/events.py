@@ -74,7 +74,7 @@ class Places:
         return row[0]
 
 
-def _moment(value, name, now, future_ok=False):
+def _moment(value, name, now, timezone, future_ok=False):
     """A datetime from an ISO timestamp with an offset, or (for due dates) a plain date,
     meaning the end of that local day."""
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
@@ -85,7 +85,7 @@ def _moment(value, name, now, future_ok=False):
         raise EventError(f"{name}: {error}") from None
     if not future_ok and moment > now + FUTURE_TOLERANCE:
         raise EventError(f"{name}: is in the future (check the sender's clock)")
-    if moment < OLDEST_ACCEPTED:
+    if moment.astimezone(timezone).date() < OLDEST_ACCEPTED:  # a local date, as for ratings
         raise EventError(f"{name}: is before 2020")
     return moment
 
@@ -107,7 +107,7 @@ def parse_event(item, places, timezone, now):
     kind = item.get("type")
     if kind not in state.EVENT_TYPES:
         raise EventError(f"type: must be one of {', '.join(state.EVENT_TYPES)}")
-    at = _moment(item.get("at"), "at", now)
+    at = _moment(item.get("at"), "at", now, timezone)
     if at is None:
         raise EventError("at: must be an ISO 8601 timestamp with an offset, e.g. 2026-03-05T09:30:00+07:00")
     office = places.office(item.get("office"))
@@ -118,7 +118,7 @@ def parse_event(item, places, timezone, now):
         raise EventError(f"service: must be a procedure code of at most {MAX_CODE} characters")
     due_at = None
     if item.get("due_at") is not None:
-        due_at = _moment(item.get("due_at"), "due_at", now, future_ok=True)
+        due_at = _moment(item.get("due_at"), "due_at", now, timezone, future_ok=True)
         if isinstance(due_at, str):  # a date: the end of that local day
             day = dt.date.fromisoformat(due_at)
             due_at = dt.datetime.combine(day, dt.time(23, 59, 59, 999000), timezone)

@@ -116,3 +116,12 @@ def test_the_citizens_number_is_never_stored_with_the_events(dossier_app, integr
     events = json.dumps(connection.execute("SELECT * FROM dossier_events").fetchall())
     contacts = connection.execute("SELECT dossier, phone FROM dossier_contacts").fetchall()
     assert "912" not in events and contacts == [("HS-P", "+84912345678")]
+
+
+def test_an_event_is_judged_before_2020_by_its_local_date(dossier_app, integration):
+    client = dossier_app.test_client()
+    first_local = event("received", "HS-2020", local(2020, 1, 1, 0, 30))  # 2019-12-31 17:30 UTC
+    too_old = event("received", "HS-2019", local(2019, 12, 31, 23, 0))
+    results = post_events(client, integration, first_local, too_old)
+    assert results[0]["status"] == "accepted"
+    assert results[1]["status"] == "rejected" and results[1]["error"] == "at: is before 2020"
