@@ -13,6 +13,7 @@ from tests.dashboards.support import csrf_token, log_in, post_form
 from tests.support import BIN, ROOT, ServerProcess, add_kiosk, add_user, auth, rating, server_env
 
 SAMPLE_VALUES = {"code": "E", "kiosk_id": "1", "user_id": "1", "token_id": "1", "alert_id": "1", "lang": "vi",
+                 "case_id": "1", "counter_id": "1",
                  "filename": "dashboards.css"}
 PUBLIC = {"/login", "/logout", "/public", "/healthz", "/api/v1/ping", "/api/v1/openapi.json", "/metrics",
           "/dashboard/assets/plotly.min.js"}
@@ -24,8 +25,8 @@ def page_routes(app):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(("/dashboard", "/admin", "/language")) or rule.rule in PUBLIC:
             continue
-        if rule.rule.startswith("/dashboard/static"):
-            continue
+        if rule.rule.startswith("/dashboard/static") or rule.endpoint.endswith(".static"):
+            continue  # stylesheets and scripts, public like the login page
         url = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: SAMPLE_VALUES[m.group(1)], rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             routes.append((method, url))

@@ -37,9 +37,10 @@ def test_the_check_goes_and_the_ratings_stay_untouched(tmp_path):
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT COUNT(*), SUM(score) FROM ratings").fetchone() == (20_000, 50_000)
         assert "CHECK" not in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'ratings'").fetchone()[0]
-        # In place: the ratings were not copied (a rebuild adds as many pages as they fill; the
-        # components' new tables take a few dozen).
-        assert conn.execute("PRAGMA page_count").fetchone()[0] < pages_before + 100 < 2 * pages_before
+        # In place: the ratings were not copied. A rebuild adds as many pages as they fill (the
+        # file doubles); the components' new tables take a few dozen, and the later core
+        # migration that rewrites rating times to microseconds lengthens each row a little.
+        assert conn.execute("PRAGMA page_count").fetchone()[0] < pages_before * 1.3
         conn.execute("INSERT INTO ratings (client_id, channel, office_id, score, created_at, local_day, received_at) "
                      "VALUES ('w', 'web', 1, 4, 'x', 'x', 'x')")
         with pytest.raises(sqlite3.IntegrityError, match="not a channel of this server"):
