@@ -20,15 +20,15 @@ DEMO_END = dt.date(2026, 10, 31)
 def demo_database(ratings):
     """A demo province with `ratings` ratings, seeded once and kept under bench-results/."""
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"demo-{ratings}.db"
+    path = RESULTS / f"demo-two-maps-{ratings}.db"  # two years: Đắk Nông, then Lâm Đồng from July 2025
     done = path.with_suffix(".done")
     if path.exists() and done.exists():
         return path
-    for stale in RESULTS.glob(f"demo-{ratings}.db*"):
+    for stale in RESULTS.glob(f"demo-two-maps-{ratings}.db*"):
         stale.unlink()
     started = time.monotonic()
     flask_cli(path, "seed-demo", "--ratings", str(ratings), "--seed", str(DEMO_SEED), "--end", DEMO_END.isoformat(),
-              "--days", "365", timeout=7200)
+              "--days", "730", timeout=7200)
     done.write_text(f"seeded in {time.monotonic() - started:.0f} s\n")
     return path
 

@@ -331,7 +331,7 @@ def user_token(name):
 
 
 @click.command("seed-demo")
-@click.option("--days", default=365, show_default=True, help="Days of history, ending today.")
+@click.option("--days", default=730, show_default=True, help="Days of history, ending on --end.")
 @click.option("--ratings", type=int, default=None, help="Number of ratings (default: the DEMO_RATINGS setting).")
 @click.option("--seed", default=2025, show_default=True, help="Random seed: the same seed gives the same data.")
 @click.option("--end", callback=_date, help="Last day of ratings, YYYY-MM-DD (default: yesterday).")
@@ -339,7 +339,7 @@ def user_token(name):
 @with_appcontext
 @friendly_errors
 def seed_demo(days, ratings, seed, end, if_empty):
-    """Fill an empty database with the Đắk Nông demo province.
+    """Fill an empty database with the demo: Đắk Nông until 30 June 2025, the new Lâm Đồng after.
 
     Example: flask --app server seed-demo --days 365 --ratings 100000 --seed 7
     """

@@ -1,9 +1,24 @@
-"""The demo province: Đắk Nông's service centre, its eight districts/city and some communes.
+"""The demo province on two maps: Đắk Nông until 30 June 2025, the new Lâm Đồng from 1 July 2025.
+
+Until 30 June 2025: the province of Đắk Nông, its provincial service centre, Gia Nghĩa city
+and seven districts with their one-stop shops, and under each some communes (xã), wards
+(phường) and townships (thị trấn). On 1 July 2025 (Đắk Nông, Lâm Đồng and Bình Thuận became the new Lâm Đồng
+province, and the district level was abolished):
+- Đắk Nông merges into the new Lâm Đồng province, which has its own service centre in Đà Lạt;
+- the former Đắk Nông centre carries on in Gia Nghĩa under Lâm Đồng's centre, as its branch
+  for the area (Lâm Đồng kept staff receiving dossiers at the former Đắk Nông headquarters,
+  "Khu vực 3"): moved under it and renamed;
+- the district one-stop shops close; their kiosks move with their buildings to the new
+  commune or ward centre in the district town;
+- the old communes, wards and townships merge into new communes and wards directly under
+  the province, each with its own one-stop centre.
+The changes are recorded through `server.reorganisation`, as an admin would, before the
+ratings are generated, so no rating needs moving. Old codes stay valid as historical offices.
 
 Deterministic for a seed and an end date: the same arguments give the same database.
 Ratings follow office hours on weekdays, differ by office and officer, include a bad month
-at one district, reasons and a few comments on poor ratings, some SMS ratings, a little
-button-mashing (flagged by the same misuse rule as the API) and one commune merger.
+at one commune, reasons and a few comments on poor ratings, some SMS ratings and a little
+button-mashing (flagged by the same misuse rule as the API).
 
 It writes in bulk, one transaction per day, through the same rollup code as the API, so
 10 million ratings take minutes; a test checks the rollup against a scan of the ratings.
@@ -22,31 +37,65 @@ from server.db import write_transaction
 from server.ratings import insert_rows
 from server.timeutil import now_stored
 
+REORGANISATION = dt.date(2025, 7, 1)
 PROVINCE = ("DNO", "Tỉnh Đắk Nông", "province")
 CENTRE = ("DNO-TTHCC", "Trung tâm Phục vụ hành chính công tỉnh Đắk Nông", "centre")
-# (code, name, quality, communes): quality shifts the citizens' mood, higher is better.
+NEW_PROVINCE = ("LDG", "Tỉnh Lâm Đồng", "province")
+NEW_CENTRE = ("LDG-TTHCC", "Trung tâm Phục vụ hành chính công tỉnh Lâm Đồng", "centre")
+BRANCH_NAME = "Trung tâm Phục vụ hành chính công tỉnh Lâm Đồng – Khu vực 3 (Gia Nghĩa)"
+# (code, name, quality, communes (suffix, name, kind)): quality shifts the citizens' mood, higher is better.
 DISTRICTS = [
-    ("GN", "Bộ phận Một cửa thành phố Gia Nghĩa", 1.25, [("NT", "phường Nghĩa Trung"), ("NDU", "phường Nghĩa Đức"),
-                                                         ("QT", "phường Quảng Thành")]),
-    ("CJ", "Bộ phận Một cửa huyện Cư Jút", 0.95, [("EL", "thị trấn Ea T'Ling"), ("TT", "xã Tâm Thắng"),
-                                                  ("ND", "xã Nam Dong")]),
-    ("DG", "Bộ phận Một cửa huyện Đắk Glong", 0.4, [("QK", "xã Quảng Khê"), ("DS", "xã Đắk Som"),
-                                                    ("DP", "xã Đắk Plao")]),
-    ("DM", "Bộ phận Một cửa huyện Đắk Mil", 1.05, [("TT", "thị trấn Đắk Mil"), ("DSK", "xã Đắk Sắk"),
-                                                   ("DL", "xã Đắk Lao")]),
-    ("DR", "Bộ phận Một cửa huyện Đắk R'Lấp", 0.9, [("KD", "thị trấn Kiến Đức"), ("NC", "xã Nhân Cơ"),
-                                                    ("KT", "xã Kiến Thành")]),
-    ("DSO", "Bộ phận Một cửa huyện Đắk Song", 0.85, [("DA", "thị trấn Đức An"), ("NNJ", "xã Nâm N'Jang"),
-                                                     ("TX", "xã Trường Xuân")]),
-    ("KN", "Bộ phận Một cửa huyện Krông Nô", 0.6, [("DMA", "thị trấn Đắk Mâm"), ("NX", "xã Nam Xuân"),
-                                                    ("BC", "xã Buôn Choáh")]),
-    ("TD", "Bộ phận Một cửa huyện Tuy Đức", 0.15, [("DBS", "xã Đắk Búk So"), ("QT", "xã Quảng Tân"),
-                                                  ("DRT", "xã Đắk R'Tíh")]),
+    ("GN", "Bộ phận Một cửa thành phố Gia Nghĩa", 1.25, [("NT", "phường Nghĩa Trung", "ward"),
+                                                         ("NDU", "phường Nghĩa Đức", "ward"),
+                                                         ("QT", "phường Quảng Thành", "ward")]),
+    ("CJ", "Bộ phận Một cửa huyện Cư Jút", 0.95, [("EL", "thị trấn Ea T'Ling", "township"),
+                                                  ("TT", "xã Tâm Thắng", "commune"), ("ND", "xã Nam Dong", "commune")]),
+    ("DG", "Bộ phận Một cửa huyện Đắk Glong", 0.4, [("QK", "xã Quảng Khê", "commune"), ("DS", "xã Đắk Som", "commune"),
+                                                    ("DP", "xã Đắk Plao", "commune")]),
+    ("DM", "Bộ phận Một cửa huyện Đắk Mil", 1.05, [("TT", "thị trấn Đắk Mil", "township"),
+                                                   ("DSK", "xã Đắk Sắk", "commune"), ("DL", "xã Đắk Lao", "commune")]),
+    ("DR", "Bộ phận Một cửa huyện Đắk R'Lấp", 0.9, [("KD", "thị trấn Kiến Đức", "township"),
+                                                    ("NC", "xã Nhân Cơ", "commune"),
+                                                    ("KT", "xã Kiến Thành", "commune")]),
+    ("DSO", "Bộ phận Một cửa huyện Đắk Song", 0.85, [("DA", "thị trấn Đức An", "township"),
+                                                     ("NNJ", "xã Nâm N'Jang", "commune"),
+                                                     ("TX", "xã Trường Xuân", "commune")]),
+    ("KN", "Bộ phận Một cửa huyện Krông Nô", 0.6, [("DMA", "thị trấn Đắk Mâm", "township"),
+                                                    ("NX", "xã Nam Xuân", "commune"),
+                                                    ("BC", "xã Buôn Choáh", "commune")]),
+    ("TD", "Bộ phận Một cửa huyện Tuy Đức", 0.15, [("DBS", "xã Đắk Búk So", "commune"),
+                                                  ("QT", "xã Quảng Tân", "commune"),
+                                                  ("DRT", "xã Đắk R'Tíh", "commune")]),
 ]
-# Two communes of Đắk Mil merged into a new one part-way through the year.
-MERGER = (("DM-TT", "DM-DSK"), ("DM-XDM", "UBND xã Đắk Mil (sau sáp nhập)"))
-BAD_MONTH_OFFICE = "DSO"
+# From 1 July 2025: (code, name, kind, old offices merged into it, district whose building it takes).
+# The three Gia Nghĩa ward names are those the province proposed; the other names, and which
+# old units went where, are illustrative (see README).
+NEW_UNITS = [
+    ("LDG-NGN", "phường Nam Gia Nghĩa", "ward", ["GN-NT"], "GN"),
+    ("LDG-BGN", "phường Bắc Gia Nghĩa", "ward", ["GN-NDU"], None),
+    ("LDG-DGN", "phường Đông Gia Nghĩa", "ward", ["GN-QT"], None),
+    ("LDG-CJU", "xã Cư Jút", "commune", ["CJ-EL", "CJ-TT"], "CJ"),
+    ("LDG-NDO", "xã Nam Dong", "commune", ["CJ-ND"], None),
+    ("LDG-QKH", "xã Quảng Khê", "commune", ["DG-QK", "DG-DS"], "DG"),
+    ("LDG-DGL", "xã Đắk Glong", "commune", ["DG-DP"], None),
+    ("LDG-DMI", "xã Đắk Mil", "commune", ["DM-TT", "DM-DL"], "DM"),
+    ("LDG-DSA", "xã Đắk Sắk", "commune", ["DM-DSK"], None),
+    ("LDG-KDU", "xã Kiến Đức", "commune", ["DR-KD", "DR-KT"], "DR"),
+    ("LDG-NCO", "xã Nhân Cơ", "commune", ["DR-NC"], None),
+    ("LDG-DAN", "xã Đức An", "commune", ["DSO-DA", "DSO-NNJ"], "DSO"),
+    ("LDG-TXU", "xã Trường Xuân", "commune", ["DSO-TX"], None),
+    ("LDG-KNO", "xã Krông Nô", "commune", ["KN-DMA", "KN-BC"], "KN"),
+    ("LDG-NDA", "xã Nam Đà", "commune", ["KN-NX"], None),
+    ("LDG-TDU", "xã Tuy Đức", "commune", ["TD-DBS", "TD-DRT"], "TD"),
+    ("LDG-QTA", "xã Quảng Tân", "commune", ["TD-QT"], None),
+]
+BAD_MONTH_OFFICE = "LDG-DAN"
 BAD_MONTH_SHIFT = -1.3
+# (username, role, office): scoped to today's offices, and one to the old province (merged
+# away), whom the admin users page flags until an admin re-scopes them.
+DEMO_USERS = [("admin", "admin", None), ("tinh", "supervisor", NEW_PROVINCE[0]),
+              ("giangia", "supervisor", "LDG-NGN"), ("xem", "viewer", "LDG-DMI"),
+              ("dnocu", "supervisor", PROVINCE[0])]
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "H'", "Y", "Điểu"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thanh", "Ngọc", "Hữu", "Kim"]
@@ -77,7 +126,7 @@ RATING_INDEXES = """  -- as created by migration m002
 BURST_CHANCE = 0.01
 
 
-def seed(db, ingest, days=365, ratings=60000, seed=2025, end=None, progress=print):
+def seed(db, ingest, days=730, ratings=60000, seed=2025, end=None, progress=print):
     rng = random.Random(seed)
     end = end or (dt.datetime.now(ingest.timezone).date() - dt.timedelta(days=1))
     start = end - dt.timedelta(days=days - 1)
@@ -85,6 +134,7 @@ def seed(db, ingest, days=365, ratings=60000, seed=2025, end=None, progress=prin
     with write_transaction(db):
         places = _build_offices(db, rng, start, end)
         _add_demo_users(db)
+    reorganisation.reattribute(db)  # nothing stored yet: marks the changes done
     tree = offices.load_tree(db)
     plan = _plan(rng, places, start, end, ratings)
     bad_offices = tree.subtree(tree.by_code[BAD_MONTH_OFFICE].id, "current")
@@ -119,8 +169,10 @@ def seed(db, ingest, days=365, ratings=60000, seed=2025, end=None, progress=prin
         db.conn.execute("PRAGMA foreign_keys = ON")
     return (f"Seeded {written:,} ratings from {start} to {end} for {len(tree.by_id)} offices and "
             f"{len(places['kiosks'])} kiosks in {time.monotonic() - started:.1f} s.\n"
-            f"Demo logins (password 'demo-password'): admin (admin), tinh (supervisor, whole province), "
-            f"giangia (supervisor, Gia Nghĩa), xem (viewer, Đắk Mil).")
+            f"Until {REORGANISATION - dt.timedelta(days=1)} the old Đắk Nông, from {REORGANISATION} the new Lâm Đồng.\n"
+            f"Demo logins (password 'demo-password'): admin (admin), tinh (supervisor, Lâm Đồng), "
+            f"giangia (supervisor, phường Nam Gia Nghĩa), xem (viewer, xã Đắk Mil), "
+            f"dnocu (supervisor scoped to the old Đắk Nông, merged away: flagged on /admin/users).")
 
 
 # What the day generator needs; set before the worker processes fork, so they inherit it.
@@ -156,28 +208,58 @@ def _generate_day(job):
 
 
 def _build_offices(db, rng, start, end):
-    """Offices, counters, officers and kiosks; returns what the rating generator needs."""
-    places = {"kiosks": [], "sms_offices": [], "quality": {}}
-    offices.add_office(db, PROVINCE[0], PROVINCE[1], None, PROVINCE[2], start.isoformat())
-    centre = offices.add_office(db, CENTRE[0], CENTRE[1], PROVINCE[0], CENTRE[2], start.isoformat())
+    """Offices on both maps, their counters, officers and kiosks, and the reorganisation of
+    1 July 2025; returns what the rating generator needs."""
+    places = {"kiosks": [], "sms_offices": [], "quality": {}, "opens": {}, "sms_moves": {}}
+    old_from = min(start, REORGANISATION - dt.timedelta(days=1)).isoformat()
+    offices.add_office(db, PROVINCE[0], PROVINCE[1], None, PROVINCE[2], old_from)
+    centre = offices.add_office(db, CENTRE[0], CENTRE[1], PROVINCE[0], CENTRE[2], old_from)
     places["quality"][centre] = 1.1
     _equip(db, rng, places, centre, CENTRE[0], counters=6, weight=3.0)
+    by_code = {}
     for code, name, quality, communes in DISTRICTS:
-        district = offices.add_office(db, code, name, PROVINCE[0], "district", start.isoformat())
-        places["quality"][district] = quality
+        district = offices.add_office(db, code, name, PROVINCE[0], "district", old_from)
+        places["quality"][district] = by_code[code] = quality
         _equip(db, rng, places, district, code, counters=3, weight=2.0)
-        for suffix, commune_name in communes:
+        for suffix, commune_name, kind in communes:
             commune_code = f"{code}-{suffix}"
-            commune = offices.add_office(db, commune_code, f"UBND {commune_name}", code, "commune", start.isoformat())
-            places["quality"][commune] = quality + rng.uniform(-0.35, 0.25)
+            commune = offices.add_office(db, commune_code, f"UBND {commune_name}", code, kind, old_from)
+            places["quality"][commune] = by_code[commune_code] = quality + rng.uniform(-0.35, 0.25)
             _equip(db, rng, places, commune, commune_code, counters=rng.choice([1, 2]), weight=1.0)
-    merge_day = start + (end - start) * 2 // 3
-    (old_a, old_b), (new_code, new_name) = MERGER
-    new_id = offices.add_office(db, new_code, new_name, "DM", "commune", merge_day.isoformat())
-    places["quality"][new_id] = 1.15
-    for old in (old_a, old_b):
-        reorganisation.merge(db, old, new_code, merge_day, "demo")
+    _reorganise(db, rng, places, by_code)
     return places
+
+
+def _reorganise(db, rng, places, quality):
+    """The map of 1 July 2025, recorded as an admin would record it."""
+    day, new_from, actor = REORGANISATION, REORGANISATION.isoformat(), "demo"
+    offices.add_office(db, NEW_PROVINCE[0], NEW_PROVINCE[1], None, NEW_PROVINCE[2], new_from)
+    new_centre = offices.add_office(db, NEW_CENTRE[0], NEW_CENTRE[1], NEW_PROVINCE[0], NEW_CENTRE[2], new_from)
+    places["quality"][new_centre] = 1.0
+    places["opens"][new_centre] = new_from
+    _equip(db, rng, places, new_centre, NEW_CENTRE[0], counters=4, weight=2.0)
+    # The old provincial centre carries on as the new centre's branch in Gia Nghĩa.
+    reorganisation.move(db, CENTRE[0], NEW_CENTRE[0], day, actor)
+    reorganisation.rename(db, CENTRE[0], BRANCH_NAME, day, actor)
+    kiosks_at = {}
+    for kiosk in places["kiosks"]:
+        kiosks_at.setdefault(kiosk["office_id"], []).append(kiosk)
+    for code, name, kind, merged, building in NEW_UNITS:
+        centre_name = f"Trung tâm Phục vụ hành chính công {name}"
+        unit = offices.add_office(db, code, centre_name, NEW_PROVINCE[0], kind, new_from)
+        places["opens"][unit] = new_from
+        taken = merged + ([building] if building else [])
+        places["quality"][unit] = sum(quality[c] for c in taken) / len(taken) + 0.1
+        for old in merged:
+            reorganisation.merge(db, old, code, day, actor)
+        if building:
+            district = offices.office_by_code(db, building)
+            for number, kiosk in enumerate(kiosks_at[district["id"]], start=1):
+                reorganisation.move_kiosk(db, kiosk["id"], code, f"Quầy {number}", day, actor)
+            places["sms_moves"][district["id"]] = unit
+    reorganisation.merge(db, PROVINCE[0], NEW_PROVINCE[0], day, actor)
+    for code, *_ in DISTRICTS:
+        reorganisation.close(db, code, day, actor)
 
 
 def _equip(db, rng, places, office_id, office_code, counters, weight):
@@ -199,8 +281,7 @@ def _equip(db, rng, places, office_id, office_code, counters, weight):
 
 
 def _add_demo_users(db):
-    for username, role, code in [("admin", "admin", None), ("tinh", "supervisor", PROVINCE[0]),
-                                 ("giangia", "supervisor", "GN"), ("xem", "viewer", "DM")]:
+    for username, role, code in DEMO_USERS:
         office_id = offices.office_by_code(db, code)["id"] if code else None
         accounts.add_user(db, username, role, office_id, "demo-password")
 
@@ -221,13 +302,17 @@ def _plan(rng, places, start, end, total):
     sms_weight = sum(s[2] for s in places["sms_offices"])
     weights = [(1 - SMS_SHARE) * k["weight"] / kiosk_weight if kind == "kiosk" else SMS_SHARE * k[2] / sms_weight
                for kind, k in sources]
+    opens = [places["opens"].get(k["office_id"] if kind == "kiosk" else k[0], "") for kind, k in sources]
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     day_weights = [_day_weight(day) for day in days]
-    scale = total / sum(day_weights)
     cells = []
     for day_index, day_weight in enumerate(day_weights):
+        day = days[day_index].isoformat()
         for source_index, weight in enumerate(weights):
-            cells.append((day_index, source_index, scale * day_weight * weight))
+            if opens[source_index] <= day:  # offices opened on 1 July 2025 rate from then on
+                cells.append((day_index, source_index, day_weight * weight))
+    scale = total / sum(x for _, _, x in cells)
+    cells = [(d, s, scale * x) for d, s, x in cells]
     # Systematic rounding: each cell gets its expected share on average, small cells
     # (a commune's SMS on one day) included, and the counts add up to `total` exactly.
     counts, cumulative, offset = {}, 0.0, rng.random()
@@ -240,7 +325,7 @@ def _plan(rng, places, start, end, total):
     plan = []
     for day_index, day in enumerate(days):
         plan.append((day, [(sources[s], counts[(day_index, s)]) for s in range(len(sources))
-                           if counts[(day_index, s)]]))
+                           if counts.get((day_index, s))]))
     return plan
 
 
@@ -258,10 +343,14 @@ def _day_ratings(rng, places, tree, ingest, day, counts, mood_shift):
     for (kind, source), count in counts:
         if kind == "kiosk":
             times = _kiosk_times(rng, count)
-            office_id, staff_id, skill = source["office_id"], source["staff_id"], source["skill"]
-            counter_id, kiosk_id = source["counter_id"], source["id"]
+            staff_id, skill, kiosk_id = source["staff_id"], source["skill"], source["id"]
+            # where the kiosk stood that day: it moved with its building on 1 July 2025
+            office_id, counter_id = tree.kiosk_place_on(kiosk_id, local_day, source["office_id"],
+                                                        source["counter_id"])
         else:
             office_id, officers, _ = source
+            if local_day >= REORGANISATION.isoformat():  # texts to a closed district shop go to its successor
+                office_id = places["sms_moves"].get(office_id, office_id)
             times = [(ms, False) for ms in sorted(rng.randint(7 * 3600_000, 21 * 3600_000) for _ in range(count))]
             counter_id = kiosk_id = None
         resolved = tree.successor_on(office_id, local_day)
@@ -327,8 +416,9 @@ def _reasons_and_comment(rng, scale, score, mood):
 
 
 def _stored(epoch_ms):
+    """As server.timeutil.to_stored_precise writes a rating's created_at (microseconds)."""
     seconds, millis = divmod(epoch_ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}000Z"
 
 
 def _uuid7(rng, epoch_ms):

@@ -121,7 +121,10 @@ def plan(tree, query, bases):
         return [(base, "subtree") for base in bases], pieces
     order = []
     for base in bases:  # its children by code, then its own counters
-        order.extend((child, "subtree") for child in sorted(children[base], key=lambda i: tree.by_id[i].code))
+        kids = sorted(children[base], key=lambda i: tree.by_id[i].code)
+        # A district closed on the day stays under the province's successor after it (so a
+        # rating stored after its closing still shows): under the first base only.
+        order.extend((child, "subtree") for child in kids if (child, "subtree") not in order)
         order.append((base, "office_only"))
     return order, pieces
 

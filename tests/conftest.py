@@ -60,7 +60,7 @@ def admin_token(province):
 
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory):
-    """A seeded demo province (20,000 ratings, fixed seed and end date), built once per worker."""
+    """A seeded demo province (40,000 ratings over two years, fixed seed and end date), built once per worker."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     flask_cli(path, "init-db")
     flask_cli(path, "seed-demo", "--ratings", str(DEMO_RATINGS), "--seed", str(DEMO_SEED),

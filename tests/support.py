@@ -138,7 +138,7 @@ class ServerProcess:
 
 
 DEMO_SEED = 11
-DEMO_RATINGS = 20000
+DEMO_RATINGS = 40000  # enough per kiosk and day for the demo's bursts of taps over two years
 DEMO_END = dt.date(2026, 10, 31)
 
 

@@ -11,18 +11,19 @@ from tests.support import auth
 def test_an_admin_adds_an_office_under_a_district(as_user):
     client = as_user("admin")
     response = post_form(client, "/admin/offices", {"action": "add", "code": "gn-moi", "name": "UBND phường Mới",
-                                                    "parent": "GN", "kind": "ward"})
+                                                    "parent": "LDG-NGN", "kind": "ward"})
     assert response.status_code == 302
     page = client.get("/admin/offices").text
     assert "GN-MOI" in page and "UBND phường Mới" in page
     office_page = client.get("/dashboard/office/GN-MOI").text
-    assert "Bộ phận Một cửa thành phố Gia Nghĩa</a>" in office_page.split('class="breadcrumbs"')[1]
+    assert "Trung tâm Phục vụ hành chính công phường Nam Gia Nghĩa</a>" in office_page.split('class="breadcrumbs"')[1]
 
 
 def test_a_bad_office_is_refused_with_a_reason_and_nothing_changes(as_user):
     client = as_user("admin")
     before = client.get("/admin/offices").text.count("<tr>")
-    response = post_form(client, "/admin/offices", {"action": "add", "code": "có dấu", "name": "X", "parent": "GN"})
+    response = post_form(client, "/admin/offices", {"action": "add", "code": "có dấu", "name": "X",
+                                                    "parent": "LDG-NGN"})
     page = client.get(response.location).text
     assert "office code must be" in page
     assert page.count("<tr>") == before
@@ -30,7 +31,7 @@ def test_a_bad_office_is_refused_with_a_reason_and_nothing_changes(as_user):
 
 def test_a_kiosk_added_from_the_web_works_and_revoking_it_locks_it_out(as_user):
     client = as_user("admin")
-    page = post_form(client, "/admin/kiosks", {"office": "GN-NT", "counter": "Quầy 9"}).text
+    page = post_form(client, "/admin/kiosks", {"office": "LDG-NGN", "counter": "Quầy 9"}).text
     token = re.search(r'data-token>([^<]+)<', page).group(1)
     heartbeat = {"queue_length": 0, "app_version": "2.0"}
     assert client.application.test_client().post("/api/v1/kiosk/heartbeat", headers=auth(token),
@@ -45,7 +46,7 @@ def test_a_kiosk_added_from_the_web_works_and_revoking_it_locks_it_out(as_user):
 def test_officers_and_counters_are_managed_from_the_web(as_user):
     client = as_user("admin")
     post_form(client, "/admin/staff", {"action": "add_staff", "code": "GN-CB99", "name": "Lê Thị Mới",
-                                       "office": "GN", "counter": "Quầy 7"})
+                                       "office": "LDG-NGN", "counter": "Quầy 7"})
     page = client.get("/admin/staff").text
     row = page.split("GN-CB99</td>")[1].split("</tr>")[0]
     assert "Lê Thị Mới" in row and "Quầy 7" in row
@@ -54,12 +55,12 @@ def test_officers_and_counters_are_managed_from_the_web(as_user):
 def test_a_user_is_added_with_a_normalised_phone_and_can_log_in(as_user, demo_app):
     client = as_user("admin")
     post_form(client, "/admin/users", {"username": "chu.tich", "password": "long-password", "role": "supervisor",
-                                       "office": "DG", "phone": "0912 345 678", "email": "ct@daklong.gov.vn"})
+                                       "office": "LDG-QKH", "phone": "0912 345 678", "email": "ct@daklong.gov.vn"})
     with demo_app.app_context():
         row = get_db().execute("SELECT role, phone, email FROM users WHERE username = 'chu.tich'").fetchone()
     assert tuple(row) == ("supervisor", "+84912345678", "ct@daklong.gov.vn")
     bad = post_form(client, "/admin/users", {"username": "x", "password": "long-password", "role": "viewer",
-                                             "office": "DG", "phone": "12"})
+                                             "office": "LDG-QKH", "phone": "12"})
     assert "không phải là số điện thoại hợp lệ" in client.get(bad.location).text
 
 
@@ -86,22 +87,22 @@ def test_an_api_token_made_on_the_web_works_until_revoked(as_user):
 
 def test_admin_forms_without_a_csrf_token_change_nothing(as_user):
     client = as_user("admin")
-    response = client.post("/admin/offices", data={"action": "add", "code": "CSRF", "name": "X", "parent": "GN"})
+    response = client.post("/admin/offices", data={"action": "add", "code": "CSRF", "name": "X", "parent": "LDG-NGN"})
     assert response.status_code == 400
     assert "CSRF" not in client.get("/admin/offices").text.replace("csrf_token", "")
 
 
 def test_a_scoped_admin_cannot_put_another_offices_officer_on_duty_at_their_counter(demo_app):
-    """The outside review's finding 4: a GN admin assigned an officer of Đắk Mil to a GN counter."""
+    """The outside review's finding 4: a LDG-NGN admin assigned an officer of Đắk Mil to a LDG-NGN counter."""
     from tests.dashboards.support import log_in
     from tests.support import add_user
-    add_user(demo_app, "gn-admin", "admin", "GN")
+    add_user(demo_app, "gn-admin", "admin", "LDG-NGN")
     client = demo_app.test_client()
     log_in(client, "gn-admin", "correct-horse")
     with demo_app.app_context():
         db = get_db()
         counter_id, before = db.execute("""SELECT c.id, c.staff_id FROM counters c JOIN offices o ON o.id = c.office_id
-                                           WHERE o.code = 'GN' ORDER BY c.id LIMIT 1""").fetchone()
+                                           WHERE o.code = 'LDG-NGN' ORDER BY c.id LIMIT 1""").fetchone()
         outsider = db.execute("""SELECT s.code FROM staff s JOIN offices o ON o.id = s.office_id
                                  WHERE o.code LIKE 'DM%' LIMIT 1""").fetchone()[0]
     response = post_form(client, "/admin/staff", {"action": "assign", "counter": str(counter_id), "staff": outsider})

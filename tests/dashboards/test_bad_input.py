@@ -29,9 +29,9 @@ def test_a_comments_link_with_a_strange_score_says_which_parameter_is_wrong(admi
 
 @pytest.mark.parametrize("extra", ["code=x", "_method=POST", "_external=1", "_anchor=x", "endpoint=x"])
 def test_an_office_picked_in_the_filter_opens_its_page_whatever_else_the_url_carries(admin, extra):
-    response = admin.get(f"/dashboard?office=GN&preset=this_year&{extra}")
+    response = admin.get(f"/dashboard?office=LDG-NGN&preset=this_year&{extra}")
     assert response.status_code == 302
-    assert response.location.startswith("/dashboard/office/GN?") and "preset=this_year" in response.location
+    assert response.location.startswith("/dashboard/office/LDG-NGN?") and "preset=this_year" in response.location
     assert admin.get(response.location).status_code == 200
 
 
@@ -78,7 +78,7 @@ ODD = ["", "0", "-1", "²", "١٢", "1e19", HUGE_ID, "9" * 40, "GN", "gn", "DM",
 # Any text a URL can carry (a lone surrogate cannot even be sent).
 texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 values = st.sampled_from(ODD) | texts | st.integers(-(10**25), 10**25).map(str)
-path_ids = st.sampled_from(["0", "1", "2", HUGE_ID, "9" * 40, "-1", "GN", "DM", "NOPE", "%C2%B2", "x"]) | \
+path_ids = st.sampled_from(["0", "1", "2", HUGE_ID, "9" * 40, "-1", "LDG-NGN", "LDG-DMI", "NOPE", "%C2%B2", "x"]) | \
     st.integers(0, 10**22).map(str)
 
 
@@ -95,7 +95,7 @@ def fuzz_routes(app):
 
 @pytest.fixture
 def fuzzing(demo_app, as_user):
-    add_user(demo_app, "gn-admin", "admin", "GN")
+    add_user(demo_app, "gn-admin", "admin", "LDG-NGN")
     scoped_admin = demo_app.test_client()
     assert log_in(scoped_admin, "gn-admin", "correct-horse").status_code == 302
     clients = {"admin": as_user("admin"), "giangia": as_user("giangia"), "gn-admin": scoped_admin}

@@ -26,7 +26,7 @@ LAPTOP, PHONE = {"width": 1366, "height": 768}, {"width": 390, "height": 844}
 
 def _prepare(database):
     """A kiosk that reported a while ago, one with a <script> comment, and an open alert."""
-    token = flask_cli(database, "kiosk", "add", "GN-NT", "--counter", "Quầy thử").stdout.strip().splitlines()[-1]
+    token = flask_cli(database, "kiosk", "add", "LDG-NGN", "--counter", "Quầy thử").stdout.strip().splitlines()[-1]
     with ServerProcess(database) as server:
         moment = dt.datetime(2026, 10, 30, 2, 30, tzinfo=dt.UTC).isoformat()
         response = requests.post(server.url + "/api/v1/ratings", headers={"Authorization": f"Bearer {token}"},
@@ -39,7 +39,7 @@ def _prepare(database):
     import sqlite3
 
     with sqlite3.connect(database) as conn:
-        office = conn.execute("SELECT id FROM offices WHERE code = 'GN-NT'").fetchone()[0]
+        office = conn.execute("SELECT id FROM offices WHERE code = 'LDG-NGN'").fetchone()[0]
         conn.execute("INSERT INTO alerts (rule, office_id, subject, raised_at, details) VALUES (?, ?, ?, ?, ?)",
                      ["window", office, f"office:{office}", "2026-10-30T02:40:00.000Z",
                       json.dumps({"ratings": 5, "dissatisfied": 4, "share": 0.8, "minutes": 15})])
@@ -126,25 +126,25 @@ def test_clicking_an_office_drills_down_and_breadcrumbs_lead_back(browser, serve
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_url(re.compile(r".*/dashboard/office/[A-Z-]+\?.*"))
     office = re.search(r"/office/([A-Z-]+)", page.url).group(1)
-    assert office == "GN"  # the best district sits on top of the sorted bars
-    expect(page.locator("h1")).to_have_text("Bộ phận Một cửa thành phố Gia Nghĩa")
+    assert office == "LDG-NGN"  # the best district sits on top of the sorted bars
+    expect(page.locator("h1")).to_have_text("Trung tâm Phục vụ hành chính công phường Nam Gia Nghĩa")
     assert bar_count(page, "offices") >= 4 * 4
     assert "from=2025-11-01" in page.url  # the view's filters travel with the click
-    page.click(".breadcrumbs >> text=Tỉnh Đắk Nông")
-    page.wait_for_url(re.compile(r".*/dashboard/office/DNO\?.*"))
-    expect(page.locator("h1")).to_have_text("Tỉnh Đắk Nông")
+    page.click(".breadcrumbs >> text=Tỉnh Lâm Đồng")
+    page.wait_for_url(re.compile(r".*/dashboard/office/LDG\?.*"))
+    expect(page.locator("h1")).to_have_text("Tỉnh Lâm Đồng")
     context.close()
 
 
 def test_the_export_downloads_the_figures_of_the_api(browser, server):
     context, page = logged_in(browser, server, "tinh")
-    page.goto(f"{server.url}/dashboard/office/DM?{YEAR}&period=quarter")
+    page.goto(f"{server.url}/dashboard/office/LDG-DMI?{YEAR}&period=quarter")
     with page.expect_download() as download_info:
         page.click("text=Xuất CSV")
     download = download_info.value
-    assert download.suggested_filename.startswith("satisfaction-DM-2025-11-01-2026-10-31-quarter")
+    assert download.suggested_filename.startswith("satisfaction-LDG-DMI-2025-11-01-2026-10-31-quarter")
     table = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
-    params = {"office": "DM", "period": "quarter", "from": "2025-11-01", "to": "2026-10-31"}
+    params = {"office": "LDG-DMI", "period": "quarter", "from": "2025-11-01", "to": "2026-10-31"}
     for breakdown, kind in (("none", "Tổng cộng"), ("children", "Theo cơ quan")):
         rows = api(page, server, breakdown=breakdown, **params)
         exported = [r for r in table if r["Loại dòng"] == kind]
@@ -159,11 +159,11 @@ def test_a_supervisor_cannot_reach_another_district(browser, server):
     context, page = logged_in(browser, server, "giangia")
     options = page.locator("select[name=office] option").all_inner_texts()
     assert any("Gia Nghĩa" in o for o in options) and not any("Đắk Glong" in o for o in options)
-    response = page.goto(f"{server.url}/dashboard/office/DG?{YEAR}")
+    response = page.goto(f"{server.url}/dashboard/office/LDG-QKH?{YEAR}")
     assert response.status == 403
     expect(page.locator("h1")).to_have_text("Ngoài phạm vi của bạn")
-    assert page.request.get(f"{server.url}/dashboard/export.csv?office=DG&{YEAR}").status == 403
-    assert page.request.get(f"{server.url}/api/v1/stats?office=DG").status == 403
+    assert page.request.get(f"{server.url}/dashboard/export.csv?office=LDG-QKH&{YEAR}").status == 403
+    assert page.request.get(f"{server.url}/api/v1/stats?office=LDG-QKH").status == 403
     context.close()
 
 
@@ -179,13 +179,13 @@ def test_a_comment_with_a_script_shows_as_text(browser, server):
 
 PAGES = [
     ("overview", f"/dashboard?{YEAR}"),
-    ("office", f"/dashboard/office/GN?{YEAR}"),
-    ("compare", f"/dashboard/compare?office=DM&{YEAR}"),
+    ("office", f"/dashboard/office/LDG-NGN?{YEAR}"),
+    ("compare", f"/dashboard/compare?office=LDG-DMI&{YEAR}"),
     ("comments", f"/dashboard/comments?{YEAR}"),
-    ("kiosks", "/dashboard/kiosks?office=GN"),
+    ("kiosks", "/dashboard/kiosks?office=LDG-NGN"),
     ("alerts", "/dashboard/alerts"),
     ("sms", "/dashboard/sms?preset=custom&from=2026-10-01&to=2026-10-31"),  # the demo's SMS history
-    ("report", "/dashboard/report/DNO?quarter=2026-Q3"),
+    ("report", "/dashboard/report/LDG?quarter=2026-Q3"),
     ("admin-offices", "/admin/offices"),
     ("admin-staff", "/admin/staff"),
     ("admin-kiosks", "/admin/kiosks"),
@@ -299,9 +299,29 @@ def test_a_pages_first_load_transfers_under_one_and_a_half_megabytes(browser, se
     assert any("plotly.min.js" in url for url in urls) and first < 1_500_000, (first, urls)
     transferred.clear()
     urls.clear()
-    page.goto(f"{server.url}/dashboard/office/GN?{YEAR}")
+    page.goto(f"{server.url}/dashboard/office/LDG-NGN?{YEAR}")
     drawn(page, "trend")
     page.wait_for_load_state("networkidle")
     assert sum(transferred) < 300_000, (sum(transferred), urls)  # plotly from the cache this time
     fresh.close()
+
+
+def test_the_overview_shows_the_same_two_years_on_todays_map_and_as_they_were(browser, server):
+    """The screenshot pair for the 2025 reorganisation: current rolls the old Đắk Nông into
+    today's Lâm Đồng, historical shows both provinces, each in its own time."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = logged_in(browser, server, "admin")
+    two_years = "preset=custom&from=2024-11-01&to=2026-10-31&period=quarter"
+    seen = {}
+    for structure in ("current", "historical"):
+        page.goto(f"{server.url}/dashboard?{two_years}&structure={structure}")
+        drawn(page, "offices")
+        drawn(page, "trend")
+        page.screenshot(path=str(SHOTS / f"reorganisation-overview-{structure}.png"), full_page=True)
+        seen[structure] = (page.locator("body").inner_text(), vi_int(headline(page, "responses")))
+    current, historical = seen["current"], seen["historical"]
+    assert current[1] == historical[1]  # the same ratings, both ways
+    assert "Tỉnh Lâm Đồng" not in current[0] and "Tỉnh Lâm Đồng" in historical[0]
+    rows = api(page, server, structure="historical", period="year", **{"from": "2024-11-01", "to": "2026-10-31"})
+    assert {r["office"] for r in rows} == {"LDG", "LDG"}
     context.close()

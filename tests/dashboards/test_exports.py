@@ -10,9 +10,9 @@ import zipfile
 
 from openpyxl import load_workbook
 
-VIEW = {"preset": "custom", "from": "2026-04-01", "to": "2026-09-30", "period": "month", "office": "DM",
+VIEW = {"preset": "custom", "from": "2026-04-01", "to": "2026-09-30", "period": "month", "office": "LDG-DMI",
         "channel": "all"}
-API = {"from": "2026-04-01", "to": "2026-09-30", "period": "month", "office": "DM", "channel": "all"}
+API = {"from": "2026-04-01", "to": "2026-09-30", "period": "month", "office": "LDG-DMI", "channel": "all"}
 HEADERS_VI = ["Loại dòng", "Mã cơ quan", "Cơ quan", "Phần", "Kỳ", "Ngày đầu kỳ", "Kỳ chưa trọn", "Số phiếu (n)",
               "Không hài lòng (1)", "Bình thường (2)", "Hài lòng (3)", "Rất hài lòng (4)",
               "Tỷ lệ hài lòng (QĐ 766) (%)", "Khoảng tin cậy 95 %, cận dưới (%)", "Khoảng tin cậy 95 %, cận trên (%)",
@@ -32,7 +32,7 @@ def percent_text(value, decimal="."):
 def test_the_csv_export_matches_the_api_in_vietnamese(as_user):
     client = as_user("tinh")
     response = client.get("/dashboard/export.csv", query_string=VIEW)
-    assert response.headers["Content-Disposition"].startswith("attachment; filename=satisfaction-DM-")
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=satisfaction-LDG-DMI-")
     assert response.data.startswith("\ufeff".encode())  # the BOM Excel needs to read UTF-8
     table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert table[0] == HEADERS_VI
@@ -86,7 +86,7 @@ def test_the_excel_export_has_totals_and_offices_apart_with_formats_and_filters(
         assert first[11].number_format == "0.0%" and first[6].number_format == "#,##0"
         assert isinstance(first[4].value, dt.datetime) and first[4].number_format.upper() == "DD/MM/YYYY"
     about = {row[0]: row[1] for row in book["Bộ lọc"].iter_rows(values_only=True)}
-    assert about["Mã cơ quan"] == "DM" and "Đắk Mil" in about["Cơ quan"]
+    assert about["Mã cơ quan"] == "LDG-DMI" and "Đắk Mil" in about["Cơ quan"]
     assert about["Từ"].date() == dt.date(2026, 4, 1) and about["Kênh"] == "Tất cả kênh"
     assert "không cộng hai trang" in about["Loại dòng"]
 
@@ -110,7 +110,7 @@ def _rename_communes_of_dm(demo_app):
     with demo_app.app_context():
         db = get_db()
         codes = [code for (code,) in db.execute(
-            "SELECT o.code FROM offices o JOIN offices p ON p.id = o.parent_id WHERE p.code = 'DM' ORDER BY o.code")]
+            "SELECT o.code FROM offices o JOIN offices p ON p.id = o.parent_id WHERE p.code = 'LDG-DMI' ORDER BY o.code")]
         for code, name in zip(codes, FORMULAS * 3, strict=False):
             db.execute("UPDATE offices SET name = ? WHERE code = ?", [name, code])
         db.execute("UPDATE meta SET value = value || 'x' WHERE key = 'offices_version'")

@@ -79,8 +79,8 @@ def test_a_logged_in_browser_reads_the_stats_api_within_its_scope(as_user):
     client = as_user("giangia")
     mine = client.get("/api/v1/stats", query_string={"period": "year", "from": "2025-11-01", "to": "2026-10-31"})
     assert mine.status_code == 200
-    assert {row["office"] for row in mine.json["rows"]} == {"GN"}
-    assert client.get("/api/v1/stats", query_string={"office": "DG"}).status_code == 403
+    assert {row["office"] for row in mine.json["rows"]} == {"LDG-NGN"}
+    assert client.get("/api/v1/stats", query_string={"office": "LDG-QKH"}).status_code == 403
     assert demo_app_client_without_login(client).get("/api/v1/stats").status_code == 401
 
 
@@ -97,7 +97,7 @@ def test_changing_a_password_ends_the_users_other_sessions(as_user):
     for line in users.split("<tr>"):
         if "giangia" in line:
             user_id = line.split('action="/admin/users/')[1].split('"')[0]
-    response = post_form(browser, f"/admin/users/{user_id}", {"role": "supervisor", "office": "GN",
+    response = post_form(browser, f"/admin/users/{user_id}", {"role": "supervisor", "office": "LDG-NGN",
                                                               "password": "a-new-long-password"}, page="/admin/users")
     assert response.status_code == 302
     assert other.get("/dashboard/kiosks").status_code == 302

@@ -47,23 +47,24 @@ def every_page(api, username, **params):
 
 
 def test_every_rating_of_an_office_once_adding_up_to_the_stats(api):
-    items, pages = every_page(api, "tinh", office="GN", limit=200, **RANGE)
+    items, pages = every_page(api, "tinh", office="LDG-NGN", limit=200, **RANGE)
     assert pages > 1 and len({item["id"] for item in items}) == len(items)
-    stats = api("tinh", "/api/v1/stats", office="GN", period="quarter", **RANGE).json["rows"]
+    stats = api("tinh", "/api/v1/stats", office="LDG-NGN", period="quarter", **RANGE).json["rows"]
     assert len(items) == sum(row["responses"] for row in stats)
     counts = {}
     for item in items:
         counts[str(item["score"])] = counts.get(str(item["score"]), 0) + 1
     assert counts == {k: v for k, v in stats[0]["counts"].items() if v}
-    assert {item["office"].split("-")[0] for item in items} == {"GN"}
+    assert {item["office"] for item in items} <= {"LDG-NGN", "GN-NT"}  # the ward and the one merged into it
     assert all("2026-07-01" <= item["local_day"] <= "2026-09-30" and not item["misuse"] for item in items)
 
 
 def test_no_personal_data_and_comments_only_for_roles_that_read_them(api):
-    listed = api("tinh", "/api/v1/ratings", office="GN", limit=5000, **RANGE).json["ratings"]
+    listed = api("tinh", "/api/v1/ratings", office="LDG-NGN", limit=5000, **RANGE).json["ratings"]
     assert listed and all(set(item) >= {"id", "score", "channel", "reasons"} for item in listed)
     assert not any({"phone", "reference", "comment", "kiosk_id"} & set(item) for item in listed)
-    with_text = api("tinh", "/api/v1/ratings", office="GN", include="comment", limit=5000, **RANGE).json["ratings"]
+    with_text = api("tinh", "/api/v1/ratings", office="LDG-NGN", include="comment", limit=5000,
+                    **RANGE).json["ratings"]
     assert any(item["comment"] for item in with_text) and len(with_text) == len(listed)
     refused = api("xem", "/api/v1/ratings", include="comment", **RANGE)
     assert refused.status_code == 403 and refused.json["error"].startswith("include")
@@ -71,9 +72,9 @@ def test_no_personal_data_and_comments_only_for_roles_that_read_them(api):
 
 
 def test_the_ratings_keep_to_the_users_scope(api):
-    assert api("giangia", "/api/v1/ratings", office="DG").status_code == 403
+    assert api("giangia", "/api/v1/ratings", office="LDG-QKH").status_code == 403
     mine = api("giangia", "/api/v1/ratings", limit=5000, **RANGE).json["ratings"]
-    assert mine and all(item["office"].startswith("GN") for item in mine)
+    assert mine and all(item["office"].startswith("LDG-NGN") for item in mine)
 
 
 @pytest.mark.parametrize("params, name", [({"limit": "5001"}, "limit"), ({"limit": "0"}, "limit"),
@@ -89,17 +90,18 @@ def test_bad_parameters_are_named(api, params, name):
 def test_filters_channel_and_misuse(api):
     sms = api("tinh", "/api/v1/ratings", channel="sms", limit=5000, **RANGE).json["ratings"]
     assert sms and {item["channel"] for item in sms} == {"sms"}
-    flagged = api("admin", "/api/v1/ratings", misuse="only", office="GN", limit=5000, **RANGE).json["ratings"]
+    flagged = api("admin", "/api/v1/ratings", misuse="only", office="LDG-NGN", limit=5000, **RANGE).json["ratings"]
     assert all(item["misuse"] for item in flagged)
-    everything = api("admin", "/api/v1/ratings", misuse="include", office="GN", limit=5000, **RANGE).json["ratings"]
-    kept = api("admin", "/api/v1/ratings", office="GN", limit=5000, **RANGE).json["ratings"]
+    everything = api("admin", "/api/v1/ratings", misuse="include", office="LDG-NGN", limit=5000,
+                     **RANGE).json["ratings"]
+    kept = api("admin", "/api/v1/ratings", office="LDG-NGN", limit=5000, **RANGE).json["ratings"]
     assert len(everything) < 5000 and len(everything) == len(kept) + len(flagged)
 
 
 def test_csv_holds_the_same_ratings(api):
-    rows = list(csv.DictReader(io.StringIO(api("tinh", "/api/v1/ratings", office="GN-NT", format="csv", limit=5000,
+    rows = list(csv.DictReader(io.StringIO(api("tinh", "/api/v1/ratings", office="LDG-NGN", format="csv", limit=5000,
                                                **RANGE).get_data(as_text=True))))
-    listed = api("tinh", "/api/v1/ratings", office="GN-NT", limit=5000, **RANGE).json["ratings"]
+    listed = api("tinh", "/api/v1/ratings", office="LDG-NGN", limit=5000, **RANGE).json["ratings"]
     assert [(r["id"], int(r["score"]), r["reasons"]) for r in rows] == [
         (item["id"], item["score"], "|".join(item["reasons"])) for item in listed]
 
@@ -107,11 +109,11 @@ def test_csv_holds_the_same_ratings(api):
 def add_alerts(demo_app):
     with demo_app.app_context():
         db = get_db()
-        offices = dict(db.execute("SELECT code, id FROM offices WHERE code IN ('GN', 'DG')").fetchall())
+        offices = dict(db.execute("SELECT code, id FROM offices WHERE code IN ('LDG-NGN', 'LDG-QKH')").fetchall())
         user = db.execute("SELECT id FROM users WHERE username = 'tinh'").fetchone()[0]
         details = json.dumps({"ratings": 5, "dissatisfied": 4, "share": 0.8, "minutes": 15})
         ids = []
-        for code, acknowledged in (("GN", False), ("GN", True), ("DG", False)):
+        for code, acknowledged in (("LDG-NGN", False), ("LDG-NGN", True), ("LDG-QKH", False)):
             ids.append(db["alerts"].insert({
                 "rule": "window", "office_id": offices[code], "subject": f"office:{offices[code]}",
                 "raised_at": "2026-10-30T02:40:00.000Z", "details": details,
@@ -135,9 +137,9 @@ def test_alerts_with_their_acknowledgements_in_scope_and_paged(demo_app, api):
     assert ids[1] not in [a["id"] for a in api("tinh", "/api/v1/alerts", status="open").json["alerts"]]
     assert everything[-1]["deliveries"] == [{"user": "giangia", "channel": "sms", "status": "sent", "error": None}]
     mine = api("giangia", "/api/v1/alerts").json["alerts"]
-    assert ids[2] not in [a["id"] for a in mine] and {a["office"] for a in mine} <= {"GN"} | {
-        a["office"] for a in mine if a["office"].startswith("GN")}
-    assert api("giangia", "/api/v1/alerts", office="DG").status_code == 403
+    assert ids[2] not in [a["id"] for a in mine] and {a["office"] for a in mine} <= {"LDG-NGN"} | {
+        a["office"] for a in mine if a["office"].startswith("LDG-NGN")}
+    assert api("giangia", "/api/v1/alerts", office="LDG-QKH").status_code == 403
     first = api("tinh", "/api/v1/alerts", limit=1)
     assert len(first.json["alerts"]) == 1 and first.json["next"] is not None
     rest = api("tinh", "/api/v1/alerts", after=first.json["next"]).json["alerts"]

@@ -69,17 +69,19 @@ def test_no_change_is_shown_against_a_period_before_the_first_rating(as_user):
 
 def test_an_office_page_has_breadcrumbs_counters_officers_and_links_down(as_user):
     client = as_user("tinh")
-    html = client.get("/dashboard/office/GN", query_string=YEAR).text
+    html = client.get("/dashboard/office/LDG-NGN", query_string=YEAR).text
     crumbs = html.split('class="breadcrumbs"')[1].split("</nav>")[0]
-    assert "Tỉnh Đắk Nông" in crumbs and "Gia Nghĩa" in crumbs
-    assert "/dashboard/office/GN-NT?" in html  # a commune below, one click away
+    assert "Tỉnh Lâm Đồng" in crumbs and "Gia Nghĩa" in crumbs
+    province = client.get("/dashboard/office/LDG", query_string=YEAR).text
+    assert "/dashboard/office/LDG-NGN?" in province  # a ward below, one click away
     assert "Quầy 1" in html and "Cán bộ" in html
     assert "Khoảng tin cậy 95 %" in html
 
 
-def test_a_commune_page_shows_its_own_counters(as_user):
-    html = as_user("tinh").get("/dashboard/office/GN-NT", query_string=YEAR).text
-    assert "Quầy 1 – GN-NT" in html
+def test_a_ward_page_shows_its_own_counters_and_those_of_the_ward_merged_into_it(as_user):
+    html = as_user("tinh").get("/dashboard/office/LDG-NGN", query_string=YEAR).text
+    assert "Quầy 1 – LDG-NGN" in html  # the kiosks carried from the city's one-stop shop
+    assert "Quầy 1 – LDG-NGN" in html  # the old ward's own, carrying on under the new one
 
 
 def test_rankings_put_small_samples_apart(as_user):
@@ -88,7 +90,7 @@ def test_rankings_put_small_samples_apart(as_user):
     assert "Không xếp hạng: dưới 30 phiếu" in html
 
 
-def _post_rating(demo_app, comment, reasons=("waiting_time",), score=1, office="GN"):
+def _post_rating(demo_app, comment, reasons=("waiting_time",), score=1, office="LDG-NGN"):
     with demo_app.app_context():
         db = get_db()
         _, token, _ = add_kiosk(db, office, "Quầy thử")
@@ -135,7 +137,7 @@ def test_comments_page_on_to_older_ones(as_user):
 def test_a_kiosk_silent_in_office_hours_stands_out(demo_app, as_user):
     with demo_app.app_context():
         db = get_db()
-        _, token, _ = add_kiosk(db, "GN", "Quầy im lặng")
+        _, token, _ = add_kiosk(db, "LDG-NGN", "Quầy im lặng")
         db.conn.commit()
     client = demo_app.test_client()
     client.post("/api/v1/kiosk/heartbeat", headers=auth(token), json={"queue_length": 3, "app_version": "1.2.3"})
@@ -170,19 +172,19 @@ def test_the_english_switch_translates_labels_and_number_formats(as_user):
 
 @pytest.mark.parametrize("quarter", ["9999-Q4", "0001-Q1", "1999-Q4"])
 def test_a_quarter_outside_the_reporting_years_gets_400(as_user, quarter):
-    response = as_user("tinh").get(f"/dashboard/report/DNO?quarter={quarter}")
+    response = as_user("tinh").get(f"/dashboard/report/LDG?quarter={quarter}")
     assert response.status_code == 400
 
 
 def test_the_quarterly_report_shows_the_quarter_with_a_table(as_user):
     client = as_user("tinh")
-    html = client.get("/dashboard/report/GN", query_string={"quarter": "2026-Q3"}).text
+    html = client.get("/dashboard/report/LDG-NGN", query_string={"quarter": "2026-Q3"}).text
     assert "Quý 3/2026" in html and "01/07/2026 – 30/09/2026" in html
-    quarter = _sum(api_rows(client, office="GN", period="quarter", **{"from": "2026-07-01", "to": "2026-09-30"}))
+    quarter = _sum(api_rows(client, office="LDG-NGN", period="quarter", **{"from": "2026-07-01", "to": "2026-09-30"}))
     total_row = html.split('class="total"')[1].split("</tr>")[0]
     assert f"{quarter['responses']:,}".replace(",", ".") in total_row
     assert 'id="chart-trend"' in html and 'id="chart-offices"' in html
-    assert client.get("/dashboard/report/GN", query_string={"quarter": "2026-5"}).status_code == 400
+    assert client.get("/dashboard/report/LDG-NGN", query_string={"quarter": "2026-5"}).status_code == 400
 
 
 def test_plotly_is_served_by_the_server_itself(as_user):
@@ -229,10 +231,10 @@ def chart_data(html, name):
 
 def test_the_trend_chart_is_the_apis_rows_period_by_period(as_user):
     client = as_user("tinh")
-    html = client.get("/dashboard", query_string={**YEAR, "office": "DSO", "period": "quarter"},
+    html = client.get("/dashboard", query_string={**YEAR, "office": "LDG-DAN", "period": "quarter"},
                       follow_redirects=True).text
     _, _, volume, whole, cut, csat = chart_data(html, "trend")["data"]
-    rows = api_rows(client, office="DSO", period="quarter", **API_YEAR)
+    rows = api_rows(client, office="LDG-DAN", period="quarter", **API_YEAR)
     assert volume["y"] == [r["responses"] for r in rows]
     assert [w if w is not None else c for w, c in zip(whole["y"], cut["y"], strict=True)] \
         == [r["satisfaction_rate"] for r in rows] and csat["y"] == [r["csat"] for r in rows]

@@ -53,7 +53,7 @@ def text_of(document):
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("office", ["DNO", "GN"])
+@pytest.mark.parametrize("office", ["LDG", "LDG-NGN"])
 def test_the_word_report_holds_the_apis_figures_office_by_office(as_user, office):
     client = as_user("tinh")
     document = word(client, office=office, quarter="2026-Q3")
@@ -64,18 +64,18 @@ def test_the_word_report_holds_the_apis_figures_office_by_office(as_user, office
 
 def test_the_word_report_is_in_vietnamese_administrative_form(as_user):
     client = as_user("giangia")
-    document = word(client, office="GN", quarter="2026-Q3")
+    document = word(client, office="LDG-NGN", quarter="2026-Q3")
     text = text_of(document)
     heading = document.tables[0].rows[0].cells
     assert "BỘ PHẬN MỘT CỬA THÀNH PHỐ GIA NGHĨA" in heading[0].text and "TỈNH ĐẮK NÔNG" in heading[0].text
-    assert re.search(r"Số:\s+/BC-GN", heading[0].text)
+    assert re.search(r"Số:\s+/BC-LDG-NGN", heading[0].text)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in heading[1].text and "Độc lập - Tự do - Hạnh phúc" in heading[1].text
-    assert re.search(r"Đắk Nông, ngày \d\d tháng \d\d năm 20\d\d", heading[1].text)
+    assert re.search(r"Lâm Đồng, ngày \d\d tháng \d\d năm 20\d\d", heading[1].text)
     assert "BÁO CÁO" in text and "Quý 3/2026 (từ 01/07/2026 đến 30/09/2026)" in text
     assert "THỦ TRƯỞNG CƠ QUAN" in text and "Nơi nhận:" in text and "(Ký, ghi rõ họ tên, đóng dấu)" in text
     assert "LÝ DO CHƯA HÀI LÒNG" in text and "Ý KIẾN CỦA NGƯỜI DÂN" in text
     assert len(document.inline_shapes) == 1  # the trend chart, as an image Word shows
-    total = api(client, office="GN", **QUARTER)[0]
+    total = api(client, office="LDG-NGN", **QUARTER)[0]
     assert f"Tổng số phiếu đánh giá: {vi_number(total['responses'])}." in text
     # Editable: the styles are Word's own, the body font the administrative one.
     assert document.styles["Normal"].font.name == "Times New Roman"
@@ -86,18 +86,18 @@ def test_comments_past_retention_stay_out_of_the_report(as_user, demo_app):
     today = dt.datetime.now(dt.UTC).astimezone(demo_app.extensions["timezone"]).date()
     kept_from = today - dt.timedelta(days=int(demo_app.config["COMMENT_RETENTION_DAYS"]))
     quarter = f"{kept_from.year}-Q{(kept_from.month - 1) // 3 + 1}"
-    text = text_of(word(client, office="DNO", quarter=quarter))
+    text = text_of(word(client, office="LDG", quarter=quarter))
     listed = [dt.datetime.strptime(day, "%d/%m/%Y").date() for day in re.findall(r"^- (\d\d/\d\d/\d{4}), ", text, re.M)]
     assert all(day >= kept_from for day in listed)
     if kept_from.day != 1 or kept_from.month not in (1, 4, 7, 10):
         assert f"Ý kiến trước ngày {kept_from:%d/%m/%Y} đã quá thời hạn lưu." in text
-    old = text_of(word(client, office="DNO", quarter=f"{kept_from.year - 1}-Q1"))
+    old = text_of(word(client, office="LDG", quarter=f"{kept_from.year - 1}-Q1"))
     assert "đã quá thời hạn lưu" in old and not re.search(r"^- \d\d/\d\d/\d{4}, ", old, re.M)
 
 
 def test_the_pdf_report_reads_the_same_figures(as_user, tmp_path):
     client = as_user("tinh")
-    response = client.get("/dashboard/report.pdf", query_string={"office": "GN", "quarter": "2026-Q3"})
+    response = client.get("/dashboard/report.pdf", query_string={"office": "LDG-NGN", "quarter": "2026-Q3"})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(response.data)
@@ -105,7 +105,7 @@ def test_the_pdf_report_reads_the_same_figures(as_user, tmp_path):
                           check=True).stdout.replace("\u00a0", " ")
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
     assert "THỦ TRƯỞNG CƠ QUAN" in text
-    for row in expected_table(client, "GN"):
+    for row in expected_table(client, "LDG-NGN"):
         row = [cell.replace("\u00a0", " ") for cell in row]
         line = next(line for line in text.splitlines() if row[3] in line and row[1] in line)
         assert all(cell in line for cell in row[1:]), (row, line)
@@ -116,19 +116,20 @@ def test_the_pdf_report_reads_the_same_figures(as_user, tmp_path):
 
 def test_reports_keep_to_the_users_scope_and_name_a_bad_quarter(as_user):
     client = as_user("giangia")
-    assert client.get("/dashboard/report.docx", query_string={"office": "DG", "quarter": "2026-Q3"}).status_code == 403
-    assert client.get("/dashboard/report.pdf", query_string={"office": "DG", "quarter": "2026-Q3"}).status_code == 403
-    response = client.get("/dashboard/report.docx", query_string={"office": "GN", "quarter": "2026-Q5"})
+    for kind in ("docx", "pdf"):
+        assert client.get(f"/dashboard/report.{kind}", query_string={"office": "LDG-QKH", "quarter": "2026-Q3"}
+                          ).status_code == 403
+    response = client.get("/dashboard/report.docx", query_string={"office": "LDG-NGN", "quarter": "2026-Q5"})
     assert response.status_code == 400 and "quarter" in response.text
     default = client.get("/dashboard/report.docx")  # the user's own office, the last full quarter
-    assert default.status_code == 200 and "bao-cao-GN-" in default.headers["Content-Disposition"]
+    assert default.status_code == 200 and "bao-cao-LDG-NGN-" in default.headers["Content-Disposition"]
 
 
 def test_office_pages_and_the_overview_link_to_the_documents(as_user):
     client = as_user("tinh")
     overview = client.get("/dashboard").text
-    assert "/dashboard/report.docx?office=DNO" in overview and "/dashboard/report.pdf?office=DNO" in overview
-    office = client.get("/dashboard/office/GN").text
-    assert "/dashboard/report.docx?office=GN" in office and "/dashboard/report.pdf?office=GN" in office
-    page = client.get("/dashboard/report/GN", query_string={"quarter": "2026-Q2"}).text
-    assert 'value="2026-Q2" selected' in page and "/dashboard/report.docx?office=GN&amp;quarter=2026-Q2" in page
+    assert "/dashboard/report.docx?office=LDG" in overview and "/dashboard/report.pdf?office=LDG" in overview
+    office = client.get("/dashboard/office/LDG-NGN").text
+    assert "/dashboard/report.docx?office=LDG-NGN" in office and "/dashboard/report.pdf?office=LDG-NGN" in office
+    page = client.get("/dashboard/report/LDG-NGN", query_string={"quarter": "2026-Q2"}).text
+    assert 'value="2026-Q2" selected' in page and "/dashboard/report.docx?office=LDG-NGN&amp;quarter=2026-Q2" in page

@@ -7,7 +7,7 @@ import pytest
 from server.db import get_db
 from tests.dashboards.support import YEAR, post_form
 
-OTHER_DISTRICT = "DG"  # Đắk Glong; giangia supervises Gia Nghĩa (GN)
+OTHER_DISTRICT = "LDG-QKH"  # Đắk Glong; giangia supervises Gia Nghĩa (LDG-NGN)
 
 
 @pytest.mark.parametrize("url", [
@@ -20,7 +20,7 @@ OTHER_DISTRICT = "DG"  # Đắk Glong; giangia supervises Gia Nghĩa (GN)
     f"/dashboard/export.csv?office={OTHER_DISTRICT}",
     f"/dashboard/export.xlsx?office={OTHER_DISTRICT}",
     f"/dashboard/report/{OTHER_DISTRICT}",
-    "/dashboard/office/DNO",
+    "/dashboard/office/LDG",
     "/dashboard/office/NO-SUCH-OFFICE",
 ])
 def test_a_supervisor_cannot_reach_another_district(as_user, url):
@@ -43,7 +43,7 @@ def test_a_supervisors_own_pages_show_only_their_subtree(as_user):
     assert "Gia Nghĩa" in kiosks and "Đắk Glong" not in kiosks
     csv_text = client.get("/dashboard/export.csv", query_string=YEAR).text
     offices = {line.split(",")[1] for line in csv_text.splitlines()[1:]}
-    assert offices and all(code.startswith("GN") for code in offices)
+    assert offices and all(code.startswith("LDG-NGN") for code in offices)
 
 
 def test_an_alert_of_another_district_can_be_neither_seen_nor_acknowledged(demo_app, as_user):
@@ -67,7 +67,7 @@ def test_an_alert_of_another_district_can_be_neither_seen_nor_acknowledged(demo_
 def test_a_viewer_reads_but_cannot_acknowledge_or_administer(demo_app, as_user):
     with demo_app.app_context():
         db = get_db()
-        office = db.execute("SELECT id FROM offices WHERE code = 'DM'").fetchone()[0]
+        office = db.execute("SELECT id FROM offices WHERE code = 'LDG-DMI'").fetchone()[0]
         alert_id = db["alerts"].insert({"rule": "rate", "office_id": office, "subject": f"office:{office}",
                                         "raised_at": "2026-10-30T02:00:00.000Z",
                                         "details": json.dumps({"rate": 0.5, "days": 7, "ratings": 40,

@@ -61,10 +61,10 @@ def test_a_disabled_user_is_out_at_once_and_re_enabling_does_not_revive_old_sess
     admin, victim = as_user("admin"), as_user("giangia")
     thief = copied(victim)
     target = user_id(demo_app, "giangia")
-    post_form(admin, f"/admin/users/{target}", {"role": "supervisor", "office": "GN", "disabled": "1"},
+    post_form(admin, f"/admin/users/{target}", {"role": "supervisor", "office": "LDG-NGN", "disabled": "1"},
               page="/admin/users")
     assert not is_logged_in(victim) and not is_logged_in(thief)
-    post_form(admin, f"/admin/users/{target}", {"role": "supervisor", "office": "GN"}, page="/admin/users")
+    post_form(admin, f"/admin/users/{target}", {"role": "supervisor", "office": "LDG-NGN"}, page="/admin/users")
     assert not is_logged_in(victim) and not is_logged_in(thief)
     assert is_logged_in(as_user("giangia"))  # a new login works again
 
@@ -126,7 +126,7 @@ def test_the_idle_time_is_a_setting(demo_copy):
 
 def test_a_logged_in_browser_needs_the_csrf_header_to_post_to_the_api(demo_app, as_user):
     browser = as_user("giangia")
-    invitation = {"phone": "0912 345 678", "office": "GN"}
+    invitation = {"phone": "0912 345 678", "office": "LDG-NGN"}
     with demo_app.app_context():
         before = get_db().execute("SELECT COUNT(*) FROM sms_invitations").fetchone()[0]  # the demo's history
     refused = browser.post("/api/v1/invitations", json=invitation)
@@ -138,7 +138,7 @@ def test_a_logged_in_browser_needs_the_csrf_header_to_post_to_the_api(demo_app, 
     assert accepted.status_code == 202
     # a token carries no cookie, so it needs no CSRF header
     api = demo_app.test_client().post("/api/v1/invitations", json={**invitation, "phone": "0912 345 679"},
-                                      headers=auth(add_user(demo_app, "dossiers", "supervisor", "GN")))
+                                      headers=auth(add_user(demo_app, "dossiers", "supervisor", "LDG-NGN")))
     assert api.status_code == 202
 
 

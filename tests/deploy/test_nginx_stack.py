@@ -26,7 +26,7 @@ def stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stack")
     database = folder / "satisfaction.db"
     flask_cli(database, "seed-demo", "--ratings", "3000", "--seed", "3", "--end", "2026-10-31")
-    kiosk = flask_cli(database, "kiosk", "add", "GN", "--counter", "Quầy 9").stdout.strip().splitlines()[-1]
+    kiosk = flask_cli(database, "kiosk", "add", "LDG-NGN", "--counter", "Quầy 9").stdout.strip().splitlines()[-1]
     user = flask_cli(database, "user", "token", "tinh").stdout.strip().splitlines()[-1]
     with Stack(folder, database, SMS_QUIET_HOURS="", **TWILIO) as running:
         running.tokens = {"kiosk": kiosk, "user": user}
@@ -58,7 +58,7 @@ def test_kiosk_ratings_go_through_nginx(stack):
 def test_a_twilio_webhook_signed_for_the_public_https_url_is_accepted(stack):
     url = stack.url + "/sms/twilio/inbound"
     params = {"MessageSid": "SM" + uuid.uuid4().hex, "From": "+84912345678", "To": TWILIO["TWILIO_FROM"],
-              "Body": "GN 4", "AccountSid": TWILIO["TWILIO_ACCOUNT_SID"]}
+              "Body": "LDG-NGN 4", "AccountSid": TWILIO["TWILIO_ACCOUNT_SID"]}
     signature = RequestValidator(TWILIO["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)
     response = requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, verify=stack.cert,
                              timeout=10)
@@ -168,7 +168,7 @@ def test_pairing_guesses_through_nginx_are_cut_off_per_address(stack):
 def test_the_access_log_keeps_paths_but_not_what_supervisors_searched_for(stack):
     page = get(stack, "/login?next=/dashboard/comments%3Fq%3Dch%E1%BB%9D-hai-ti%E1%BA%BFng")
     assert page.status_code == 200
-    get(stack, "/dashboard/comments", params={"q": "chờ hai tiếng", "office": "GN"}, allow_redirects=False)
+    get(stack, "/dashboard/comments", params={"q": "chờ hai tiếng", "office": "LDG-NGN"}, allow_redirects=False)
     log = stack.access_log.read_text(encoding="utf-8")
     assert '"GET /dashboard/comments HTTP/' in log and '"GET /login HTTP/' in log
     assert "hai" not in log and "q=" not in log and "%E1" not in log

@@ -13,10 +13,10 @@ SHOTS = ARTIFACTS / "ops"
 
 
 def test_an_admin_reads_the_audit_log_in_vietnamese_on_a_laptop_and_a_phone(demo_copy):
-    flask_cli(demo_copy, "office", "add", "GN-MOI", "UBND phường Nghĩa Mới", "--parent", "GN", "--kind", "ward")
+    flask_cli(demo_copy, "office", "add", "GN-MOI", "UBND phường Nghĩa Mới", "--parent", "LDG-NGN", "--kind", "ward")
     added = flask_cli(demo_copy, "kiosk", "add", "GN-MOI", "--counter", "Quầy 1", "--pairing-code").stdout
     flask_cli(demo_copy, "kiosk", "revoke", re.search(r"Kiosk (\d+) added", added).group(1))
-    flask_cli(demo_copy, "office", "merge", "GN-MOI", "GN", "--effective", "2026-07-01")
+    flask_cli(demo_copy, "office", "merge", "GN-MOI", "LDG-NGN", "--effective", "2026-07-01")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with ServerProcess(demo_copy, SMS_SENDER_INTERVAL_SECONDS=0, ALERT_INTERVAL_SECONDS=0) as server, \
             sync_playwright() as playwright:

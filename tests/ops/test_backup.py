@@ -16,7 +16,7 @@ from tests.support import ServerProcess, flask_cli
 QUIET = {"SMS_SENDER_INTERVAL_SECONDS": 0, "ALERT_INTERVAL_SECONDS": 0}
 
 
-def kiosk_token(database, office="GN", counter="Quầy sao lưu"):
+def kiosk_token(database, office="LDG-NGN", counter="Quầy sao lưu"):
     return flask_cli(database, "kiosk", "add", office, "--counter", counter).stdout.strip().splitlines()[-1]
 
 

@@ -34,14 +34,90 @@ def test_the_same_seed_gives_the_same_province(demo_database, tmp_path):
     assert query(other, "SELECT COUNT(*) FROM ratings") == [(2000,)]
 
 
-def test_the_province_has_its_centre_eight_districts_and_communes(demo_database):
-    kinds = dict(query(demo_database, "SELECT kind, COUNT(*) FROM offices GROUP BY kind"))
+def test_until_july_2025_the_old_dak_nong_with_its_centre_eight_districts_and_communes(demo_database):
+    rows = query(demo_database, """SELECT o.code, o.kind, o.name, p.code FROM offices o
+                                   LEFT JOIN offices p ON p.id = o.parent_id WHERE o.code NOT LIKE 'LDG%'""")
+    kinds = {}
+    for _, kind, _, _ in rows:
+        kinds[kind] = kinds.get(kind, 0) + 1
     assert kinds["province"] == 1 and kinds["centre"] == 1 and kinds["district"] == 8
-    assert kinds["commune"] >= 16
-    names = {row[0] for row in query(demo_database, "SELECT name FROM offices")}
+    assert kinds["commune"] >= 12 and kinds["ward"] == 3 and kinds["township"] >= 5
+    for _, kind, name, _ in rows:  # typed as their names say
+        for word, expected in (("phường", "ward"), ("thị trấn", "township"), ("UBND xã", "commune")):
+            if word in name:
+                assert kind == expected, name
+    names = {row[2] for row in rows}
     for district in ("Gia Nghĩa", "Cư Jút", "Đắk Glong", "Đắk Mil", "Đắk R'Lấp", "Đắk Song", "Krông Nô", "Tuy Đức"):
         assert any(district in name for name in names), district
-    assert query(demo_database, "SELECT COUNT(*) FROM offices WHERE merged_into IS NOT NULL") == [(2,)]
+    assert query(demo_database, "SELECT active_to, merged_into IS NULL FROM offices WHERE code = 'DM'") == [
+        ("2025-06-30", 1)]  # closed, no successor
+
+
+def test_from_july_2025_the_new_lam_dong_with_new_communes_and_wards_formed_by_mergers(demo_database):
+    merged = query(demo_database, """SELECT o.code, m.code, o.merged_at FROM offices o JOIN offices m
+                                     ON m.id = o.merged_into ORDER BY o.code""")
+    assert {day for _, _, day in merged} == {"2025-07-01"}
+    assert ("DNO", "LDG", "2025-07-01") in merged
+    into = {new for _, new, _ in merged if new != "LDG"}
+    assert len(into) >= 15
+    new_units = query(demo_database, """SELECT o.code, o.kind, o.name, p.code, o.active_from FROM offices o
+                                        JOIN offices p ON p.id = o.parent_id WHERE o.code LIKE 'LDG-%'""")
+    for code, kind, name, parent, opened in new_units:
+        assert parent == "LDG" and opened == "2025-07-01", code
+        assert name.startswith("Trung tâm Phục vụ hành chính công"), name
+        if code != "LDG-TTHCC":
+            assert (kind == "ward") == ("phường" in name) and code in into, code
+    # the old provincial centre carries on under Lâm Đồng's as its branch
+    branch = query(demo_database, """SELECT o.name, p.code FROM offices o JOIN offices p ON p.id = o.parent_id
+                                     WHERE o.code = 'DNO-TTHCC'""")
+    assert branch == [("Trung tâm Phục vụ hành chính công tỉnh Lâm Đồng – Khu vực 3 (Gia Nghĩa)", "LDG-TTHCC")]
+
+
+def test_kiosks_move_with_their_buildings_and_no_rating_lands_on_a_closed_office(demo_database):
+    after = query(demo_database, """SELECT o.code, o.kind, COUNT(*) FROM ratings r JOIN offices o ON o.id = r.office_id
+                                    WHERE r.local_day >= '2025-07-01' GROUP BY o.code""")
+    assert {kind for _, kind, _ in after} == {"centre", "commune", "ward"}
+    assert all(code.startswith("LDG") or code == "DNO-TTHCC" for code, _, _ in after)
+    before = query(demo_database, """SELECT DISTINCT o.code FROM ratings r JOIN offices o ON o.id = r.office_id
+                                     WHERE r.local_day < '2025-07-01'""")
+    assert not [code for (code,) in before if code.startswith("LDG")]
+    moved = query(demo_database, """SELECT r.kiosk_id, GROUP_CONCAT(DISTINCT o.code) FROM ratings r
+                                    JOIN offices o ON o.id = r.office_id JOIN kiosks k ON k.id = r.kiosk_id
+                                    WHERE k.id IN (SELECT kiosk_id FROM office_changes WHERE change = 'kiosk_move')
+                                    GROUP BY r.kiosk_id""")
+    assert len(moved) == 24  # three kiosks in each of the eight district shops
+    for _, codes in moved:  # the district shop until June, the new commune or ward from July
+        assert sorted(code.startswith("LDG-") for code in codes.split(",")) == [False, True], codes
+
+
+def test_demo_users_are_scoped_to_todays_offices_and_one_to_a_merged_one(demo_database):
+    users = dict(query(demo_database, """SELECT u.username, o.code || ':' || (o.merged_into IS NOT NULL)
+                                         FROM users u JOIN offices o ON o.id = u.office_id"""))
+    assert users == {"tinh": "LDG:0", "giangia": "LDG-NGN:0", "xem": "LDG-DMI:0", "dnocu": "DNO:1"}
+
+
+def test_the_same_two_years_both_ways(demo_database):
+    app = create_app({"DATABASE": str(demo_database)})
+    token = app.test_cli_runner().invoke(args=["user", "token", "admin"]).output.strip().splitlines()[-1]
+    client = app.test_client()
+
+    def rows(**params):
+        answer = client.get("/api/v1/stats", query_string={"period": "year", "from": "2024-11-01",
+                                                           "to": DEMO_END.isoformat(), **params}, headers=auth(token))
+        return answer.json["rows"]
+    historical = rows(structure="historical")
+    current = rows(structure="current")
+    assert {r["office"] for r in historical} == {"DNO", "LDG"}
+    assert {r["office"] for r in current} == {"LDG"}
+    assert sum(r["responses"] for r in historical) == sum(r["responses"] for r in current) > DEMO_RATINGS * 0.9
+    first_half = rows(structure="historical", breakdown="children", office="DNO", **{"to": "2025-06-30"})
+    assert {r["office"] for r in first_half if r["part"] == "subtree"} == {
+        "DNO-TTHCC", "GN", "CJ", "DG", "DM", "DR", "DSO", "KN", "TD"}
+    now = rows(structure="current", breakdown="children", office="LDG", **{"from": "2025-07-01"})
+    assert {r["office"] for r in now if r["part"] == "subtree"} == {
+        "LDG-TTHCC", *{code for (code,) in query(demo_database, "SELECT code FROM offices WHERE code LIKE 'LDG-%'")}}
+    old = client.get("/api/v1/stats", query_string={"office": "DM-TT"}, headers=auth(token)).json
+    assert old["successor"] == "LDG-DMI" and old["rows"] == []
 
 
 def test_ratings_come_in_office_hours_on_working_days(demo_database):
@@ -54,7 +130,7 @@ def test_ratings_come_in_office_hours_on_working_days(demo_database):
     assert all(dt.time(7, 30) <= t.time() <= dt.time(17, 30) for t in local)
 
 
-def test_offices_differ_and_one_district_has_a_bad_month(demo_database):
+def test_offices_differ_and_one_commune_has_a_bad_month(demo_database):
     app = create_app({"DATABASE": str(demo_database)})
     token = app.test_cli_runner().invoke(args=["user", "token", "admin"]).output.strip().splitlines()[-1]
     client = app.test_client()
@@ -62,8 +138,8 @@ def test_offices_differ_and_one_district_has_a_bad_month(demo_database):
     rows = client.get("/api/v1/stats", query_string={"period": "year", "breakdown": "children", "from": "2026-01-01",
                                                      "to": DEMO_END.isoformat()}, headers=auth(token)).json["rows"]
     rates = {row["office"]: row["satisfaction_rate"] for row in rows}
-    assert rates["GN"] - rates["TD"] > 0.06
-    months = client.get("/api/v1/stats", query_string={"period": "month", "office": "DSO", **window},
+    assert rates["LDG-NGN"] - rates["LDG-TDU"] > 0.06
+    months = client.get("/api/v1/stats", query_string={"period": "month", "office": "LDG-DAN", **window},
                         headers=auth(token)).json["rows"]
     worst = min(months, key=lambda row: row["satisfaction_rate"])
     others = [row["satisfaction_rate"] for row in months if row is not worst and row["responses"] > 50]
