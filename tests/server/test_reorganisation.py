@@ -188,12 +188,16 @@ def test_a_closed_office_refuses_its_kiosks_after_the_date(client, tree_app, adm
     assert "C4 closed" in invoke(tree_app, "office", "history", "C4")
 
 
-def test_closing_late_keeps_the_ratings_given_after_the_date_and_says_so(client, tree_app, admin):
+def test_closing_late_keeps_the_ratings_given_after_the_date_and_says_so(client, tree_app, admin, database):
     _, at_c4 = add_kiosk(tree_app, "C4", "Quầy 1")
     post(client, at_c4, "2026-05-10", [4, 1])
     output = invoke(tree_app, "office", "close", "C4", "--effective", "2026-05-01")
     assert "2 ratings stored for days after it stay under C4" in output
     assert table(stats_rows(client, admin, office="C4")["rows"]) == [("C4", "subtree", "2026-05", 2)]
+    for structure in ("current", "historical"):  # still counted in its district, both ways
+        rows = stats_rows(client, admin, office="HB", structure=structure, breakdown="children")
+        assert table(rows["rows"]) == [("C4", "subtree", "2026-05", 2)], structure
+    agrees_with_a_scan(tree_app, database)
 
 
 def test_a_kiosk_carried_to_another_office_late_takes_its_ratings_from_the_date(client, tree_app, admin, database):
