@@ -209,11 +209,11 @@ def test_a_town_supervisor_sees_their_alert_behind_five_hundred_newer_ones_elsew
     """The outside review's Info item: the page read 500 alerts before keeping the user's own."""
     with demo_app.app_context():
         db = get_db()
-        office = dict(db.execute("SELECT code, id FROM offices WHERE code IN ('GN', 'DM')"))
+        office = dict(db.execute("SELECT code, id FROM offices WHERE code IN ('LDG-NGN', 'LDG-DMI')"))
         details = json.dumps({"n": 5, "dissatisfied": 4, "share": 0.8, "minutes": 15})
-        alerts = [("window_share", office["GN"], "GN", "2026-10-01T01:00:00.000Z", details)]
-        alerts += [("window_share", office["DM"], f"DM-{i}", f"2026-10-02T01:{i // 60:02d}:{i % 60:02d}.000Z", details)
-                   for i in range(600)]
+        alerts = [("window_share", office["LDG-NGN"], "LDG-NGN", "2026-10-01T01:00:00.000Z", details)]
+        alerts += [("window_share", office["LDG-DMI"], f"LDG-DMI-{i}",
+                    f"2026-10-02T01:{i // 60:02d}:{i % 60:02d}.000Z", details) for i in range(600)]
         db.conn.executemany("INSERT INTO alerts (rule, office_id, subject, raised_at, details) VALUES (?, ?, ?, ?, ?)",
                        alerts)
         db.conn.commit()
