@@ -16,7 +16,7 @@ def test_the_word_report_has_the_case_figures(as_user, demo_app):  # noqa: F811
         db = get_db()
         kiosk_id, office_id, counter_id = db.execute(
             "SELECT k.id, k.office_id, k.counter_id FROM kiosks k JOIN offices o ON o.id = k.office_id "
-            "WHERE o.code = 'GN' LIMIT 1").fetchone()
+            "WHERE o.code = 'LDG-NGN' LIMIT 1").fetchone()
         items = [{"id": str(uuid.uuid4()), "score": 1, "created_at": (now - dt.timedelta(minutes=m)).isoformat(),
                   "comment": "Chờ quá lâu"} for m in (30, 20)]
         with write_transaction(db):
@@ -24,7 +24,7 @@ def test_the_word_report_has_the_case_figures(as_user, demo_app):  # noqa: F811
                 db, load_tree(db), Source("kiosk", office_id, counter_id, kiosk_id), items, now)
         assert {r["status"] for r in results} == {"accepted"}
     quarter = f"{now.year}-Q{(now.astimezone(dt.timezone(dt.timedelta(hours=7))).month - 1) // 3 + 1}"
-    text = text_of(word(as_user("giangia"), office="GN", quarter=quarter))
+    text = text_of(word(as_user("giangia"), office="LDG-NGN", quarter=quarter))
     # The cases' section comes first among the components' sections; the assessment closes the report.
     assert "VI. TIẾP NHẬN, TRẢ LỜI PHẢN ÁNH CỦA NGƯỜI DÂN" in text
     assert text.index("VI. TIẾP NHẬN") < text.index(". ĐÁNH GIÁ, KIẾN NGHỊ")
