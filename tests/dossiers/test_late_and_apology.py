@@ -111,7 +111,7 @@ def test_an_apology_goes_to_the_citizen_by_sms_when_the_dossier_has_a_number(dos
 
 def test_the_overview_and_the_quarterly_report_show_the_on_time_and_response_rates(dossier_app, integration):
     client = dossier_app.test_client()
-    from tests.conftest import add_kiosk, rating
+    from tests.support import add_kiosk, rating
     _, kiosk_token = add_kiosk(dossier_app, "D", "Quầy 1")
     post_events(client, integration, received("HS-R1", 10, 3), event("returned", "HS-R1", NOW - dt.timedelta(days=8)),
                 received("HS-R2", 10, 3), event("returned", "HS-R2", NOW - dt.timedelta(days=2)))
