@@ -4,7 +4,8 @@ report (the dashboards' `dashboard_panels` and `report_sections`), from the roll
 For a set of offices and local days: dossiers received and returned, the on-time rate of the
 returned ones, the late ones (promised in the period and missed) and how many of those got
 an apology on or before the promised date, and the response rate: ratings given in the
-period (every channel, misuse left out) per dossier returned. Each rate with its n.
+period (every channel, misuse left out, and only from the first day the dossier system
+reported for those offices) per dossier returned. Each rate with its n.
 """
 
 import datetime as dt
@@ -30,16 +31,22 @@ def totals(db, office_ids, first, last, today):
         for name in COLUMNS:
             counts[name] += part[name]
         late += part["due"] - part["due_on_time"] if past else part["returned_late"]
+    # Ratings count only from the first day the dossier system reported for these offices:
+    # before it there is no denominator, and a rate over 100 % would be no figure at all.
+    since = db.execute("SELECT MIN(day) FROM dossier_rollup_daily WHERE office_id IN (SELECT value FROM json_each(?))",
+                       [ids]).fetchone()[0]
+    rated_from = max(first.isoformat(), since) if since else last.isoformat() + "~"
     rated = db.execute("""SELECT COALESCE(SUM(n), 0) FROM rollup_daily WHERE day BETWEEN ? AND ? AND misuse = 0
                           AND office_id IN (SELECT value FROM json_each(?))""",
-                       [first.isoformat(), last.isoformat(), ids]).fetchone()[0]
+                       [rated_from, last.isoformat(), ids]).fetchone()[0]
     rate = lambda a, b: a / b if b else None  # noqa: E731
     return {"received": counts["received"], "returned": counts["returned"],
             "returned_on_time": counts["returned_on_time"], "late": late,
             "apologised_in_time": counts["apologised_in_time"], "rated": rated,
             "on_time_rate": rate(counts["returned_on_time"], counts["returned"]),
             "apology_rate": rate(counts["apologised_in_time"], late),
-            "response_rate": rate(rated, counts["returned"])}
+            "response_rate": rate(rated, counts["returned"]),
+            "rated_from": dt.date.fromisoformat(since) if since else None}
 
 
 def _today(timezone):

@@ -131,3 +131,21 @@ def test_the_overview_and_the_quarterly_report_show_the_on_time_and_response_rat
     assert "GIẢI QUYẾT HỒ SƠ VÀ TỶ LỆ PHẢN HỒI" in text, text
     assert "Trả kết quả đúng hạn: 1 (50,0 %, n = 2)." in text
     assert "Tỷ lệ phản hồi (số phiếu đánh giá trên số hồ sơ đã trả): 50,0 % (1 phiếu / 2 hồ sơ)." in text
+
+
+def test_ratings_from_before_the_dossier_system_reported_do_not_inflate_the_response_rate(dossier_app, integration):
+    from dossiers import totals
+    from server.db import get_db
+    from tests.support import add_kiosk, rating
+    client = dossier_app.test_client()
+    _, kiosk_token = add_kiosk(dossier_app, "D", "Quầy 1")
+    early = [rating(4, NOW - dt.timedelta(days=60, minutes=m)) for m in range(0, 50, 5)]  # ten, long before
+    client.post("/api/v1/ratings", json={"ratings": [*early, rating(4, NOW - dt.timedelta(days=8))]},
+                headers=auth(kiosk_token))
+    post_events(client, integration, received("HS-X1", 10, 3), event("returned", "HS-X1", NOW - dt.timedelta(days=8)),
+                received("HS-X2", 10, 3), event("returned", "HS-X2", NOW - dt.timedelta(days=2)))
+    with dossier_app.app_context():
+        db = get_db()
+        office = db.execute("SELECT id FROM offices WHERE code = 'D'").fetchone()[0]
+        figures = totals.totals(db, {office}, (NOW - dt.timedelta(days=90)).date(), NOW.date(), NOW.date())
+    assert (figures["rated"], figures["returned"], figures["response_rate"]) == (1, 2, 0.5)
