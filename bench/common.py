@@ -17,11 +17,17 @@ DEMO_SEED = 2025
 DEMO_END = dt.date(2026, 10, 31)
 
 
+def _demo_paths(ratings):
+    """The cached demo database with `ratings` ratings and its marker (written once seeded):
+    the one owner of their names, which every bench shares."""
+    path = RESULTS / f"demo-two-maps-{ratings}.db"  # two years: Đắk Nông, then Lâm Đồng from July 2025
+    return path, path.with_suffix(".done")
+
+
 def demo_database(ratings):
     """A demo province with `ratings` ratings, seeded once and kept under bench-results/."""
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"demo-two-maps-{ratings}.db"  # two years: Đắk Nông, then Lâm Đồng from July 2025
-    done = path.with_suffix(".done")
+    path, done = _demo_paths(ratings)
     if path.exists() and done.exists():
         return path
     for stale in RESULTS.glob(f"demo-two-maps-{ratings}.db*"):
@@ -35,7 +41,7 @@ def demo_database(ratings):
 
 def seed_seconds(ratings):
     """How long the cached database took to seed (from its marker), or None."""
-    done = RESULTS / f"demo-{ratings}.done"
+    done = _demo_paths(ratings)[1]
     text = done.read_text() if done.exists() else ""
     return float(text.split()[2]) if text.startswith("seeded in") else None
 
