@@ -19,6 +19,7 @@ from tests.support import (  # noqa: E402
     add_offices,
     add_user,
     flask_cli,
+    launch_chromium,
 )
 
 
@@ -81,3 +82,14 @@ def live_server(database):
     """The real server under gunicorn on loopback, on an empty database."""
     with ServerProcess(database) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One chromium per test module (Playwright's sync API allows one instance per thread at a time)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

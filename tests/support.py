@@ -23,6 +23,29 @@ ARTIFACTS = ROOT / "test-artifacts"
 BIN = Path(sys.executable).parent
 
 
+# Debian's chromium, as every browser test drives it through Playwright: no sandbox (CI runs as root),
+# and nothing that would call out to Google's services.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def log_in(page, url, username, password="demo-password"):
+    """Log `page` in through the real form and wait for the dashboard it lands on."""
+    import re
+
+    page.goto(url + "/dashboard")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/dashboard$"))
+    return page
+
+
 def rows(database, sql, params=()):
     """Rows of one query on a database file, read the way a person with sqlite3 would."""
     connection = sqlite3.connect(database)

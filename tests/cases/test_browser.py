@@ -5,19 +5,16 @@ first), the citizen answers "2", the case reopens, and is closed. Screenshots of
 the case page go to test-artifacts/cases/."""
 
 import datetime as dt
-import re
 import uuid
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
 from tests.sms.fake_twilio import FakeTwilio
-from tests.support import ARTIFACTS, ServerProcess, flask_cli, free_port
+from tests.support import ARTIFACTS, ServerProcess, flask_cli, free_port, log_in
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SHOTS = ARTIFACTS / "cases"
 COMMENT = "Phải đi lại ba lần mới xong hồ sơ, cán bộ không hướng dẫn rõ giấy tờ cần nộp."
 
@@ -32,15 +29,14 @@ def setup(database):
     return flask_cli(database, "kiosk", "add", "GN", "--counter", "Quầy 2").stdout.strip().splitlines()[-1]
 
 
-def test_open_assign_reply_by_sms_citizen_answers_2_reopened_closed(database):
+def test_open_assign_reply_by_sms_citizen_answers_2_reopened_closed(database, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     kiosk = setup(database)
     port = free_port()
     with FakeTwilio() as fake, ServerProcess(database, port=port, workers=2, threads=2,
                                              PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", SMS_QUIET_HOURS="",
                                              SMS_SENDER_INTERVAL_SECONDS=1, ALERT_INTERVAL_SECONDS=0,
-                                             SESSION_COOKIE_SECURE="false", **fake.settings()) as server, \
-            sync_playwright() as playwright:
+                                             SESSION_COOKIE_SECURE="false", **fake.settings()) as server:
         moment = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)).isoformat()
         delivered = requests.post(server.url + "/api/v1/ratings", headers={"Authorization": f"Bearer {kiosk}"},
                                   json={"ratings": [{"id": str(uuid.uuid4()), "score": 1, "created_at": moment,
@@ -50,13 +46,8 @@ def test_open_assign_reply_by_sms_citizen_answers_2_reopened_closed(database):
                                   timeout=10)
         assert delivered.json()["results"][0]["status"] == "accepted"
 
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-        page.goto(server.url + "/dashboard")
-        page.fill("input[name=username]", "giangia")
-        page.fill("input[name=password]", "long-enough")
-        page.click("form button[type=submit]")
-        page.wait_for_url(re.compile(r".*/dashboard$"))
+        page = log_in(browser.new_context(viewport={"width": 1366, "height": 900}).new_page(), server.url, "giangia",
+                      "long-enough")
 
         page.click("nav.main >> text=Phản ánh")
         expect(page.locator("nav.case-tabs a[aria-current=page]")).to_contain_text("Đang mở 1")
@@ -112,7 +103,7 @@ def test_open_assign_reply_by_sms_citizen_answers_2_reopened_closed(database):
 
         page.goto(server.url + "/dashboard/cases?status=closed")
         expect(page.locator("table.cases tbody tr").first).to_contain_text("Đã khắc phục")
-        browser.close()
+        page.context.close()
     log = server.log_path.read_text()
     assert "912345678" not in log and "ba lần" not in log
 

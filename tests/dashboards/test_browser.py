@@ -12,12 +12,10 @@ import uuid
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.support import ARTIFACTS, ServerProcess, flask_cli
+from tests.support import ARTIFACTS, ServerProcess, flask_cli, log_in
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SHOTS = ARTIFACTS / "dashboards"
 YEAR = "preset=custom&from=2025-11-01&to=2026-10-31"
 SCRIPT_COMMENT = '<script>window.hacked = 1; alert("x")</script> Chờ <b>quá</b> lâu'
@@ -54,23 +52,9 @@ def server(demo_database, tmp_path_factory):
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 def logged_in(browser, server, username, viewport=LAPTOP, **options):
     context = browser.new_context(viewport=viewport, accept_downloads=True, **options)
-    page = context.new_page()
-    page.goto(server.url + "/dashboard")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo-password")
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/dashboard$"))
-    return context, page
+    return context, log_in(context.new_page(), server.url, username)
 
 
 def drawn(page, name):

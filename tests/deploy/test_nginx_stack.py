@@ -8,17 +8,15 @@ import uuid
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
 from tests.deploy.stack import Stack
-from tests.support import flask_cli, rating
+from tests.support import flask_cli, log_in, rating
 
 pytestmark = pytest.mark.xdist_group("nginx")
 TWILIO = {"TWILIO_ACCOUNT_SID": "AC" + "7" * 32, "TWILIO_AUTH_TOKEN": "twilio-auth-token-for-the-stack",
           "TWILIO_FROM": "+15005550006", "TWILIO_API_BASE": "http://127.0.0.1:9"}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--ignore-certificate-errors"]
 
 
 @pytest.fixture(scope="module")
@@ -120,24 +118,17 @@ def test_metrics_reach_the_server_itself_only(stack):
     assert "satisfaction_request_seconds" in get(stack, "/metrics").text
 
 
-def test_charts_draw_under_the_content_security_policy(stack):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_context(ignore_https_errors=True).new_page()
-            violations = []
-            page.on("console", lambda message: violations.append(message.text)
-                    if "Content Security Policy" in message.text else None)
-            page.goto(stack.url + "/login")
-            page.fill("input[name=username]", "tinh")
-            page.fill("input[name=password]", "demo-password")
-            page.click("form button[type=submit]")
-            page.wait_for_url(re.compile(r".*/dashboard$"))
-            page.goto(stack.url + "/dashboard?preset=custom&from=2025-11-01&to=2026-10-31")
-            expect(page.locator("#chart-offices[data-drawn=true]")).to_be_visible()
-            assert page.locator("#chart-offices .barlayer .point path").count() >= 9
-        finally:
-            browser.close()
+def test_charts_draw_under_the_content_security_policy(stack, browser):
+    context = browser.new_context(ignore_https_errors=True)
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    log_in(page, stack.url, "tinh")
+    page.goto(stack.url + "/dashboard?preset=custom&from=2025-11-01&to=2026-10-31")
+    expect(page.locator("#chart-offices[data-drawn=true]")).to_be_visible()
+    assert page.locator("#chart-offices .barlayer .point path").count() >= 9
+    context.close()
     assert violations == []
 
 

@@ -1,15 +1,11 @@
 """The dossier pages in a real browser against the demo: the late list with its apology
 action, and the integrity page; screenshots on a laptop and a phone for people to judge."""
 
-import re
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.support import ARTIFACTS, ServerProcess
+from tests.support import ARTIFACTS, ServerProcess, log_in
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SHOTS = ARTIFACTS / "dossiers"
 WINDOW = "preset=custom&from=2026-08-01&to=2026-10-31"
 LAPTOP, PHONE = {"width": 1366, "height": 768}, {"width": 390, "height": 844}
@@ -24,23 +20,9 @@ def server(demo_database, tmp_path_factory):
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 def logged_in(browser, server, username, viewport):
     context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.goto(server.url + "/dashboard")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo-password")
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/dashboard$"))
-    return context, page
+    return context, log_in(context.new_page(), server.url, username)
 
 
 def no_sideways_scroll(page):

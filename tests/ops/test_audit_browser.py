@@ -3,31 +3,22 @@ screenshots on a laptop and a phone for people to look at."""
 
 import re
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.support import ARTIFACTS, ServerProcess, flask_cli
+from tests.support import ARTIFACTS, ServerProcess, flask_cli, log_in
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SHOTS = ARTIFACTS / "ops"
 
 
-def test_an_admin_reads_the_audit_log_in_vietnamese_on_a_laptop_and_a_phone(demo_copy):
+def test_an_admin_reads_the_audit_log_in_vietnamese_on_a_laptop_and_a_phone(demo_copy, browser):
     flask_cli(demo_copy, "office", "add", "GN-MOI", "UBND phường Nghĩa Mới", "--parent", "LDG-NGN", "--kind", "ward")
     added = flask_cli(demo_copy, "kiosk", "add", "GN-MOI", "--counter", "Quầy 1", "--pairing-code").stdout
     flask_cli(demo_copy, "kiosk", "revoke", re.search(r"Kiosk (\d+) added", added).group(1))
     flask_cli(demo_copy, "office", "merge", "GN-MOI", "LDG-NGN", "--effective", "2026-07-01")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with ServerProcess(demo_copy, SMS_SENDER_INTERVAL_SECONDS=0, ALERT_INTERVAL_SECONDS=0) as server, \
-            sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+    with ServerProcess(demo_copy, SMS_SENDER_INTERVAL_SECONDS=0, ALERT_INTERVAL_SECONDS=0) as server:
         for name, viewport in (("laptop", {"width": 1366, "height": 768}), ("phone", {"width": 390, "height": 844})):
-            page = browser.new_context(viewport=viewport).new_page()
-            page.goto(server.url + "/login")
-            page.fill("input[name=username]", "admin")
-            page.fill("input[name=password]", "demo-password")
-            page.click("form button[type=submit]")
-            page.wait_for_url(re.compile(r".*/dashboard$"))
+            page = log_in(browser.new_context(viewport=viewport).new_page(), server.url, "admin")
             page.goto(server.url + "/admin/audit")
             expect(page.locator("h2").first).to_have_text("Nhật ký quản trị")
             rows = page.locator("table.audit tbody tr")
@@ -40,4 +31,4 @@ def test_an_admin_reads_the_audit_log_in_vietnamese_on_a_laptop_and_a_phone(demo
             expect(rows.first).to_contain_text("Đã cấp mã ghép nối: ✓")
             page.goto(server.url + "/admin/audit")
             page.screenshot(path=str(SHOTS / f"audit-{name}.png"), full_page=True)
-        browser.close()
+            page.context.close()

@@ -10,15 +10,12 @@ import sqlite3
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
 from server import accounts, create_app, offices
 from server.db import get_db, write_transaction
 from server.timeutil import to_stored
 from tests.support import ARTIFACTS, ServerProcess, free_port
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SHOTS = ARTIFACTS / "web"
 PHONES = {"390x844": {"width": 390, "height": 844}, "360x640": {"width": 360, "height": 640}}
 SECRET = "test-secret-" + "x" * 40  # tests.support.server_env's
@@ -44,15 +41,6 @@ def site(tmp_path_factory):
         yield {"server": server, "database": database, "token": token, "counter_url": code_url, "app": app}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 def _page(browser, phone, javascript=True):
     context = browser.new_context(viewport=PHONES[phone], java_script_enabled=javascript, locale="vi-VN",
                                   bypass_csp=javascript)  # axe is injected through the DevTools protocol
@@ -64,6 +52,7 @@ def _page(browser, phone, javascript=True):
 
 
 def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
