@@ -39,6 +39,23 @@ def texts_for(config, language):
     return merged
 
 
+def counter_name(config, language):
+    """The counter as the header names it: "Quầy 1" in Vietnamese, "Counter 1" in English.
+
+    Offices name counters in Vietnamese ("Quầy 1") or by a bare number or code ("1", "A2"):
+    the word for "counter" is the language's, so an English screen never reads "Counter Quầy 1".
+    A descriptive name ("Quầy tiếp nhận hồ sơ đất đai") is a proper name and stays as it is.
+    """
+    label = config["counter"]["label"].strip()
+    word = texts_for(config, language)["counter"]
+    words = {texts_for(config, code)["counter"] for code in ("vi", *(config.get("texts") or {}))}
+    for prefix in sorted(words - {""}, key=len, reverse=True):
+        if label.lower().startswith(prefix.lower()) and label[len(prefix):len(prefix) + 1] in ("", " "):
+            rest = label[len(prefix):].strip()
+            return f"{word} {rest}" if rest and " " not in rest and len(rest) <= 6 else label
+    return f"{word} {label}".strip()
+
+
 def label(labels, language):
     return labels.get(language) or labels.get("vi") or next(iter(labels.values()), "")
 

@@ -61,7 +61,7 @@ class KioskApp(App):
 
     def __init__(self, outbox, config=None, sender=None, server_url="", **kwargs):
         super().__init__(**kwargs)
-        self.title = "Satisfaction kiosk"
+        self.title = "Đánh giá sự hài lòng"
         self.outbox, self.sender, self.server_url = outbox, sender, server_url
         self.initial_config, self.pending_config = config, None
         self.controller, self.status, self.shown_language = None, None, None
@@ -197,9 +197,7 @@ class KioskApp(App):
         self.shown_language = language
         self.texts = texts.texts_for(config, language)
         self.office_name = config["office"]["name"]
-        counter = f"{self.texts['counter']} {config['counter']['label']}".strip()
-        if config["counter"]["label"].lower().startswith(self.texts["counter"].lower()):
-            counter = config["counter"]["label"]  # "Quầy 1" is already a counter's name
+        counter = texts.counter_name(config, language)
         staff = config.get("staff") or {}
         self.placement = counter + (f"  ·  {self.texts['officer']}: {staff['name']}" if staff.get("name") else "")
         by_score = {level["score"]: level for level in config["scale"]}
