@@ -155,6 +155,8 @@ class Runner:
         return {
             "label": label, "screen": screens.current, "language": state.language if state else None,
             "question": app.texts.get("question"), "office": app.office_name, "placement": app.placement,
+            # what the header's labels show on screen, read from the widget tree
+            "header": {"office": idle.ids.office.text, "placement": idle.ids.placement.text},
             "status": app.status_text, "online": app.online,
             "levels": {str(b.score): b.label for b in idle.ids.levels.children},
             "level_order": [b.score for b in reversed(idle.ids.levels.children)],
@@ -211,9 +213,9 @@ def _only(widgets):
 def main(plan_path):
     with open(plan_path, encoding="utf-8") as handle:
         plan = json.load(handle)
-    # Importing the app here would open the window before the kiosk sets its size: start the
-    # runner from the clock instead, once the kiosk's own main loop runs.
-    from kivy.app import App
+    # Importing the app here would open the window before the kiosk sets its size (and load
+    # Kivy's input providers before the kiosk configures its log): start the runner from the
+    # clock instead, once the kiosk's own main loop runs.
     from kivy.clock import Clock
 
     from kiosk import __main__ as kiosk_main
@@ -221,6 +223,7 @@ def main(plan_path):
     runners = []  # Kivy's clock holds callbacks weakly: keep the runner alive
 
     def begin(_dt):
+        from kivy.app import App
         runners.append(Runner(App.get_running_app(), plan))
         runners[0].start()
 
