@@ -67,13 +67,15 @@ apt-install:
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(PKGS) >/dev/null
 
 # A kiosk on this machine against `make run`'s server (start that first, in another terminal):
-# the demo's Gia Nghĩa counter 1. Its token is made once and kept in instance/kiosk-token.
+# the demo's Gia Nghĩa counter 1. Its token is made once and stored in the kiosk's data folder
+# (instance/kiosk/credentials.json, mode 0600) through stdin: never on a command line (ps).
 kiosk: $(VENV)/.runtime instance/satisfaction.db
-	@if [ ! -s instance/kiosk-token ]; then \
-	  umask 077; $(BIN)/flask kiosk add GN --counter "Quầy 1" > instance/kiosk-token.new && \
-	  tail -n 1 instance/kiosk-token.new > instance/kiosk-token; rm -f instance/kiosk-token.new; fi
-	$(BIN)/python -m kiosk --server http://127.0.0.1:$(PORT) --token "$$(cat instance/kiosk-token)" \
-	  --data-dir instance/kiosk $(KIOSK_ARGS)
+	@if [ ! -s instance/kiosk/credentials.json ]; then \
+	  { if [ -s instance/kiosk-token ]; then cat instance/kiosk-token; \
+	    else $(BIN)/flask kiosk add GN --counter "Quầy 1" | tail -n 1; fi; } \
+	  | $(BIN)/python -m kiosk --server http://127.0.0.1:$(PORT) --data-dir instance/kiosk --save-token \
+	  && rm -f instance/kiosk-token; fi
+	$(BIN)/python -m kiosk --server http://127.0.0.1:$(PORT) --data-dir instance/kiosk $(KIOSK_ARGS)
 
 test: $(VENV)/.dev system-packages
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

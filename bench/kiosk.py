@@ -18,6 +18,7 @@ from pathlib import Path
 
 import requests
 
+from kiosk.datadir import DataDir
 from tests.kiosk.appdriver import config_from_server, kiosk_env, run_plan
 from tests.kiosk.support import Site, build_province
 from tests.support import ROOT, ServerProcess, free_port
@@ -43,7 +44,9 @@ def offline_kiosk(folder):
     data_dir = folder / "kiosk-data"
     data_dir.mkdir(exist_ok=True)
     (data_dir / "config.json").write_text(json.dumps(config_from_server(database), ensure_ascii=False))
-    return ["--server", f"http://127.0.0.1:{free_port()}", "--token", "kt_bench", "--data-dir", str(data_dir)]
+    server = f"http://127.0.0.1:{free_port()}"
+    DataDir(data_dir).save_credentials(server, "kt_bench", {})
+    return ["--server", server, "--data-dir", str(data_dir)]
 
 
 def time_until(command, marker, folder, timeout=60):

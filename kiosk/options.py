@@ -1,11 +1,14 @@
 """The kiosk's command line and config file (TOML), merged: the command line wins.
 
-    python -m kiosk --server URL --token TOKEN [--data-dir DIR] [--fullscreen]
-    python -m kiosk --config /etc/satisfaction-kiosk.toml
     python -m kiosk --server URL --pair CODE      # exchange an installer's code for the token
+    python -m kiosk --server URL --save-token < FILE   # or store a token from `flask kiosk add`
+    python -m kiosk [--server URL] [--data-dir DIR] [--fullscreen]
+    python -m kiosk --config /etc/satisfaction-kiosk.toml
 
-Without --token (or `token` in the file) the kiosk uses the token a --pair stored in its
-data folder.
+The token lives in the data folder's credentials.json (mode 0600), written by --pair or
+--save-token, so it is never on a command line, where every user of the machine can read it
+(`ps`, /proc/PID/cmdline). `--token TOKEN` (and `token` in the config file) still work for
+setups written before, with a warning (`Options.warnings`).
 """
 
 import argparse
@@ -32,6 +35,7 @@ class Options:
     batch_size: int = 250
     retry_max_seconds: float = 60.0
     config: str | None = None
+    save_token: bool = False
 
     @property
     def window_size(self):
@@ -47,7 +51,10 @@ def parser():
         prog="python -m kiosk", description="The satisfaction kiosk at a counter.",
         epilog="Example: python -m kiosk --server https://hailong.example.gov.vn --pair K7QX-3MZP")
     arguments.add_argument("--server", help="The server's base URL, e.g. http://10.0.0.5:5000")
-    arguments.add_argument("--token", help="This kiosk's token (from flask kiosk add)")
+    arguments.add_argument("--token", help="Deprecated: visible to every user in `ps`; use --save-token or --pair")
+    arguments.add_argument("--save-token", action="store_true", default=None,
+                           help="Read this kiosk's token (from flask kiosk add) from standard input, store it in "
+                                "the data folder (mode 0600), then exit")
     arguments.add_argument("--pair", metavar="CODE", help="Exchange a one-time pairing code for the token, then exit")
     arguments.add_argument("--data-dir", help=f"Outbox, cached config and token (default ~/.local/share/{APP_NAME})")
     arguments.add_argument("--fullscreen", action="store_true", default=None, help="Full screen, no cursor")
@@ -72,7 +79,20 @@ def load(argv, environ=os.environ):
     merged = {**from_file, **{name: value for name, value in given.items() if value is not None}}
     options = Options(**merged)
     options.data_dir = str(Path(options.data_dir or default_data_dir(environ)).expanduser())
+    options.warnings = token_warnings(given, from_file, Path(path) if path else default_config_path(environ))
     return options
+
+
+def token_warnings(given, from_file, config_path):
+    """What to tell the operator about a token given where others can read it."""
+    if given.get("token") is not None:
+        return ["--token puts the kiosk's token on the command line, where every user of this machine can read it "
+                "(ps, /proc/PID/cmdline). Store it once with `python -m kiosk --server URL --save-token < FILE` "
+                "(or pair with --pair CODE) and start the kiosk without --token."]
+    if from_file.get("token") is not None and config_path.stat().st_mode & 0o077:
+        return [f"{config_path} holds the kiosk's token and other users may read it: move the token to the data "
+                "folder (`python -m kiosk --server URL --save-token < FILE`) and delete the `token` line."]
+    return []
 
 
 def _read_file(path, required):

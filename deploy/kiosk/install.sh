@@ -1,14 +1,18 @@
 #!/bin/bash
 # Install the kiosk on Raspberry Pi OS (Bookworm, Lite or Desktop), as root:
 #   sudo deploy/kiosk/install.sh --server https://hailong.example.gov.vn --pair K7QX-3MZP-A2BC
+#   sudo deploy/kiosk/install.sh --server URL --token-file FILE   # a token from `flask kiosk add`
 # Safe to re-run: it updates the app and the units and keeps the data folder and token.
+# The token goes to /var/lib/satisfaction-kiosk/credentials.json (mode 0600) and is never on
+# a command line, where every user of the Pi could read it (ps).
 set -euo pipefail
-SERVER="" CODE=""
+SERVER="" CODE="" TOKEN_FILE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --server) SERVER="$2"; shift 2 ;;
     --pair) CODE="$2"; shift 2 ;;
-    *) echo "usage: $0 --server URL [--pair CODE]" >&2; exit 2 ;;
+    --token-file) TOKEN_FILE="$2"; shift 2 ;;
+    *) echo "usage: $0 --server URL [--pair CODE | --token-file FILE]" >&2; exit 2 ;;
   esac
 done
 [ -n "$SERVER" ] || { echo "give --server URL" >&2; exit 2; }
@@ -32,6 +36,9 @@ fi
 install -m 644 /opt/satisfaction/deploy/kiosk/Xwrapper.config /etc/X11/Xwrapper.config
 if [ -n "$CODE" ]; then
   sudo -u kiosk /opt/satisfaction/.venv/bin/python -m kiosk --config /etc/satisfaction-kiosk.toml --pair "$CODE"
+elif [ -n "$TOKEN_FILE" ]; then
+  sudo -u kiosk /opt/satisfaction/.venv/bin/python -m kiosk --config /etc/satisfaction-kiosk.toml --save-token \
+    < "$TOKEN_FILE"
 fi
 
 # The console must not blank either (the kernel's own screen saver).

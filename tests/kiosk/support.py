@@ -2,11 +2,13 @@
 
 import datetime as dt
 import sqlite3
+import subprocess
+import sys
 import uuid
 
 from server import create_app, offices
 from server.db import get_db, write_transaction
-from tests.support import add_offices
+from tests.support import ROOT, add_offices
 
 
 class Site:
@@ -52,3 +54,12 @@ def build_province(database):
 def queued_rating(score=4, seconds_ago=0, **extra):
     moment = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds_ago)
     return {"id": str(uuid.uuid4()), "score": score, "created_at": moment.isoformat(), "language": "vi", **extra}
+
+
+def save_token(server_url, token, data_dir):
+    """The real setup step: `python -m kiosk --server URL --save-token` with the token on stdin."""
+    result = subprocess.run([sys.executable, "-m", "kiosk", "--server", server_url, "--data-dir", str(data_dir),
+                             "--save-token"], input=token + "\n", cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result

@@ -8,6 +8,7 @@ import pytest
 from kiosk.__main__ import credentials
 from kiosk.datadir import DataDir
 from kiosk.options import OptionsError, load
+from tests.kiosk.support import save_token
 from tests.support import ROOT
 
 
@@ -43,4 +44,39 @@ def test_without_a_token_the_kiosk_says_how_to_get_one(tmp_path):
                              str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 2
-    assert "--pair CODE" in result.stderr
+    assert "--pair CODE" in result.stderr and "--save-token" in result.stderr
+
+
+def test_save_token_stores_the_token_from_stdin_in_a_0600_file_and_the_kiosk_uses_it(tmp_path):
+    result = save_token("http://10.0.0.5:5000", "kt_from_flask", tmp_path / "d")
+    assert "credentials.json" in result.stdout and "kt_from_flask" not in result.stdout + result.stderr
+    assert (tmp_path / "d" / "credentials.json").stat().st_mode & 0o777 == 0o600
+    options = load(["--server", "http://10.0.0.5:5000", "--data-dir", str(tmp_path / "d")],
+                   {"XDG_CONFIG_HOME": str(tmp_path)})
+    assert options.warnings == []
+    assert credentials(options, DataDir(tmp_path / "d")) == ("http://10.0.0.5:5000", "kt_from_flask")
+
+
+@pytest.mark.parametrize("given", ["", "kt_one\nkt_two\n", "kt one\n"])
+def test_save_token_refuses_anything_but_one_token(tmp_path, given):
+    result = subprocess.run([sys.executable, "-m", "kiosk", "--server", "http://10.0.0.5:5000", "--data-dir",
+                             str(tmp_path / "d"), "--save-token"], input=given, cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 2 and "one token on standard input" in result.stderr
+    assert not (tmp_path / "d" / "credentials.json").exists()
+
+
+def test_token_on_the_command_line_still_works_but_warns(tmp_path):
+    options = load(["--server", "http://10.0.0.5:5000", "--token", "kt_cli", "--data-dir", str(tmp_path / "d")],
+                   {"XDG_CONFIG_HOME": str(tmp_path)})
+    assert credentials(options, DataDir(tmp_path / "d")) == ("http://10.0.0.5:5000", "kt_cli")
+    assert len(options.warnings) == 1 and "ps" in options.warnings[0] and "--save-token" in options.warnings[0]
+
+
+def test_a_token_in_a_config_file_others_can_read_warns(tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text('server = "http://10.0.0.5:5000"\ntoken = "kt_file"\n', encoding="utf-8")
+    config.chmod(0o644)
+    assert "other users may read it" in load(["--config", str(config)], {}).warnings[0]
+    config.chmod(0o600)
+    assert load(["--config", str(config)], {}).warnings == []

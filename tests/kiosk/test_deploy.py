@@ -44,3 +44,11 @@ def test_the_session_starts_the_kiosk_with_options_it_knows_full_screen():
 def test_the_example_config_loads(tmp_path):
     options = load(["--config", str(DEPLOY / "kiosk.toml.example")], {})
     assert options.server.startswith("https://") and options.data_dir == "/var/lib/satisfaction-kiosk"
+
+
+def test_no_deploy_script_unit_or_make_target_puts_a_token_on_a_command_line():
+    """A token on a command line is readable by every user of the machine (ps, /proc/PID/cmdline)."""
+    for path in [*DEPLOY.iterdir(), ROOT / "Makefile"]:
+        text = path.read_text()
+        assert not re.search(r"--token(?![-\w])", text), f"{path.name} passes --token"
+        assert not re.search(r"^\s*token\s*=", text, re.M), f"{path.name} writes a token into a config file"

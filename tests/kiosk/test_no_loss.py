@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from kiosk.datadir import DataDir
 from tests.kiosk.support import Site, build_province
 from tests.kiosk.test_end_to_end import HEADER_BLUE, QUICK, wait_for_ratings
 from tests.kiosk.xdisplay import KioskOnScreen, Xvfb
@@ -85,8 +86,9 @@ def test_every_rating_arrives_exactly_once_through_outage_and_sigkill(tmp_path):
     site = Site(database, server)
     kiosk_id, token, _ = site.add_kiosk()
     config = tmp_path / "kiosk.toml"
-    config.write_text(f'server = "{proxy.url}"\ntoken = "{token}"\ndata_dir = "{tmp_path / "data"}"\n'
-                      'retry_max_seconds = 1.0\n', encoding="utf-8")
+    config.write_text(f'server = "{proxy.url}"\ndata_dir = "{tmp_path / "data"}"\nretry_max_seconds = 1.0\n',
+                      encoding="utf-8")
+    DataDir(tmp_path / "data").save_credentials(proxy.url, token, {})
     outbox = tmp_path / "data" / "outbox.db"
     kiosks = []
     try:
