@@ -41,18 +41,21 @@ run: $(VENV)/.runtime document-packages instance/config.py instance/satisfaction
 	SATISFACTION_BIND=127.0.0.1:$(PORT) SATISFACTION_WORKERS=2 SATISFACTION_PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) \
 	  $(BIN)/gunicorn --config deploy/gunicorn.conf.py
 
-# System packages the tests drive for real: a virtual display, key presses, a browser, nginx.
+# System packages the tests drive for real: a virtual display, key presses, a browser, nginx, and
+# LibreOffice Writer to open the Word documents as an office's own suite lays them out.
 SYSTEM_PACKAGES := xvfb:Xvfb xdotool:xdotool chromium:chromium nginx:nginx systemd:systemd-analyze openssl:openssl \
-  poppler-utils:pdftotext
+  poppler-utils:pdftotext libreoffice-writer-nogui:soffice
 system-packages: document-packages
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  pkg=$${pair%%:*}; cmd=$${pair##*:}; \
 	  command -v $$cmd >/dev/null || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then $(MAKE) -s PKGS="$$missing" apt-install; fi
 
-# What the quarterly report's PDF needs at run time: Pango (WeasyPrint lays text out with it)
-# and fonts with every Vietnamese diacritic (Noto). A path is checked as a file, a name in ldconfig.
+# What the documents need at run time: Pango (WeasyPrint lays text out with it), fonts with every
+# Vietnamese diacritic (Noto), and Liberation Serif, Times New Roman's metric twin, so the PDF
+# wraps where the Word file does. A path is checked as a file, a name in ldconfig.
 DOCUMENT_PACKAGES := fonts-noto-core:/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf \
+  fonts-liberation2:/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf \
   libpango-1.0-0:libpango-1.0.so.0 libpangoft2-1.0-0:libpangoft2-1.0.so.0
 document-packages:
 	@missing=""; for pair in $(DOCUMENT_PACKAGES); do \

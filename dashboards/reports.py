@@ -14,11 +14,6 @@ import datetime as dt
 import io
 
 from babel.numbers import format_decimal
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from flask import Response, current_app, render_template, request
 from flask_login import login_required
@@ -28,11 +23,11 @@ from dashboards.exports import quarter_range
 from dashboards.filters import Filters
 from dashboards.labels import percent, percent_range, period_name
 from dashboards.web import bp, office_in_scope, scale, scope_office_code, today, tree, user
-from server import periods
+from server import documents, periods
 from server.db import get_db
+from server.documents import CENTER, paragraph
 
 COMMENTS_SHOWN = 10
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def number(value):
@@ -200,7 +195,7 @@ def summary_lines(context):
 def report_docx():
     context = report_context(request.args.get("office") or scope_office_code(), request.args.get("quarter"))
     body = build_docx(context, trend_png(context))
-    return Response(body, mimetype=DOCX_TYPE, headers={
+    return Response(body, mimetype=documents.DOCX_TYPE, headers={
         "Content-Disposition": f"attachment; filename=bao-cao-{context['office'].code}-{context['quarter']}.docx"})
 
 
@@ -224,101 +219,56 @@ def report_pdf():
 
 
 # --- Word ---------------------------------------------------------------------------
-
-FONT = "Times New Roman"  # the administrative standard (Decree 30/2020); Word has it everywhere
-
-
-def _paragraph(container, text="", bold=False, italic=False, size=13, align=None, underline=False, space_after=3):
-    paragraph = container.add_paragraph()
-    if text:
-        run = paragraph.add_run(text)
-        run.bold, run.italic, run.underline = bold, italic, underline
-        run.font.size = Pt(size)
-    if align is not None:
-        paragraph.alignment = align
-    paragraph.paragraph_format.space_after = Pt(space_after)
-    return paragraph
-
-
-def _no_borders(table):
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        element = OxmlElement(f"w:{edge}")
-        element.set(qn("w:val"), "nil")
-        borders.append(element)
-    table._tbl.tblPr.append(borders)
+# The administrative form itself (page, heading and signature blocks) is server.documents'.
 
 
 def build_docx(context, chart):
-    document = Document()
-    section = document.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21)
-    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-    section.left_margin, section.right_margin = Cm(3), Cm(1.5)
-    style = document.styles["Normal"]
-    style.font.name, style.font.size = FONT, Pt(13)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    _heading_block(document, context)
-    _paragraph(document, "BÁO CÁO", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-    _paragraph(document, "Kết quả khảo sát mức độ hài lòng của người dân, tổ chức đối với sự phục vụ "
-                         f"của {context['office'].name}", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER,
+    document = documents.a4_document()
+    superior = context["parent"].name.upper() if context["parent"] else "ỦY BAN NHÂN DÂN"
+    day = context["generated"]
+    documents.heading_block(document, superior, context["office"].name.upper(), context["number_line"],
+                            f"{context['place']}, ngày {day:%d} tháng {day:%m} năm {day:%Y}")
+    paragraph(document, "BÁO CÁO", bold=True, size=14, align=CENTER, space_after=0)
+    paragraph(document, "Kết quả khảo sát mức độ hài lòng của người dân, tổ chức đối với sự phục vụ "
+                         f"của {context['office'].name}", bold=True, size=14, align=CENTER,
                space_after=0)
-    _paragraph(document, f"{context['quarter_name']} (từ {context['first']:%d/%m/%Y} đến {context['last']:%d/%m/%Y})",
-               italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
-    _paragraph(document, "I. KẾT QUẢ CHUNG", bold=True)
+    paragraph(document, f"{context['quarter_name']} (từ {context['first']:%d/%m/%Y} đến {context['last']:%d/%m/%Y})",
+               italic=True, align=CENTER, space_after=12)
+    paragraph(document, "I. KẾT QUẢ CHUNG", bold=True)
     for line in summary_lines(context):
-        _paragraph(document, "- " + line)
-    _paragraph(document, "II. KẾT QUẢ THEO CƠ QUAN, ĐƠN VỊ", bold=True)
+        paragraph(document, "- " + line)
+    paragraph(document, "II. KẾT QUẢ THEO CƠ QUAN, ĐƠN VỊ", bold=True)
     _office_table(document, office_rows(context))
-    _paragraph(document, "Tỷ lệ hài lòng theo Quyết định 766/QĐ-TTg = (số phiếu − số phiếu không hài lòng) / số "
+    paragraph(document, "Tỷ lệ hài lòng theo Quyết định 766/QĐ-TTg = (số phiếu − số phiếu không hài lòng) / số "
                          "phiếu. Khoảng tin cậy 95 % (Wilson): đơn vị có ít phiếu có khoảng rộng, không nên xếp hạng "
                          "theo tỷ lệ. Phiếu bấm quá nhanh (lạm dụng) không được tính.", italic=True, size=11)
-    _paragraph(document, "III. DIỄN BIẾN 12 THÁNG", bold=True)
+    paragraph(document, "III. DIỄN BIẾN 12 THÁNG", bold=True)
     document.add_picture(io.BytesIO(chart), width=Cm(16))
-    _paragraph(document, f"Hình 1. Tỷ lệ hài lòng theo tháng; nền vàng: các tháng của {context['quarter_name']}; "
+    paragraph(document, f"Hình 1. Tỷ lệ hài lòng theo tháng; nền vàng: các tháng của {context['quarter_name']}; "
                          "điểm rỗng, nét đứt: tháng chưa trọn.", italic=True, size=11,
-               align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(document, "IV. LÝ DO CHƯA HÀI LÒNG", bold=True)
+               align=CENTER)
+    paragraph(document, "IV. LÝ DO CHƯA HÀI LÒNG", bold=True)
     for line in reason_lines(context):
-        _paragraph(document, "- " + line)
-    _paragraph(document, "V. Ý KIẾN CỦA NGƯỜI DÂN", bold=True)
+        paragraph(document, "- " + line)
+    paragraph(document, "V. Ý KIẾN CỦA NGƯỜI DÂN", bold=True)
     for line in comment_lines(context):
-        _paragraph(document, "- " + line)
-    _paragraph(document, context["comments_note"], italic=True, size=11)
+        paragraph(document, "- " + line)
+    paragraph(document, context["comments_note"], italic=True, size=11)
     for number_, (heading, lines) in zip(ROMAN[5:], context["extra_sections"], strict=False):
-        _paragraph(document, f"{number_}. {heading}", bold=True)
+        paragraph(document, f"{number_}. {heading}", bold=True)
         for line in lines:
-            _paragraph(document, "- " + line)
-    _paragraph(document, f"{closing_numeral(context)}. ĐÁNH GIÁ, KIẾN NGHỊ", bold=True)
-    _paragraph(document, "(Cơ quan bổ sung nhận xét và kiến nghị trước khi ký ban hành.)", italic=True)
-    _paragraph(document, "")
-    _signature_block(document, context)
+            paragraph(document, "- " + line)
+    paragraph(document, f"{closing_numeral(context)}. ĐÁNH GIÁ, KIẾN NGHỊ", bold=True)
+    paragraph(document, "(Cơ quan bổ sung nhận xét và kiến nghị trước khi ký ban hành.)", italic=True)
+    paragraph(document, "")
+    superior = context["parent"].name if context["parent"] else "cơ quan cấp trên"
+    documents.signature_block(document, [f"{superior};", "Lưu: VT."], "THỦ TRƯỞNG CƠ QUAN")
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-def _heading_block(document, context):
-    table = document.add_table(rows=1, cols=2)
-    _no_borders(table)
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    left, right = table.rows[0].cells
-    left.width, right.width = Cm(7), Cm(9.5)
-    left.paragraphs[0].text = ""
-    superior = context["parent"].name.upper() if context["parent"] else "ỦY BAN NHÂN DÂN"
-    left.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    left.paragraphs[0].add_run(superior).font.size = Pt(12)
-    _paragraph(left, context["office"].name.upper(), bold=True, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(left, context["number_line"], size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
-    right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    motto = right.paragraphs[0].add_run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
-    motto.bold, motto.font.size = True, Pt(12)
-    _paragraph(right, "Độc lập - Tự do - Hạnh phúc", bold=True, underline=True, size=13,
-               align=WD_ALIGN_PARAGRAPH.CENTER)
-    day = context["generated"]
-    _paragraph(right, f"{context['place']}, ngày {day:%d} tháng {day:%m} năm {day:%Y}", italic=True, size=13,
-               align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(document, "", space_after=6)
+OFFICE_WIDTHS_CM = (5.0, 2.1, 2.4, 2.8, 2.1, 2.1)  # the office's name wide enough not to wrap word by word
 
 
 def _office_table(document, rows):
@@ -332,27 +282,10 @@ def _office_table(document, rows):
             run = cell.paragraphs[0].add_run(text)
             run.bold = values is rows[-1] and values[0] == "Tổng cộng"
             if index:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                cell.paragraphs[0].alignment = documents.RIGHT
+    documents.column_widths(table, OFFICE_WIDTHS_CM)
     for row in table.rows:
-        for index, cell in enumerate(row.cells):
-            cell.width = Cm(5.2 if index == 0 else 2.2)
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
+        for cell in row.cells:
+            for line in cell.paragraphs:
+                for run in line.runs:
                     run.font.size = Pt(11)
-
-
-def _signature_block(document, context):
-    table = document.add_table(rows=1, cols=2)
-    _no_borders(table)
-    left, right = table.rows[0].cells
-    receivers = left.paragraphs[0].add_run("Nơi nhận:")
-    receivers.bold, receivers.italic, receivers.font.size = True, True, Pt(12)
-    superior = context["parent"].name if context["parent"] else "cơ quan cấp trên"
-    for line in (f"- {superior};", "- Lưu: VT."):
-        _paragraph(left, line, size=11, space_after=0)
-    right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    head = right.paragraphs[0].add_run("THỦ TRƯỞNG CƠ QUAN")
-    head.bold, head.font.size = True, Pt(13)
-    _paragraph(right, "(Ký, ghi rõ họ tên, đóng dấu)", italic=True, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
-    for _ in range(3):
-        _paragraph(right, "")

@@ -3,51 +3,20 @@
 import io
 from html import escape
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
-
-FONT = "Times New Roman"  # the administrative standard (Decree 30/2020)
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _line(cell_or_doc, text, bold=False, italic=False, size=13, centre=False, underline=False):
-    paragraph = cell_or_doc.add_paragraph()
-    run = paragraph.add_run(text)
-    run.bold, run.italic, run.underline = bold, italic, underline
-    run.font.size, run.font.name = Pt(size), FONT
-    if centre:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.paragraph_format.space_after = Pt(3)
-    return paragraph
+from server import documents
+from server.documents import CENTER, paragraph
 
 
 def docx_bytes(context):
-    document = Document()
-    for section in document.sections:
-        section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-        section.left_margin, section.right_margin = Cm(3), Cm(1.5)
-    header = document.add_table(rows=1, cols=2)
-    left, right = header.rows[0].cells
-    left.paragraphs[0].text = ""
-    if context["parent"]:
-        _line(left, context["parent"], size=12, centre=True)
-    _line(left, context["office_upper"], bold=True, size=12, centre=True)
-    _line(left, context["number"], size=13, centre=True)
-    _line(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12, centre=True)
-    _line(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=13, centre=True, underline=True)
-    _line(right, context["date_line"], italic=True, size=13, centre=True)
-    _line(document, "")
-    _line(document, context["title"], bold=True, size=14, centre=True)
+    """The apology form in the administrative layout that server.documents owns."""
+    document = documents.a4_document()
+    documents.heading_block(document, context["parent"], context["office_upper"], context["number"],
+                            context["date_line"])
+    paragraph(document, context["title"], bold=True, size=14, align=CENTER)
     for text in context["paragraphs"]:
-        _line(document, text, size=13)
-    signature = document.add_table(rows=1, cols=2)
-    recipients, signer = signature.rows[0].cells
-    _line(recipients, "Nơi nhận:", bold=True, italic=True, size=12)
-    for name in context["recipients"]:
-        _line(recipients, f"- {name}", size=11)
-    _line(signer, context["signature_title"], bold=True, size=13, centre=True)
-    _line(signer, context["signature_note"], italic=True, size=13, centre=True)
+        paragraph(document, text, size=13)
+    documents.signature_block(document, context["recipients"], context["signature_title"],
+                              context["signature_note"])
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -13,6 +13,7 @@ from dashboards.web import office_in_scope, page, security_headers, today, tree,
 from dossiers import apology, documents, integrity, storage, summary
 from server import scope
 from server.db import get_db, write_transaction
+from server.documents import DOCX_TYPE
 from server.stats import parse_query
 from server.timeutil import from_stored, to_stored, utcnow
 
@@ -94,7 +95,7 @@ def _context(code):
 @login_required
 def apology_docx(code):
     body = documents.docx_bytes(_context(code))
-    return Response(body, mimetype=documents.DOCX_TYPE,
+    return Response(body, mimetype=DOCX_TYPE,
                     headers={"Content-Disposition": f"attachment; filename=phieu-xin-loi-{_safe(code)}.docx"})
 
 

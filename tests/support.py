@@ -210,3 +210,18 @@ def rating(score=4, created_at=None, **extra):
     if isinstance(moment, dt.datetime):
         moment = moment.isoformat()
     return {"id": str(uuid.uuid4()), "score": score, "created_at": moment, **extra}
+
+
+def opened_in_an_office_suite(data, folder, name, shots):
+    """The Word file as LibreOffice Writer lays it out (the suite Vietnamese offices use beside
+    Word), converted to PDF; a screenshot of each page goes to test-artifacts for people to judge."""
+    document = folder / f"{name}.docx"
+    document.write_bytes(data)
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/lo-profile",
+                    "--convert-to", "pdf", "--outdir", str(folder), str(document)],
+                   check=True, capture_output=True, timeout=180)
+    pdf = folder / f"{name}.pdf"
+    shots.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "70", "-png", str(pdf), str(shots / f"{name}-in-writer")], check=True)
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout.replace("\u00a0", " ")

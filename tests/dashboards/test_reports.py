@@ -10,7 +10,7 @@ import docx
 import pytest
 
 from dashboards.labels import percent, percent_range
-from tests.support import ARTIFACTS
+from tests.support import ARTIFACTS, opened_in_an_office_suite
 
 QUARTER = {"from": "2026-07-01", "to": "2026-09-30", "period": "quarter"}
 SHOTS = ARTIFACTS / "dashboards"
@@ -113,6 +113,19 @@ def test_the_pdf_report_reads_the_same_figures(as_user, tmp_path):
     # Screenshots of the document for people to look at (the Word file holds the same content).
     SHOTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(["pdftoppm", "-r", "70", "-png", str(pdf), str(SHOTS / "report-document")], check=True)
+
+
+def test_the_word_report_opens_in_an_office_suite_with_its_figures_laid_out(as_user, tmp_path):
+    client = as_user("tinh")
+    response = client.get("/dashboard/report.docx", query_string={"office": "LDG-NGN", "quarter": "2026-Q3"})
+    text = opened_in_an_office_suite(response.data, tmp_path, "report-word", SHOTS)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+    assert "THỦ TRƯỞNG CƠ QUAN" in text and "(Ký, ghi rõ họ tên, đóng dấu)" in text
+    for row in expected_table(client, "LDG-NGN"):
+        row = [cell.replace("\u00a0", " ") for cell in row]
+        # Each office's figures stay on one line of the laid-out table, none cut or wrapped apart.
+        line = next((line for line in text.splitlines() if row[1] in line and row[3] in line), None)
+        assert line is not None and all(cell in line for cell in row[1:]), (row, line)
 
 
 def test_reports_keep_to_the_users_scope_and_name_a_bad_quarter(as_user):

@@ -8,7 +8,7 @@ import docx
 
 from tests.dashboards.support import log_in
 from tests.dossiers.support import event, post_events, summary
-from tests.support import add_user, auth
+from tests.support import ARTIFACTS, add_user, auth, opened_in_an_office_suite
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -38,7 +38,8 @@ def test_a_dossier_returned_late_without_an_apology_is_listed_and_counted_late(d
     assert rows[0]["on_time_rate"] == 0.5 and rows[0]["apology_rate"] == 0.0
 
 
-def test_an_apology_before_the_promised_date_counts_in_time_and_its_form_reads_back(dossier_app, integration):
+def test_an_apology_before_the_promised_date_counts_in_time_and_its_form_reads_back(dossier_app, integration,
+                                                                                    tmp_path):
     client = dossier_app.test_client()
     supervisor = auth(add_user(dossier_app, "truong", role="supervisor", office="D"))
     post_events(client, integration, received("HS-A1", 3, 1, service="1.004227"))  # promised 2 days ago, open
@@ -69,6 +70,9 @@ def test_an_apology_before_the_promised_date_counts_in_time_and_its_form_reads_b
                      "Huyện Một xin lỗi Ông/Bà", dt.date.fromisoformat(new_date).strftime("%d/%m/%Y"), "1.004227"):
         assert expected in text, expected
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells and "THỦ TRƯỞNG CƠ QUAN" in cells
+    laid_out = opened_in_an_office_suite(word.data, tmp_path, "apology-word", ARTIFACTS / "dossiers")
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in laid_out  # on one line, as the decree draws it
+    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in laid_out and "THỦ TRƯỞNG CƠ QUAN" in laid_out
     pdf = browser.get("/dashboard/dossiers/HS-A1/apology.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     printed = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.data, capture_output=True, check=True)
