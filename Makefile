@@ -70,12 +70,13 @@ apt-install:
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(PKGS) >/dev/null
 
 # A kiosk on this machine against `make run`'s server (start that first, in another terminal):
-# the demo's Gia Nghĩa counter 1. Its token is made once and stored in the kiosk's data folder
-# (instance/kiosk/credentials.json, mode 0600) through stdin: never on a command line (ps).
+# the demo's counter 1 at phường Nam Gia Nghĩa (LDG-NGN), where the Gia Nghĩa shop stands today.
+# Its token is made once and stored in the kiosk's data folder (instance/kiosk/credentials.json,
+# mode 0600) through stdin: never on a command line (ps).
 kiosk: $(VENV)/.runtime instance/satisfaction.db
 	@if [ ! -s instance/kiosk/credentials.json ]; then \
 	  { if [ -s instance/kiosk-token ]; then cat instance/kiosk-token; \
-	    else $(BIN)/flask kiosk add GN --counter "Quầy 1" | tail -n 1; fi; } \
+	    else $(BIN)/flask kiosk add LDG-NGN --counter "Quầy 1" | tail -n 1; fi; } \
 	  | $(BIN)/python -m kiosk --server http://127.0.0.1:$(PORT) --data-dir instance/kiosk --save-token \
 	  && rm -f instance/kiosk-token; fi
 	$(BIN)/python -m kiosk --server http://127.0.0.1:$(PORT) --data-dir instance/kiosk $(KIOSK_ARGS)

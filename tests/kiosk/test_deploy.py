@@ -52,3 +52,16 @@ def test_no_deploy_script_unit_or_make_target_puts_a_token_on_a_command_line():
         text = path.read_text()
         assert not re.search(r"--token(?![-\w])", text), f"{path.name} passes --token"
         assert not re.search(r"^\s*token\s*=", text, re.M), f"{path.name} writes a token into a config file"
+
+
+def test_make_kiosk_adds_its_kiosk_to_an_office_open_on_the_demos_map(demo_copy):
+    """`make kiosk` gives its kiosk to a demo office: one still open on today's map, since a closed
+    office refuses new kiosks (the demo's district shops closed on 30 June 2025)."""
+    from tests.support import flask_cli
+
+    recipe = (ROOT / "Makefile").read_text()
+    office, counter = re.search(r'flask kiosk add (\S+) --counter "([^"]+)"', recipe).groups()
+    added = flask_cli(demo_copy, "kiosk", "add", office, "--counter", counter, check=False)
+    assert added.returncode == 0, added.stderr
+    readme = (ROOT / "README.md").read_text()
+    assert f"a kiosk at the demo's {office} / {counter}" in readme
