@@ -253,6 +253,8 @@ class DossierEvents:
                   "send_after": to_stored(dossier.returned_at + self.invite_after).replace("Z", "+00:00")}
         if dossier.service:
             fields["service"] = dossier.service
+        # The counter and officer who returned the result go with the rating (as a rating link's do).
+        fields.update(_counter_and_officer(db, dossier.returned_counter_id, dossier.returned_staff_id))
         if office.code in self.link_offices:
             fields["link"] = True
         try:
@@ -262,3 +264,17 @@ class DossierEvents:
         else:
             row.update({"invitation_id": invitation_id, "invitation_status": status})
             storage.forget_contact(db, code)
+
+
+def _counter_and_officer(db, counter_id, staff_id):
+    """The invitation's `counter` (label) and `staff` (code) fields for these ids."""
+    fields = {}
+    if counter_id:
+        row = db.execute("SELECT label FROM counters WHERE id = ?", [counter_id]).fetchone()
+        if row:
+            fields["counter"] = row[0]
+    if staff_id:
+        row = db.execute("SELECT code FROM staff WHERE id = ?", [staff_id]).fetchone()
+        if row:
+            fields["staff"] = row[0]
+    return fields

@@ -7,7 +7,7 @@ import threading
 from server import scope
 from server.db import write_transaction
 from server.observability import RATINGS
-from server.offices import load_tree
+from server.offices import load_tree, officer_serves
 from server.ratings import Rating, Source, attach_followup
 from server.timeutil import parse_client_time, to_stored
 from sms import dialogue, phones, quiet, storage
@@ -126,7 +126,9 @@ class Channel:
         if region not in self.regions:
             raise InvitationError(400, f"phone: numbers of region {region or 'unknown'} are not invited here "
                                        f"(SMS_ALLOWED_REGIONS: {', '.join(sorted(self.regions)) or 'none'})")
+        served_at = office
         office = tree.by_id[tree.successor(office.id)]
+        counter_id, staff_code = _counter_and_officer(db, tree, served_at, office, request)
         link = fields.get("link", False)
         if not isinstance(link, bool) or link and "rating_links" not in self.extensions:
             raise InvitationError(400, "link: must be true or false (true needs the web channel)")
@@ -135,7 +137,8 @@ class Channel:
         row = {"office_id": office.id, "service": request["service"], "reference": request["reference"],
                "language": language, "phone_hash": key, "created_at": to_stored(now),
                "local_day": now.astimezone(self.timezone).date().isoformat(), "created_by": user["id"],
-               "send_after": to_stored(request["send_after"] or now)}
+               "send_after": to_stored(request["send_after"] or now), "counter_id": counter_id,
+               "staff_code": staff_code}
         with write_transaction(db):
             if storage.invitations_by_user_on(db, user["id"], row["local_day"]) >= self.per_user_day:
                 raise InvitationError(429, f"at most {self.per_user_day} invitations a day per user "
@@ -147,8 +150,9 @@ class Channel:
             invitation_id = storage.insert_invitation(db, {**row, "status": "queued"})
             body = self.texts.render("invitation", language, office=office.name, code=office.code)
             if link:  # a rating link (web channel) as an alternative to replying with a digit
-                url, _ = self.extensions["rating_links"](db, user, {"office": office.code, "service": request[
-                    "service"], "reference": request["reference"]}, now)
+                url, _ = self.extensions["rating_links"](db, user, {
+                    "office": office.code, "service": request["service"], "reference": request["reference"],
+                    "counter": request["counter"], "staff": staff_code}, now)
                 body = f"{body} {url}"
             not_before = quiet.next_allowed(max(request["send_after"] or now, now), self.quiet, self.timezone)
             message_id = self.queue(db, request["phone"], body, "invitation", now, invitation_id, not_before)
@@ -210,8 +214,9 @@ class Channel:
             language = "vi" if effect.language in (None, "vi-ascii") else effect.language
             rating = Rating(client_id=effect.client_id, score=effect.score, created_at=effect.created_at,
                             service=effect.service, reference=effect.reference, language=language,
-                            extra=_contact(sender))
-            status = self.ingest.store(db, load_tree(db), Source("sms", effect.office_id), [rating], {}, now)
+                            staff_code=effect.staff_code, extra=_contact(sender))
+            source = Source("sms", effect.office_id, counter_id=effect.counter_id)
+            status = self.ingest.store_parsed(db, load_tree(db), source, [rating], now)
             if effect.invitation_id is not None and status == ["accepted"]:
                 storage.update_invitation(db, effect.invitation_id,
                                           {"replied_at": to_stored(now), "rating_client_id": effect.client_id})
@@ -334,7 +339,29 @@ def _invitation_fields(fields, now):
     if language is not None and language not in ("vi", "en", "vi-ascii"):
         raise InvitationError(400, "language: must be vi, en or vi-ascii")
     return {"phone": phone, "office": office, "service": text("service", 64), "reference": text("reference", 64),
-            "send_after": send_after, "language": language}
+            "counter": text("counter", 64), "staff": text("staff", 64), "send_after": send_after,
+            "language": language}
+
+
+def _counter_and_officer(db, tree, served_at, office, request):
+    """(counter id, officer code) named by the request, or InvitationError naming the field.
+
+    The counter is one of the office that served the citizen (or of its successor, once
+    merged); the officer one who may be credited there (server.offices.officer_serves)."""
+    counter_id = None
+    if request["counter"] is not None:
+        rows = db.execute("SELECT office_id, id FROM counters WHERE office_id IN (?, ?) AND label = ?",
+                          [served_at.id, office.id, request["counter"]]).fetchall()
+        found = dict(rows)
+        counter_id = found.get(served_at.id, found.get(office.id))
+        if counter_id is None:
+            raise InvitationError(400, f"counter: office {served_at.code} has no counter {request['counter'][:40]!r}")
+    staff = request["staff"]
+    if staff is not None:
+        row = db.execute("SELECT office_id FROM staff WHERE code = ?", [staff]).fetchone()
+        if row is None or not officer_serves(tree, row[0], office.id):
+            raise InvitationError(400, f"staff: no officer {staff[:40]!r} at office {served_at.code}")
+    return counter_id, staff
 
 
 def _contact(sender):

@@ -55,6 +55,8 @@ class Conversation:
     comment_length: int = 0       # characters of the rating's comment so far
     question_topic: str | None = None  # AWAITING_ANSWER: whose question (a handler's topic)
     question_ref: int | None = None    # and what it is about (e.g. a case id)
+    counter_id: int | None = None      # the counter and officer the invitation names (a dossier's)
+    staff_code: str | None = None
 
     def active(self, now):
         return self.stage != IDLE and self.expires_at is not None and now < self.expires_at
@@ -91,6 +93,8 @@ class StoreRating:
     service: str | None = None
     reference: str | None = None
     language: str | None = None
+    counter_id: int | None = None
+    staff_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,8 @@ def invitation_sent(state, invitation, office, now, reply_window):
     return dataclasses.replace(
         state, stage=AWAITING_SCORE, invitation_id=invitation["id"], office_id=office.id,
         office_code=office.code, office_name=office.name, service=invitation.get("service"),
-        reference=invitation.get("reference"), language=invitation.get("language"), attempts=0,
+        reference=invitation.get("reference"), language=invitation.get("language"),
+        counter_id=invitation.get("counter_id"), staff_code=invitation.get("staff_code"), attempts=0,
         rating_id=None, expires_at=now + reply_window, asked_why=False, reasons=(), comment_length=0)
 
 
@@ -250,7 +255,7 @@ class Dialogue:
             return dataclasses.replace(state, attempts=attempts), self._say("reprompt", state), ()
         client_id = invitation_rating_id(state.invitation_id)
         effect = StoreRating(client_id, state.office_id, score, now, state.invitation_id, state.service,
-                             state.reference, state.language)
+                             state.reference, state.language, state.counter_id, state.staff_code)
         return self._rated(state, client_id, score, now, (effect,))
 
     def _rated(self, state, client_id, score, now, effects):

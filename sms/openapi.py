@@ -17,6 +17,12 @@ def paths(app):
                     "office": {"type": "string", "description": "Code of the office that served the citizen."},
                     "service": {"type": "string", "maxLength": 64, "description": "Procedure code."},
                     "reference": {"type": "string", "maxLength": 64, "description": "Dossier code."},
+                    "counter": {"type": "string", "maxLength": 64,
+                                "description": "Label of the counter that served the citizen (of that office); "
+                                               "the rating the reply produces is counted there."},
+                    "staff": {"type": "string", "maxLength": 64,
+                              "description": "Code of the officer who served the citizen; the rating is "
+                                             "credited to them."},
                     "send_after": {"type": "string", "format": "date-time",
                                    "description": "Not before this time, with an offset; at most 30 days on."},
                     "link": {"type": "boolean", "description": "Add a rating link (web channel) to the text, "

@@ -129,6 +129,18 @@ def m003_invitations_by_user(db):
     db.execute("CREATE INDEX IF NOT EXISTS sms_invitations_by_user ON sms_invitations(created_by, local_day)")
 
 
+@migrations()
+def m004_invitations_carry_counter_and_officer(db):
+    """The counter and officer who served the citizen go with the invitation to the rating its
+    reply produces (a dossier returned at Quầy 2 by CB1 is rated at Quầy 2 for CB1), as a
+    rating link carries them. The officer by code, as Rating.staff_code and web_links have it."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(sms_invitations)").fetchall()}
+    if "counter_id" not in columns:
+        db.execute("ALTER TABLE sms_invitations ADD COLUMN counter_id INTEGER REFERENCES counters(id)")
+    if "staff_code" not in columns:
+        db.execute("ALTER TABLE sms_invitations ADD COLUMN staff_code TEXT")
+
+
 # --- opt-outs -----------------------------------------------------------------------------
 
 def is_opted_out(db, key):

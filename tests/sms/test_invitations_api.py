@@ -8,7 +8,7 @@ from server.db import get_db
 from sms import phones
 from sms.sender import Sender
 from tests.sms.support import E164, PHONE, make_app
-from tests.support import add_user, auth
+from tests.support import add_offices, add_user, auth
 
 
 def invite(client, headers, **fields):
@@ -62,8 +62,11 @@ def test_every_usual_way_of_writing_a_number_is_the_same_number(sms_province, ad
     ({"send_after": "tomorrow"}, "send_after:"), ({"send_after": "2026-03-05T09:00:00"}, "send_after:"),
     ({"send_after": "0001-01-01T00:00:00+01:00"}, "send_after:"),
     ({"language": "fr"}, "language:"),
+    ({"counter": "Quầy 9"}, "counter: office D has no counter"), ({"counter": ""}, "counter:"),
+    ({"staff": "NOBODY"}, "staff: no officer"), ({"staff": "CB9"}, "staff: no officer 'CB9' at office D"),
 ])
 def test_bad_fields_get_400_naming_the_field_and_nothing_is_queued(sms_province, admin, fields, message):
+    add_offices(sms_province, rows=(), staff=[("CB9", "Lê Văn Chín", "E", "Quầy 1")])  # an officer of E
     response = invite(sms_province.test_client(), admin, **fields)
     assert response.status_code == 400
     assert response.json["error"].startswith(message)
@@ -193,3 +196,11 @@ def test_one_user_cannot_ask_for_more_invitations_a_day_than_the_limit(database)
     assert "SMS_INVITATIONS_PER_USER_DAY" in invite(client, busy, phone="0912 345 679").json["error"]
     assert invite(client, other, phone="0912 345 679").status_code == 202
     assert rows(app, "SELECT COUNT(*) AS n FROM sms_invitations") == [{"n": 3}]
+
+
+def test_the_counter_and_officer_named_go_with_the_invitation(sms_province, admin):
+    add_offices(sms_province, rows=(), staff=[("CB1", "Nguyễn Văn An", "D", "Quầy 2")])
+    assert invite(sms_province.test_client(), admin, counter="Quầy 2", staff="CB1").status_code == 202
+    [invitation] = rows(sms_province, """SELECT c.label, i.staff_code FROM sms_invitations i
+                                         JOIN counters c ON c.id = i.counter_id""")
+    assert invitation == {"label": "Quầy 2", "staff_code": "CB1"}
