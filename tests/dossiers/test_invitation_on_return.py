@@ -10,8 +10,8 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from tests.sms.fake_twilio import FakeTwilio
-from tests.web.support import form_fields
 from tests.support import ServerProcess, flask_cli, free_port
+from tests.web.support import form_fields
 
 
 def setup(database):
