@@ -30,6 +30,9 @@ def init_app(app):
     # Channels that ask "why?" on a page of their own offer the optional number when some
     # component reads it (the web channel's second page).
     app.extensions.setdefault("rating_fields", set()).add("contact")
+    # The kiosk's reasons screen offers it too, and its consent line says when it is erased.
+    app.extensions.setdefault("kiosk_fields", {})["contact"] = {
+        "retention_days": app.config["CASE_CONTACT_RETENTION_DAYS"]}
     channel = app.extensions.get("sms")
     if channel is not None:
         channel.answer_handlers[FEEDBACK_TOPIC] = lambda db, ref, choice, now: record_feedback(

@@ -14,7 +14,7 @@ def parse_contact(item):
     if value is None or (isinstance(value, str) and not value.strip()):
         return {}
     try:
-        number = phones.normalise(value)
+        number = phones.mobile(value)  # the answer goes by SMS
     except phones.PhoneError as problem:
         raise ItemError(f"contact: {problem}") from None
     if item.get("contact_consent") is not True:

@@ -8,7 +8,11 @@ Screens: "idle" (question and one button per level), "reasons" (after a dissatis
 level: toggles, send, skip) and "thanks". A dissatisfied rating is recorded *held* the
 moment it is tapped, so a crash on the reasons screen loses nothing; send, skip or the
 timeout release it. On the reasons screen the citizen may also leave a phone number to be
-answered on (digits, only sent with the consent line ticked); skip and the timeout drop it.
+answered on, when the server reads one (`Rules.asks_contact`): tapping the field opens a
+keypad (`contact_open`: the app shows it as its own screen) with the consent line. Send with
+a number that is not a Vietnamese mobile, or without the consent ticked, does not send: the
+keypad shows again with `contact_problem` saying why (nothing the citizen typed is dropped
+silently). Skip and the timeout drop the number.
 
 Button-mashing: a tap within the cooldown of the previous rating is not a rating at all; a
 tap after the cooldown but within the server's misuse interval is recorded with
@@ -17,6 +21,8 @@ tap after the cooldown but within the server's misuse interval is recorded with
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+
+from sms import phones
 
 IDLE, REASONS, THANKS = "idle", "reasons", "thanks"
 # Someone who switched the language and walked away: the next citizen starts in the default.
@@ -36,6 +42,8 @@ class Rules:
     cooldown_seconds: float = 2
     misuse_seconds: float = 3
     staff_code: str | None = None
+    asks_contact: bool = False  # the server reads a phone number left on the reasons screen
+    contact_retention_days: int | None = None  # kept that long after the case closes
 
     @classmethod
     def from_config(cls, config):
@@ -53,6 +61,8 @@ class Rules:
             cooldown_seconds=float(timeouts.get("cooldown_seconds", 2)),
             misuse_seconds=float(config.get("misuse_interval_seconds", 3)),
             staff_code=(config.get("staff") or {}).get("code"),
+            asks_contact="contact" in (config.get("fields") or {}),
+            contact_retention_days=((config.get("fields") or {}).get("contact") or {}).get("retention_days"),
         )
 
 
@@ -68,6 +78,8 @@ class State:
     last_score: int | None = None
     contact: str = ""  # digits typed on the reasons screen, to be called back on
     consent: bool = False  # the consent line under them, ticked
+    contact_open: bool = False  # the keypad is showing
+    contact_problem: str | None = None  # why Send did not go: "invalid" (not a mobile) or "consent"
 
 
 def start(rules):
@@ -109,6 +121,16 @@ class ToggleConsent:
 
 
 @dataclass(frozen=True)
+class OpenContact:
+    """A tap on the phone-number field of the reasons screen: the keypad."""
+
+
+@dataclass(frozen=True)
+class CloseContact:
+    """"Quay lại" on the keypad: back to the reasons, the number kept."""
+
+
+@dataclass(frozen=True)
 class ChooseLanguage:
     code: str
 
@@ -138,11 +160,28 @@ class Release:
 
 
 MAX_CONTACT_DIGITS = 11  # 0912345678, or 84912345678
+# Typing a number and reading the consent line takes longer than ticking reasons.
+CONTACT_TIMEOUT_FACTOR = 2
+
+
+def contact_problem(state):
+    """Why the typed number cannot go: None (nothing typed, or ready), "invalid" or "consent"."""
+    if not state.contact:
+        return None
+    try:
+        phones.mobile(state.contact)  # the rule the server applies to `contact` (cases.contact)
+    except phones.PhoneError:
+        return "invalid"
+    return None if state.consent else "consent"
 
 
 def contact_ready(state):
-    """The number to send with the rating: typed, long enough for a Vietnamese number, consented."""
-    return state.contact if state.consent and 9 <= len(state.contact) <= MAX_CONTACT_DIGITS else None
+    """The number to send with the rating: a Vietnamese mobile, with the consent line ticked."""
+    return state.contact if state.contact and contact_problem(state) is None else None
+
+
+def reasons_timeout(rules, state):
+    return rules.reasons_seconds * (CONTACT_TIMEOUT_FACTOR if state.contact_open else 1)
 
 
 def step(rules, state, event, now):
@@ -194,25 +233,42 @@ def _digit(rules, state, event, now):
     if state.screen != REASONS:
         return state, []
     if event.key == "back":
-        return replace(state, contact=state.contact[:-1], since=now), []
+        return replace(state, contact=state.contact[:-1], contact_problem=None, since=now), []
+    if event.key == "clear":
+        return replace(state, contact="", contact_problem=None, since=now), []
     if len(event.key) != 1 or not event.key.isdigit() or len(state.contact) >= MAX_CONTACT_DIGITS:
         return state, []
-    return replace(state, contact=state.contact + event.key, since=now), []
+    return replace(state, contact=state.contact + event.key, contact_problem=None, since=now), []
 
 
 def _toggle_consent(rules, state, event, now):
     if state.screen != REASONS:
         return state, []
-    return replace(state, consent=not state.consent, since=now), []
+    problem = None if state.contact_problem == "consent" else state.contact_problem
+    return replace(state, consent=not state.consent, contact_problem=problem, since=now), []
+
+
+def _open_contact(rules, state, event, now):
+    if state.screen != REASONS or not rules.asks_contact:
+        return state, []
+    return replace(state, contact_open=True, since=now), []
+
+
+def _close_contact(rules, state, event, now):
+    if state.screen != REASONS:
+        return state, []
+    return replace(state, contact_open=False, contact_problem=None, since=now), []
 
 
 def _finish_reasons(send):
     def handler(rules, state, event, now):
         if state.screen != REASONS:
             return state, []
+        if send and contact_problem(state):  # say why on the keypad; send nothing yet
+            return replace(state, contact_open=True, contact_problem=contact_problem(state), since=now), []
         effect = Release(state.pending, state.reasons if send else (), contact_ready(state) if send else None)
         return replace(state, screen=THANKS, pending=None, pending_score=None, reasons=(), since=now, contact="",
-                       consent=False), [effect]
+                       consent=False, contact_open=False, contact_problem=None), [effect]
     return handler
 
 
@@ -231,7 +287,7 @@ def _dismiss(rules, state, event, now):
 def _tick(rules, state, event, now):
     if state.screen == THANKS and expired(state.since, rules.thanks_seconds, now):
         return _idle(rules, state), []
-    if state.screen == REASONS and expired(state.since, rules.reasons_seconds, now):
+    if state.screen == REASONS and expired(state.since, reasons_timeout(rules, state), now):
         # Nobody there any more: send without reasons, and the next person starts clean.
         return _idle(rules, state), [Release(state.pending, ())]
     if (state.screen == IDLE and state.language != rules.default_language
@@ -242,7 +298,7 @@ def _tick(rules, state, event, now):
 
 def _idle(rules, state):
     return replace(state, screen=IDLE, language=rules.default_language, pending=None, pending_score=None,
-                   reasons=(), since=None, contact="", consent=False)
+                   reasons=(), since=None, contact="", consent=False, contact_open=False, contact_problem=None)
 
 
 _HANDLERS = {
@@ -252,6 +308,8 @@ _HANDLERS = {
     Skip: _finish_reasons(send=False),
     Digit: _digit,
     ToggleConsent: _toggle_consent,
+    OpenContact: _open_contact,
+    CloseContact: _close_contact,
     ChooseLanguage: _choose_language,
     Dismiss: _dismiss,
     Tick: _tick,

@@ -13,6 +13,21 @@ LOCAL = {
         "refused": "máy chủ không nhận kiosk này",
         "storage": "lỗi lưu đánh giá",
         "last_sync": "gửi lần cuối",
+        # The optional phone number on the reasons screen (when the server reads one).
+        "contact_field": "Để lại số điện thoại để cơ quan liên hệ lại (không bắt buộc)",
+        "contact_placeholder": "Chạm các số để nhập",
+        "contact_number": "Số điện thoại",
+        "contact_agreed": "đã đồng ý",
+        "contact_not_agreed": "chưa đồng ý, chạm để xem",
+        "contact_fix": "số chưa đúng, chạm để sửa",
+        "contact_consent": "Tôi đồng ý để cơ quan dùng số này chỉ để liên hệ trả lời ý kiến của tôi.",
+        "contact_erased_days": "Số được xoá {days} ngày sau khi ý kiến được giải quyết xong.",
+        "contact_erased": "Số được xoá sau khi ý kiến được giải quyết xong.",
+        "contact_invalid": "Số chưa đúng. Xin nhập số di động Việt Nam, ví dụ 0912 345 678.",
+        "contact_consent_needed": "Xin chạm vào ô đồng ý bên dưới, hoặc xoá số nếu không muốn để lại.",
+        "contact_back": "Quay lại",
+        "contact_delete": "Xoá",
+        "contact_clear": "Xoá hết",
     },
     "en": {
         "waiting": "Connecting to the server…",
@@ -20,6 +35,21 @@ LOCAL = {
         "refused": "the server refuses this kiosk",
         "storage": "cannot store ratings",
         "last_sync": "last sent",
+        "contact_field": "Leave a phone number so the office can get back to you (optional)",
+        "contact_placeholder": "Tap the digits",
+        "contact_number": "Phone number",
+        "contact_agreed": "consent given",
+        "contact_not_agreed": "no consent yet, tap to see",
+        "contact_fix": "not a mobile number, tap to fix",
+        "contact_consent": "I agree that the office uses this number only to answer my feedback.",
+        "contact_erased_days": "It is deleted {days} days after the feedback has been dealt with.",
+        "contact_erased": "It is deleted once the feedback has been dealt with.",
+        "contact_invalid": "This number is not right. Please enter a Vietnamese mobile number, e.g. 0912 345 678.",
+        "contact_consent_needed": "Please tap the consent box below, or delete the number if you do not want to "
+                                  "leave it.",
+        "contact_back": "Back",
+        "contact_delete": "Delete",
+        "contact_clear": "Clear",
     },
 }
 
@@ -54,6 +84,18 @@ def counter_name(config, language):
             rest = label[len(prefix):].strip()
             return f"{word} {rest}" if rest and " " not in rest and len(rest) <= 6 else label
     return f"{word} {label}".strip()
+
+
+def grouped(digits):
+    """A typed number as it is read out: "0912 345 678", "8491 234 567 8"."""
+    return " ".join([digits[:4], *(digits[i:i + 3] for i in range(4, len(digits), 3))]).strip()
+
+
+def consent_line(texts, retention_days):
+    """What the number is used for, and when it is erased (the case closes plus the retention)."""
+    erased = texts["contact_erased_days"].format(days=retention_days) if retention_days is not None \
+        else texts["contact_erased"]
+    return f"{texts['contact_consent']} {erased}"
 
 
 def label(labels, language):

@@ -140,6 +140,9 @@ def kiosk_config():
             "heartbeat_seconds": config["KIOSK_HEARTBEAT_SECONDS"],
         },
         "misuse_interval_seconds": config["MISUSE_INTERVAL_SECONDS"],
+        # Optional fields a component reads from kiosk items, with what the kiosk needs to
+        # offer them (app.extensions["kiosk_fields"]: name -> details); none in the bare core.
+        "fields": current_app.extensions.get("kiosk_fields", {}),
         "server_time": now_stored(),
     })
 

@@ -33,6 +33,17 @@ def normalise(text, region=DEFAULT_REGION):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def mobile(text, region=DEFAULT_REGION):
+    """A mobile number of `region` that an SMS can reach, normalised (`0912 345 678` ->
+    `+84912345678`), or PhoneError: what a citizen leaves to be answered on (kiosk, web)."""
+    number = normalise(text, region)
+    parsed = phonenumbers.parse(number, None)
+    if phonenumbers.region_code_for_number(parsed) != region or phonenumbers.number_type(parsed) not in (
+            phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        raise PhoneError("is not a Vietnamese mobile number (e.g. 0912 345 678)")
+    return number
+
+
 def region(number):
     """The ISO region of a normalised number (`+84...` -> `VN`), or None."""
     return phonenumbers.region_code_for_number(phonenumbers.parse(number, None))

@@ -22,11 +22,13 @@ from kiosk.ui.widgets import PillButton, RatingButton, ReasonToggle  # noqa: F40
 
 log = logging.getLogger("kiosk")
 KV_DIR = Path(__file__).parent
-KV_FILES = ("widgets.kv", "waiting.kv", "idle.kv", "reasons.kv", "thanks.kv")
+KV_FILES = ("widgets.kv", "waiting.kv", "idle.kv", "reasons.kv", "contact.kv", "thanks.kv")
+KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")  # the phone keypad, row by row
 TICK_SECONDS = 0.25
 NUMPAD_DIGITS = {256 + n: n for n in range(10)}  # Kivy's key codes for the keypad's 0..9
 ENTER_KEYS = {13, 271}
 BACK_KEYS = {27, 8}  # Escape, Backspace: skip the reasons (Escape must never quit the kiosk)
+ESCAPE, BACKSPACE = 27, 8
 
 
 class WaitingScreen(Screen):
@@ -38,6 +40,10 @@ class IdleScreen(Screen):
 
 
 class ReasonsScreen(Screen):
+    pass
+
+
+class ContactScreen(Screen):
     pass
 
 
@@ -58,6 +64,12 @@ class KioskApp(App):
     online = BooleanProperty(False)
     pending_face = StringProperty("unhappy")
     reasons_time_left = NumericProperty(1.0)
+    asks_contact = BooleanProperty(False)  # the server reads a number left on the reasons screen
+    contact_summary = StringProperty("")  # the reasons screen's field
+    contact_display = StringProperty("")  # the number typed, grouped for reading
+    contact_message = StringProperty("")  # why Send did not go
+    contact_consent = BooleanProperty(False)
+    consent_text = StringProperty("")
 
     def __init__(self, outbox, config=None, sender=None, server_url="", **kwargs):
         super().__init__(**kwargs)
@@ -73,8 +85,11 @@ class KioskApp(App):
             Builder.load_file(str(KV_DIR / name))
         self.screens = ScreenManager(transition=NoTransition())
         for screen in (WaitingScreen(name="waiting"), IdleScreen(name="idle"), ReasonsScreen(name="reasons"),
-                       ThanksScreen(name="thanks")):
+                       ContactScreen(name="contact"), ThanksScreen(name="thanks")):
             self.screens.add_widget(screen)
+        keypad = self.screens.get_screen("contact").ids.keypad
+        for code in KEYPAD:
+            keypad.add_widget(Factory.KeypadKey(code=code))
         Window.bind(on_key_down=self.on_key_down, size=self.on_window_size)
         self.on_window_size(Window, Window.size)
         if self.initial_config is not None:
@@ -153,6 +168,18 @@ class KioskApp(App):
     def dismiss(self):
         self.handle(flow.Dismiss())
 
+    def open_contact(self):
+        self.handle(flow.OpenContact())
+
+    def close_contact(self):
+        self.handle(flow.CloseContact())
+
+    def press_key(self, code):
+        self.handle(flow.Digit(code))
+
+    def toggle_consent(self):
+        self.handle(flow.ToggleConsent())
+
     def choose_language(self, code):
         self.handle(flow.ChooseLanguage(code))
 
@@ -166,6 +193,19 @@ class KioskApp(App):
         digit = NUMPAD_DIGITS.get(key)
         if digit is None and codepoint and codepoint.isdigit():
             digit = int(codepoint)
+        if self.controller is not None and self.controller.state.contact_open:
+            # The keypad is open: keys type the number (Backspace deletes, Escape goes back).
+            if digit is not None:
+                self.press_key(str(digit))
+            elif key == BACKSPACE:
+                self.press_key("back")
+            elif key == ESCAPE:
+                self.close_contact()
+            elif key in ENTER_KEYS:
+                self.send()
+            else:
+                return False
+            return True
         if digit is not None:
             self.rate(digit, by="key")
             return True
@@ -187,7 +227,7 @@ class KioskApp(App):
             self._show_language(state.language)
         if state.screen == flow.REASONS:
             self._show_reasons(state)
-        self.screens.current = state.screen
+        self.screens.current = "contact" if state.screen == flow.REASONS and state.contact_open else state.screen
         if state.screen == flow.IDLE and not self.idle_shown_once:
             self.idle_shown_once = True
             log.info("Kiosk: idle screen shown")
@@ -208,6 +248,11 @@ class KioskApp(App):
             toggle.label = texts.label(labels[toggle.code], language)
         for button in self.screens.get_screen("idle").ids.languages.children:
             button.current = button.code == language
+        for key in self.screens.get_screen("contact").ids.keypad.children:
+            words = {"back": self.texts["contact_delete"], "clear": self.texts["contact_clear"]}
+            key.text = words.get(key.code, key.code)
+        self.asks_contact = self.controller.rules.asks_contact
+        self.consent_text = texts.consent_line(self.texts, self.controller.rules.contact_retention_days)
         self.show_status(self.status)
 
     def _show_reasons(self, state):
@@ -218,7 +263,17 @@ class KioskApp(App):
         self.pending_face = level["face"] if level else "unhappy"
         if state.since is not None:
             elapsed = (self.controller.clock() - state.since).total_seconds()
-            self.reasons_time_left = max(0.0, min(1.0, 1 - elapsed / rules.reasons_seconds))
+            self.reasons_time_left = max(0.0, min(1.0, 1 - elapsed / flow.reasons_timeout(rules, state)))
+        self.contact_display = texts.grouped(state.contact)
+        self.contact_consent = state.consent
+        self.contact_message = {"invalid": self.texts["contact_invalid"],
+                                "consent": self.texts["contact_consent_needed"]}.get(state.contact_problem, "")
+        if not state.contact:
+            self.contact_summary = self.texts["contact_field"]
+        else:
+            agreed = self.texts[{None: "contact_agreed", "invalid": "contact_fix"}.get(
+                flow.contact_problem(state), "contact_not_agreed")]
+            self.contact_summary = f"{self.texts['contact_number']}: {self.contact_display}  ·  {agreed}"
 
     def _build_levels(self, config):
         box = self.screens.get_screen("idle").ids.levels

@@ -86,6 +86,8 @@ class ReasonToggle(ButtonBehavior, BoxLayout):
     code = StringProperty("")
     label = StringProperty("")
     chosen = BooleanProperty(False)
+    font_scale = NumericProperty(0.95)  # of app.u
+    minimum_label_height = NumericProperty(0)  # the label's wrapped text, for a toggle that grows with it
 
 
 class PillButton(ButtonBehavior, Label):

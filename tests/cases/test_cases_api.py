@@ -62,6 +62,18 @@ def test_a_number_without_the_consent_tick_or_not_a_number_is_refused_naming_the
     assert cases(client, site["admin"])["cases"] == []
 
 
+@pytest.mark.parametrize("number", ["024 3826 8888", "+1 415 555 0123"])
+def test_a_number_an_sms_reply_cannot_reach_is_refused(client, site, number):
+    """The answer goes by SMS: a landline or a foreign number is no way back (the kiosk's rule too)."""
+    [result] = deliver(client, site["kiosk"], [rating(1, minutes_ago(4), contact=number, contact_consent=True)])
+    assert result["status"] == "rejected" and "Vietnamese mobile" in result["error"]
+
+
+def test_the_kiosk_config_offers_the_number_with_its_retention(client, site, app):
+    fields = client.get("/api/v1/kiosk/config", headers=auth(site["kiosk"])).json["fields"]
+    assert fields == {"contact": {"retention_days": app.config["CASE_CONTACT_RETENTION_DAYS"]}}
+
+
 def test_the_case_is_written_in_the_ratings_transaction(app, site):
     """A hook that fails after the case is written undoes the ratings too: never a poor rating without its case."""
     def broken(db, source, stored, now):

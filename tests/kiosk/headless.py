@@ -5,9 +5,12 @@
 PLAN: {"argv": [kiosk arguments], "result": "out.json", "steps": [...]}. Steps, in order:
   {"tap": ["level", 4]} | {"tap": ["reason", "fees"]} | {"tap": ["send"]} | {"tap": ["skip"]}
   | {"tap": ["language", "en"]} | {"tap": ["screen"]}   touch down and up on that widget's centre
+  | {"tap": ["contact_field"]} | {"tap": ["keypad", "0"]} (or "back", "clear") | {"tap": ["consent"]}
+  | {"tap": ["contact_send"]} | {"tap": ["contact_back"]}   the phone number's field and keypad
   {"key": "1"} | {"key": "numpad1"} | {"key": "enter"} | {"key": "escape"}   a key event to the window
   {"advance": seconds}   move the flow's clock on (timeouts without waiting) and tick
   {"wait": seconds}      real time, for the sender or the clock
+  {"until": "sent" | "idle" | ..., "timeout": 30}   wait until the outbox is empty / that screen shows
   {"size": [w, h]}       resize the window
   {"shot": "path.png"}   save what the window shows
   {"record": "label"}    note the screen, texts, outbox and any label whose text does not fit
@@ -84,6 +87,8 @@ class Runner:
             return 0.05
         if "wait" in step:
             return step["wait"]
+        if "until" in step:
+            return self.until(step)
         if "size" in step:
             from kivy.core.window import Window
             Window.size = tuple(step["size"])
@@ -100,6 +105,17 @@ class Runner:
             self.results["memory"].append({"label": step["memory"], "rss_kb": rss_kb()})
             return 0
         raise ValueError(f"unknown step {step}")
+
+    def until(self, step):
+        import time
+        deadline = step.setdefault("deadline", time.monotonic() + step.get("timeout", 30))
+        done = (self.app.outbox.queued() == 0 if step["until"] == "sent"
+                else self.app.screens.current == step["until"])
+        if not done:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not {step['until']} after {step.get('timeout', 30)} s")
+            self.queue.insert(0, step)
+        return 0.2
 
     def tap(self, kind, value=None):
         from kivy.core.window import Window
@@ -137,8 +153,12 @@ class Runner:
             return _only(b for b in screens.get_screen("idle").ids.languages.children if b.code == value)
         if kind == "reason":
             return _only(t for t in screens.get_screen("reasons").ids.reasons.children if t.code == value)
-        if kind in ("send", "skip"):
+        if kind in ("send", "skip", "contact_field"):
             return screens.get_screen("reasons").ids[kind]
+        if kind == "keypad":
+            return _only(k for k in screens.get_screen("contact").ids.keypad.children if k.code == value)
+        if kind in ("consent", "contact_send", "contact_back"):
+            return screens.get_screen("contact").ids[kind.removeprefix("contact_")]
         raise ValueError(f"nothing to tap called {kind}")
 
     def shot(self, path):
@@ -168,6 +188,19 @@ class Runner:
             "window": list(self._window_size()),
             "faces": [[b.score, list(b.pos), list(b.size), [list(c.pos) + list(c.size) for c in b.children]]
                       for b in idle.ids.levels.children],
+            "contact": self.contact_on_screen(),
+        }
+
+    def contact_on_screen(self):
+        """The phone number's field, keypad and consent line, as the widgets show them."""
+        reasons, contact = self.app.screens.get_screen("reasons"), self.app.screens.get_screen("contact")
+        field = reasons.ids.contact_field
+        return {
+            "field": field.text, "field_shown": field.opacity > 0 and field.height > 0,
+            "field_size": list(field.size), "field_texture": list(field.texture_size), "field_font": field.font_size,
+            "title": contact.ids.title.text, "number": contact.ids.number.text, "message": contact.ids.message.text,
+            "consent": contact.ids.consent.label, "consent_ticked": contact.ids.consent.chosen,
+            "keys": [[k.text, *k.size] for k in reversed(contact.ids.keypad.children)],
         }
 
     @staticmethod

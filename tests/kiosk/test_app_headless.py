@@ -39,7 +39,9 @@ def every_screen(prefix):
         {"record": "idle"}, {"shot": f"{SHOTS}/{prefix}-idle.png"},
         {"tap": ["level", 1]}, {"tap": ["reason", "waiting_time"]}, {"tap": ["reason", "fees"]},
         {"record": "reasons"}, {"shot": f"{SHOTS}/{prefix}-reasons.png"},
-        {"tap": ["send"]}, {"record": "thanks"}, {"shot": f"{SHOTS}/{prefix}-thanks.png"},
+        {"tap": ["contact_field"]}, *[{"tap": ["keypad", d]} for d in "0912345678"], {"tap": ["contact_send"]},
+        {"record": "contact"}, {"shot": f"{SHOTS}/{prefix}-contact.png"}, {"tap": ["consent"]},
+        {"tap": ["contact_send"]}, {"record": "thanks"}, {"shot": f"{SHOTS}/{prefix}-thanks.png"},
         {"advance": 5}, {"tap": ["language", "en"]}, {"record": "english"}, {"shot": f"{SHOTS}/{prefix}-idle-en.png"},
     ]
 
@@ -48,8 +50,8 @@ def every_screen(prefix):
 def test_every_screen_fits_and_is_saved_as_a_screenshot(tmp_path, size):
     results = run_plan(tmp_path, offline_kiosk(tmp_path, size), every_screen(f"default-{size}"))
     records = {r["label"]: r for r in results["records"]}
-    assert [records[name]["screen"] for name in ("idle", "reasons", "thanks", "english")] == \
-        ["idle", "reasons", "thanks", "idle"]
+    assert [records[name]["screen"] for name in ("idle", "reasons", "contact", "thanks", "english")] == \
+        ["idle", "reasons", "contact", "thanks", "idle"]
     for record in records.values():
         assert record["overflowing"] == [], f"text cut off on {record['label']} at {size}"
         assert record["window"] == [int(n) for n in size.split("x")]
@@ -62,8 +64,14 @@ def test_every_screen_fits_and_is_saved_as_a_screenshot(tmp_path, size):
     assert idle["level_order"] == [4, 3, 2, 1]
     assert idle["levels"] == {"4": "Rất hài lòng", "3": "Hài lòng", "2": "Bình thường", "1": "Không hài lòng"}
     assert records["reasons"]["chosen"] == ["fees", "waiting_time"]
+    assert records["contact"]["contact"]["message"].startswith("Xin chạm vào ô đồng ý")  # sent without the tick
+    assert all(w >= 0.9 * records["contact"]["window"][0] / 8 and h >= 50
+               for _, w, h in records["contact"]["contact"]["keys"]), records["contact"]["contact"]["keys"]
+    [given] = [r for r in records["thanks"]["outbox"] if r["score"] == 1]
+    assert (given["reasons"], given["contact"], given["contact_consent"]) == (["waiting_time", "fees"], "0912345678",
+                                                                             True)
     assert records["english"]["levels"]["1"] == "Dissatisfied"
-    for screen in ("idle", "reasons", "thanks", "idle-en"):
+    for screen in ("idle", "reasons", "contact", "thanks", "idle-en"):
         assert (SHOTS / f"default-{size}-{screen}.png").stat().st_size > 5000
     assert error_lines(results["log"]) == []  # no libmtdev traceback dressed as an ERROR
 

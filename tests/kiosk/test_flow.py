@@ -197,11 +197,49 @@ def _type(state, digits, seconds=1):
 def test_a_number_left_on_the_reasons_screen_goes_only_with_the_consent_tick():
     from kiosk.flow import ToggleConsent
     state = _type(_on_reasons(), "0912345678")
-    _, [released] = step(RULES, state, Send(), T0 + dt.timedelta(seconds=3))
-    assert released == Release("r1", (), None)  # typed, but consent not ticked: not sent
-    state, _ = step(RULES, state, ToggleConsent(), T0 + dt.timedelta(seconds=3))
+    held, effects = step(RULES, state, Send(), T0 + dt.timedelta(seconds=3))
+    # typed, but consent not ticked: nothing goes, and the keypad says why (was: sent without it)
+    assert effects == [] and held.screen == "reasons" and held.contact_open and held.contact_problem == "consent"
+    state, _ = step(RULES, held, ToggleConsent(), T0 + dt.timedelta(seconds=3))
+    assert state.contact_problem is None
     done, [released] = step(RULES, state, Send(), T0 + dt.timedelta(seconds=4))
     assert released == Release("r1", (), "0912345678") and done.contact == "" and not done.consent
+    assert done.screen == "thanks" and not done.contact_open
+
+
+@pytest.mark.parametrize("digits", ["091234567", "0243826888", "0123456789"])
+def test_a_number_that_is_not_a_vietnamese_mobile_does_not_go_and_says_why(digits):
+    from kiosk.flow import Digit, ToggleConsent
+    state, _ = step(RULES, _type(_on_reasons(), digits), ToggleConsent(), T0 + dt.timedelta(seconds=2))
+    held, effects = step(RULES, state, Send(), T0 + dt.timedelta(seconds=3))
+    assert effects == [] and held.contact_open and held.contact_problem == "invalid"
+    fixed, _ = step(RULES, held, Digit("back"), T0 + dt.timedelta(seconds=4))
+    assert fixed.contact_problem is None  # typing again clears the message
+
+
+def test_the_keypad_opens_only_when_the_server_reads_a_number_and_back_keeps_it():
+    from dataclasses import replace
+
+    from kiosk.flow import CloseContact, OpenContact, Tick
+    state = _on_reasons()
+    assert not step(replace(RULES, asks_contact=False), state, OpenContact(), T0)[0].contact_open
+    rules = replace(RULES, asks_contact=True)
+    opened, _ = step(rules, state, OpenContact(), T0 + dt.timedelta(seconds=1))
+    typed = _type(opened, "0912", seconds=2)
+    back, _ = step(rules, typed, CloseContact(), T0 + dt.timedelta(seconds=3))
+    assert not back.contact_open and back.contact == "0912" and back.screen == "reasons"
+    # typing a number takes longer than ticking reasons: the keypad waits twice the reasons' timeout
+    still, effects = step(rules, typed, Tick(), T0 + dt.timedelta(seconds=2 + 30))
+    assert still.screen == "reasons" and effects == []
+    gone, [released] = step(rules, typed, Tick(), T0 + dt.timedelta(seconds=2 + 40))
+    assert gone.screen == "idle" and released == Release("r1", (), None) and gone.contact == ""
+
+
+def test_rules_read_the_contact_field_from_the_servers_config():
+    config = {"scale": [{"score": 1, "dissatisfied": True}], "fields": {"contact": {"retention_days": 45}}}
+    rules = Rules.from_config(config)
+    assert rules.asks_contact and rules.contact_retention_days == 45
+    assert not Rules.from_config({"scale": config["scale"]}).asks_contact  # an older server, or no cases
 
 
 def test_back_erases_a_digit_skip_and_timeout_drop_the_number():
