@@ -79,10 +79,16 @@ def test_physical_keys_type_the_number_while_the_keypad_is_open(site, tmp_path):
     assert records["escaped"]["screen"] == "reasons"
 
 
-def test_the_field_is_written_out_in_full_on_a_portrait_screen(tmp_path):
+def test_the_field_is_written_out_in_full_on_a_portrait_screen_and_follows_the_language(tmp_path):
     from tests.kiosk.test_app_headless import offline_kiosk
-    steps = [{"tap": ["level", 1]}, {"record": "reasons"}, {"shot": f"{SHOTS}/contact-480x800-field.png"}]
-    [record] = run_plan(tmp_path, offline_kiosk(tmp_path, "480x800"), steps)["records"]
+    steps = [{"tap": ["level", 1]}, {"record": "reasons"}, {"shot": f"{SHOTS}/contact-480x800-field.png"},
+             {"tap": ["skip"]}, {"advance": 5}, {"tap": ["language", "en"]}, {"tap": ["level", 1]},
+             {"tap": ["contact_field"]}, {"record": "english"}, {"shot": f"{SHOTS}/contact-480x800-en.png"}]
+    record, english = run_plan(tmp_path, offline_kiosk(tmp_path, "480x800"), steps)["records"]
+    assert english["screen"] == "contact" and english["overflowing"] == []
+    assert english["contact"]["title"] == "Leave a phone number so the office can get back to you (optional)"
+    assert english["contact"]["consent"].endswith("It is deleted 30 days after the feedback has been dealt with.")
+    assert [key[0] for key in english["contact"]["keys"]][-3:] == ["Clear", "0", "Delete"]
     assert record["contact"]["field"].endswith("(không bắt buộc)") and record["overflowing"] == []
     text_height, field_height = record["contact"]["field_texture"][1], record["contact"]["field_size"][1]
     assert text_height > 2 * record["contact"]["field_font"] and field_height > text_height  # two lines, not "…"
