@@ -233,7 +233,7 @@ def counter_poster(counter_id):
     office, label, code = _counter_code(counter_id)
     size = request.args.get("size", "A4")
     if size not in ("A4", "A5"):
-        abort(400, "size: must be A4 or A5")
+        abort(400, _("size: the poster is printed on A4 or A5."))
     texts = WEB_TEXTS["vi"]
     pdf = poster_pdf(counter_url(current_app.config, code), office, label, texts["poster_instruction"],
                      texts["poster_or"], size)
@@ -460,7 +460,7 @@ def audit_log():
     action, actor = request.args.get("action") or None, request.args.get("actor") or None
     page = request.args.get("page", "1")
     if not page.isascii() or not page.isdigit() or not 1 <= int(page[:7]) <= MAX_AUDIT_PAGE or len(page) > 7:
-        abort(400, f"page: must be a whole number from 1 to {MAX_AUDIT_PAGE}")
+        abort(400, _("page: must be a whole number from 1 to %(n)s.", n=MAX_AUDIT_PAGE))
     page = int(page)
     rows = audit.entries(db, action, actor, scope, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
     return render("audit.html", entries=rows[:AUDIT_PAGE], more=len(rows) > AUDIT_PAGE, page=page,

@@ -56,6 +56,14 @@ def load_user(key):
     return accounts.load_session_user(db, key, now, current_app.config["SESSION_IDLE_HOURS"], touch)
 
 
+def _roles():
+    """What the menu may offer the reader (the rules are server.auth's)."""
+    from server import auth
+
+    signed_in = current_user and current_user.is_authenticated
+    return {"may_read_comments": bool(signed_in) and auth.may_read_comments(current_user.as_dict())}
+
+
 def init_app(app):
     # CSRF is checked by our blueprints' before_request, not app-wide: the kiosk and SMS
     # endpoints take POSTs from machines that carry tokens or signatures, not forms.
@@ -74,6 +82,7 @@ def init_app(app):
     app.extensions["session_user"] = session_user
     # Other components' pages in the menu: app.extensions["dashboard_links"] = [(endpoint, label)].
     app.context_processor(lambda: {"component_links": app.extensions.get("dashboard_links", ())})
+    app.context_processor(_roles)
     formatting.init_app(app)
 
     from . import account, admin, alerting, api, exports, monitoring, public, reports, views, web  # noqa: F401 (routes register on import)

@@ -69,8 +69,26 @@ def layout(language, height=360, **extra):
     return base
 
 
-def _percent_axis(title=None, lower=None):
-    axis = {"tickformat": ".0%", "gridcolor": "#e5e5e5", "zeroline": False, "fixedrange": True}
+def percent_ticks(values, language):
+    """Tick values with their labels written as the page writes percentages (labels.percent:
+    `90 %` in Vietnamese, `90%` in English); plotly's own `.0%` would print `90%` everywhere."""
+    digits = 0 if all(abs(v * 100 - round(v * 100)) < 1e-9 for v in values) else 1
+    return {"tickmode": "array", "tickvals": list(values),
+            "ticktext": [percent(v, language, digits=digits) for v in values]}
+
+
+def _steps(lower, upper=1.0):
+    """Round tick values from `lower` (rounded down to the step) up to `upper`, at most ~6."""
+    span = upper - lower
+    step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if span / s <= 6) if span <= 1.5 else 0.5
+    first = int(lower / step + 1e-9) * step
+    count = int(round((upper - first) / step))
+    return [round(first + i * step, 4) for i in range(count + 1)]
+
+
+def _percent_axis(language, title=None, lower=None):
+    axis = {"gridcolor": "#e5e5e5", "zeroline": False, "fixedrange": True,
+            **percent_ticks(_steps(lower or 0.0), language)}
     if lower is not None:
         axis["range"] = [lower, 1.0]
     if title:
@@ -151,8 +169,8 @@ def trend(rows, names, language, tr=_same, target=None, min_n=0):
         xaxis={"type": "category", "fixedrange": True, "automargin": True},
         yaxis={"side": "right", "showgrid": False, "rangemode": "tozero", "fixedrange": True, "tickformat": ",d",
                "title": {"text": tr("Responses")}},
-        yaxis2={"tickformat": ".0%", "gridcolor": "#e5e5e5", "zeroline": False, "fixedrange": True,
-                "range": span, "tickmode": "array", "tickvals": ticks, "overlaying": "y", "side": "left",
+        yaxis2={"gridcolor": "#e5e5e5", "zeroline": False, "fixedrange": True,
+                "range": span, **percent_ticks(ticks, language), "overlaying": "y", "side": "left",
                 "title": {"text": tr("Satisfaction rate")}},
         margin={"l": 64, "r": 64, "t": 16, "b": 48},
     )}
@@ -190,7 +208,7 @@ def level_bars(rows, scale, language, tr=_same, label_key="office_name", link_ke
     height = max(220, 60 + 34 * len(ordered))
     return {"data": data, "layout": layout(
         language, height=height, barmode="stack",
-        xaxis=_percent_axis(), yaxis={"automargin": True, "fixedrange": True, "type": "category"},
+        xaxis=_percent_axis(language), yaxis={"automargin": True, "fixedrange": True, "type": "category"},
         margin={"l": 8, "r": 16, "t": 8, "b": 40}, legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
                                                            "traceorder": "normal"},
     )}
@@ -207,14 +225,14 @@ def heatmap(rows, names, language, tr=_same):
     cell = {(row["office_name"], row["period"]): row for row in rows}
     z = [[cell[(o, p)]["satisfaction_rate"] if (o, p) in cell else None for p in periods] for o in offices]
     n = [[cell[(o, p)]["responses"] if (o, p) in cell else 0 for p in periods] for o in offices]
-    text = [["" if v is None else f"{round(v * 100)}" for v in line] for line in z]
+    text = [["" if v is None else percent(v, language, digits=0) for v in line] for line in z]
     trace = {"type": "heatmap", "x": [escape(names[p]) for p in periods], "y": labels, "z": z, "customdata": n,
              "text": text,
              "zmin": 0.7, "zmax": 1.0, "colorscale": [[0, "#d7301f"], [0.5, "#fee08b"], [1, "#1a9850"]],
-             "colorbar": {"tickformat": ".0%", "thickness": 12},
+             "colorbar": {**percent_ticks([0.7, 0.8, 0.9, 1.0], language), "thickness": 12},
              "hovertemplate": "%{y}<br>%{x}: %{z:.1%} (n = %{customdata:,})<extra></extra>", "xgap": 1, "ygap": 1,
              # Each cell says its rate, so the colours need no guessing (and print in grey).
-             "texttemplate": "%{z:.0%}", "textfont": {"size": 10}}
+             "texttemplate": "%{text}", "textfont": {"size": 10}}
     return {"data": [trace], "layout": layout(
         language, height=max(240, 70 + 30 * len(offices)),
         xaxis={"type": "category", "fixedrange": True}, yaxis={"automargin": True, "fixedrange": True,
@@ -241,8 +259,8 @@ def reasons_pareto(reasons, labels, language, tr=_same):
         language, height=380,
         xaxis={"type": "category", "automargin": True, "tickangle": 0, "fixedrange": True},
         yaxis={"title": {"text": tr("Times given")}, "tickformat": ",d", "gridcolor": "#e5e5e5", "fixedrange": True},
-        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "tickformat": ".0%", "showgrid": False,
-                "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0], "fixedrange": True},
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "showgrid": False,
+                **percent_ticks([0, 0.2, 0.4, 0.6, 0.8, 1.0], language), "fixedrange": True},
         margin={"l": 56, "r": 48, "t": 16, "b": 40},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
     )}
@@ -273,7 +291,7 @@ def ranking(ranked, overall_rate, language, tr=_same):
     lows = [item["satisfaction_ci95"][0] for item in ranked] or [0.5]
     return {"data": [trace], "layout": layout(
         language, height=max(220, 70 + 28 * len(ordered)), shapes=shapes, showlegend=False,
-        xaxis=_percent_axis(lower=max(0.0, round(min(lows) - 0.05, 2))),
+        xaxis=_percent_axis(language, lower=max(0.0, round(min(lows) - 0.05, 2))),
         yaxis={"automargin": True, "fixedrange": True, "type": "category"},
         margin={"l": 8, "r": 16, "t": 8, "b": 40},
     )}

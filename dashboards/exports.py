@@ -119,10 +119,10 @@ def export_csv():
     `sep=semicolon` writes `;` between fields and decimal commas, as Excel set to Vietnamese
     expects. Totals and rows by office are marked in the first column, so a sum over one
     kind does not count anything twice."""
-    filters = view_filters()
+    filters = view_filters(strict=True)  # a download has no form to mark
     semicolon = request.args.get("sep", "comma") == "semicolon"
     if request.args.get("sep", "comma") not in ("comma", "semicolon"):
-        abort(400, "sep: must be comma or semicolon")
+        abort(400, _("The separator must be a comma or a semicolon."))
     decimal = "," if semicolon else "."
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if semicolon else ",")
@@ -190,7 +190,7 @@ def filter_lines(filters):
 @bp.get("/dashboard/export.xlsx")
 @login_required
 def export_xlsx():
-    filters = view_filters()
+    filters = view_filters(strict=True)  # a download has no form to mark
     book = Workbook(write_only=True)  # streams rows: several times faster than the full model
     spec = [column for column in columns() if column[0] != "part_label"]
     rows = export_rows(filters)
@@ -219,9 +219,10 @@ def quarter_range(label, day):
     else:
         match = QUARTER.match(label)
         if not match:
-            abort(400, "quarter: must look like 2026-Q3")
+            abort(400, _("The quarter must be written like 2026-Q3."))
         if not periods.EARLIEST.year <= int(match[1]) <= periods.LATEST.year:
-            abort(400, f"quarter: must be between {periods.EARLIEST.year}-Q1 and {periods.LATEST.year}-Q4")
+            abort(400, _("The quarter must be between %(first)s-Q1 and %(last)s-Q4.", first=periods.EARLIEST.year,
+                         last=periods.LATEST.year))
         first = dt.date(int(match[1]), 3 * int(match[2]) - 2, 1)
     last = periods.shift("quarter", first, 1) - dt.timedelta(days=1)
     return periods.labels(first)["quarter"], first, last

@@ -112,7 +112,7 @@ def parse_filters(args, today, default_office=None, *, channels):
         start = start or periods.shift("month", end, -11)
         end = end or today
         if start > end:
-            raise ParamError("from", "must not be after to")
+            raise ParamError("from", "must not be after to", "order", args.get("from"))
     else:
         start, end = preset_range(preset, today)
     period = params.period(args, TREND_PERIODS, DEFAULT_PERIOD.get(preset, "month"))

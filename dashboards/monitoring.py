@@ -1,15 +1,13 @@
 """Comments, kiosk health, the SMS funnel and alerts: what needs a supervisor's eye."""
 
-import dataclasses
-
 from flask import abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from dashboards import alert_rules, alerting, charts, queries
 from dashboards.formatting import language
-from dashboards.web import bp, page, role_required, scale, tree, user, view_filters
-from server import audit, scope
+from dashboards.web import add_filter_problem, bp, page, role_required, scale, tree, user, view_filters
+from server import audit, auth, scope
 from server.db import get_db, write_transaction
 from server.timeutil import from_stored, now_stored, utcnow
 from sms import reports as sms_reports
@@ -20,13 +18,15 @@ MAX_SEARCH = 100
 @bp.get("/dashboard/comments")
 @login_required
 def comments():
+    if not auth.may_read_comments(user()):  # the API's rule: viewers read figures, not what citizens wrote
+        abort(403)
     filters = view_filters()
     search = request.args.get("q", "").strip()[:MAX_SEARCH] or None
     reason = request.args.get("reason") if request.args.get("reason") in scale().reason_codes else None
     allowed = {str(score): score for score in scale().scores}
     if any(value not in allowed for value in request.args.getlist("score")):
-        abort(400, f"score: must be one of {', '.join(allowed)}")
-    scores = [allowed[value] for value in request.args.getlist("score")]
+        add_filter_problem("score", _("Rating: choose among the levels shown."))
+    scores = [allowed[value] for value in request.args.getlist("score") if value in allowed]
     before = None
     if request.args.get("before_day") and request.args.get("before_at"):
         before = (request.args["before_day"][:10], request.args["before_at"][:30])
@@ -76,10 +76,8 @@ def sms():
 @bp.get("/dashboard/alerts")
 @login_required
 def alerts():
-    visible = alerting.alerts(get_db(), tree(), user())
-    filters = dataclasses.replace(view_filters(), office=None)
-    return page("alerts.html", alerts=visible, filters=filters,
-                offices=queries.offices_for_picker(tree(), user(), filters.structure))
+    visible = alerting.alerts(get_db(), tree(), user())  # no filter bar: the newest of the whole scope
+    return page("alerts.html", alerts=visible)
 
 
 @bp.post("/dashboard/alerts/<int:alert_id>/acknowledge")

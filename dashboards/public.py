@@ -24,8 +24,8 @@ EVERYONE = {"id": 0, "username": "public", "role": "viewer", "office_id": None}
 
 @bp.get("/public")
 def satisfaction():
-    if not current_app.config["PUBLIC_PAGE"]:
-        abort(404)
+    if not current_app.config["PUBLIC_PAGE"]:  # off: say so to the citizen, not a bare "not found"
+        return page("error.html", code=404, message=None, public_off=True), 404
     code = request.args.get("office")
     office = tree().by_code.get(code.upper()) if code else None
     if code and office is None:

@@ -1,16 +1,19 @@
 """What every dashboard page shares: the blueprint, login and CSRF guards, the current
 user, the office tree and the filters of the URL, and the error pages."""
 
+import dataclasses
 import functools
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, abort, current_app, g, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from dashboards import compression
 from dashboards.app import csrf
 from dashboards.filters import parse_filters
+from dashboards.formatting import day
 from server import scope
 from server.db import get_db
 from server.offices import load_tree
@@ -42,6 +45,8 @@ def security_headers(response):
         response.headers["Cache-Control"] = "public, max-age=604800"
     elif current_user and current_user.is_authenticated:
         response.headers.setdefault("Cache-Control", "private, no-store")
+    if g.get("filter_problems") and response.status_code == 200:
+        response.status_code = g.filter_status  # the page with its form marked, not the figures asked for
     return compression.compress(response)
 
 
@@ -72,16 +77,71 @@ def scale():
     return current_app.extensions["scale"]
 
 
-def view_filters(**defaults):
-    """The URL's filters, with the office checked against the user's scope."""
+def view_filters(strict=False, **defaults):
+    """The URL's filters, with the office checked against the user's scope.
+
+    A bad value (read by filters.parse_filters, the one owner of the rules) does not end in
+    a bare error: the page is drawn again with its filter form, the field marked and said
+    what is wrong in the reader's language, over the view without that value, answered 400
+    (403 for an office outside the scope, known or not, as the office page answers). A
+    download (`strict`) has no form to show: it answers the error page.
+    """
     args = {**defaults, **request.args.to_dict()}
-    try:
-        filters = parse_filters(args, today(), channels=current_app.extensions["channels"])
-    except ParamError as problem:
-        abort(400, str(problem))
+    channels = current_app.extensions["channels"]
+    while True:
+        try:
+            filters = parse_filters(args, today(), channels=channels)
+            break
+        except ParamError as problem:
+            if strict:
+                abort(400, filter_message(problem))
+            add_filter_problem(problem.param, filter_message(problem))
+            # A range that cannot be read falls back to the default range, not half of it.
+            dropped = ("from", "to", "preset") if problem.param in ("from", "to") else (problem.param,)
+            args = {key: value for key, value in args.items() if key not in dropped}
     if filters.office:
-        office_in_scope(filters.office)
+        try:
+            scope.visible_office(tree(), user(), filters.office)
+        except scope.OutOfScope:
+            if strict:
+                abort(403)
+            add_filter_problem("office", _("Outside your scope: no office %(code)s that your account may see.",
+                                           code=filters.office[:40]), status=403)
+            filters = dataclasses.replace(filters, office=None)
     return filters
+
+
+def add_filter_problem(param, message, status=400):
+    """Mark a filter field as wrong: the page is drawn with the message under the field and
+    answered `status` (see security_headers)."""
+    problems = g.setdefault("filter_problems", {})
+    problems.setdefault(param, message)
+    g.filter_status = max(g.get("filter_status", 400), status)
+
+
+def filter_message(problem):
+    """A ParamError (server.params) said in the reader's language: what the field needs."""
+    from server import periods
+
+    value = (problem.value or "")[:40]
+    field = {"from": _("From"), "to": _("To"), "preset": _("Range"), "period": _("Step"), "channel": _("Channel"),
+             "structure": _("Structure"), "include_misuse": _("Include misuse"), "office": _("Office"),
+             "score": _("Rating")}.get(problem.param, problem.param)
+    if problem.kind == "order":
+        return _("The first day must not be after the last day.")
+    if problem.kind == "date_format":
+        return _("%(field)s: write a date as YYYY-MM-DD (for example 2026-03-31).", field=field)
+    if problem.kind == "not_a_date":
+        return _("%(field)s: %(value)s is not a day of the calendar.", field=field, value=value)
+    if problem.kind == "calendar":
+        return _("%(field)s: choose a day from %(first)s to %(last)s.", field=field,
+                 first=day(periods.EARLIEST), last=day(periods.LATEST))
+    if problem.kind == "flag":
+        return _("%(field)s: must be on or off.", field=field)
+    if problem.kind == "choice":
+        return _("%(field)s: “%(value)s” is not one of the choices; pick one from the list.", field=field,
+                 value=value)
+    return _("%(field)s cannot be read.", field=field)
 
 
 def office_in_scope(code):
@@ -132,12 +192,14 @@ def page(template, **context):
     """A dashboards page: `template` under dashboards/ (or another component's, named in full)."""
     channels = [(channel, channel_name(channel)) for channel in current_app.extensions["channels"]]
     name = template if "/" in template else f"dashboards/{template}"
+    context.setdefault("filter_problems", g.get("filter_problems", {}))
+    context.setdefault("filter_args", request.args)
     return render_template(name, channels=channels, channel_name=channel_name, **context)
 
 
 @bp.app_errorhandler(ParamError)
 def bad_parameter(problem):
-    return page("error.html", code=400, message=str(problem)), 400
+    return page("error.html", code=400, message=filter_message(problem)), 400
 
 
 @bp.app_errorhandler(scope.OutOfScope)

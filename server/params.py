@@ -18,15 +18,19 @@ FLAGS = {"1": True, "true": True, "on": True, "0": False, "false": False, "off":
 
 
 class ParamError(ValueError):
-    def __init__(self, param, message):
+    """`kind` says which rule failed (choice, date_format, not_a_date, calendar, flag, order,
+    ...) and `value` what was given, so a page can say it in the reader's language; the API
+    answers the English `param: message`."""
+
+    def __init__(self, param, message, kind=None, value=None):
         super().__init__(f"{param}: {message}")
-        self.param = param
+        self.param, self.kind, self.value = param, kind, value
 
 
 def choice(args, name, choices, default):
     value = args.get(name) or default
     if value not in choices:
-        raise ParamError(name, f"must be one of {', '.join(choices)}")
+        raise ParamError(name, f"must be one of {', '.join(choices)}", "choice", value)
     return value
 
 
@@ -36,20 +40,20 @@ def date(args, name):
     if not value:
         return None
     if not DATE_PATTERN.match(value):
-        raise ParamError(name, "must be a date as YYYY-MM-DD")
+        raise ParamError(name, "must be a date as YYYY-MM-DD", "date_format", value)
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise ParamError(name, f"{value} is not a real date") from None
+        raise ParamError(name, f"{value} is not a real date", "not_a_date", value) from None
     if problem := periods.outside_calendar(day):
-        raise ParamError(name, problem)
+        raise ParamError(name, problem, "calendar", value)
     return day
 
 
 def flag(args, name):
     value = (args.get(name) or "0").lower()
     if value not in FLAGS:
-        raise ParamError(name, "must be 0 or 1")
+        raise ParamError(name, "must be 0 or 1", "flag", value)
     return FLAGS[value]
 
 

@@ -134,7 +134,7 @@ def test_reports_keep_to_the_users_scope_and_name_a_bad_quarter(as_user):
         assert client.get(f"/dashboard/report.{kind}", query_string={"office": "LDG-QKH", "quarter": "2026-Q3"}
                           ).status_code == 403
     response = client.get("/dashboard/report.docx", query_string={"office": "LDG-NGN", "quarter": "2026-Q5"})
-    assert response.status_code == 400 and "quarter" in response.text
+    assert response.status_code == 400 and "Quý phải" in response.text
     default = client.get("/dashboard/report.docx")  # the user's own office, the last full quarter
     assert default.status_code == 200 and "bao-cao-LDG-NGN-" in default.headers["Content-Disposition"]
 
