@@ -52,6 +52,8 @@ def _in_scope(office_id):
 def _office(code):
     """An office in the admin's scope by code, or OfficeError."""
     code = (code or "").strip().upper()
+    if not code:
+        raise offices.OfficeError(_("Choose an office."))
     try:
         row = offices.office_by_code(get_db(), code)
     except offices.OfficeError:
@@ -86,6 +88,8 @@ def form_action(view):
 
 def render(template, **context):
     tree = load_tree(get_db())
+    for name in ("posted", "form_errors", "merge_posted", "merge_errors"):  # a form re-shown with its problems
+        context.setdefault(name, {})
     return render_template(f"admin/{template}", offices=queries.offices_for_picker(tree, _user(), "current"),
                            **context)
 
@@ -96,10 +100,27 @@ def index():
 
 
 @bp.get("/offices")
-def office_list():
+def office_list(**context):
     rows = [row for row in offices.list_offices(get_db()) if _in_scope(offices.office_by_code(get_db(),
                                                                                               row["code"])["id"])]
-    return render("offices.html", rows=rows, kinds=offices.KINDS)
+    return render("offices.html", rows=rows, kinds=offices.KINDS, **context)
+
+
+def _merge_problems(form):
+    """What the merge form lacks, by field, in the reader's language (reorganisation.merge
+    refuses the same cases; this says them under the fields before anything is tried)."""
+    problems = {}
+    for field, message in (("old", _("Choose the office that is merged away.")),
+                           ("new", _("Choose the office it is merged into."))):
+        try:
+            _office(form.get(field))
+        except offices.OfficeError as problem:
+            problems[field] = message if not (form.get(field) or "").strip() else str(problem)
+    if not problems and form["old"].strip().upper() == form["new"].strip().upper():
+        problems["new"] = _("An office cannot be merged into itself: choose the office that takes it over.")
+    if not form.get("effective"):
+        problems["effective"] = _("Give the first day the merger takes effect.")
+    return problems
 
 
 @bp.post("/offices")
@@ -107,6 +128,9 @@ def office_list():
 def office_change():
     db, form = get_db(), request.form
     if form.get("action") == "merge":
+        problems = _merge_problems(form)
+        if problems:  # the form again, its fields as posted and marked; nothing is changed
+            return office_list(merge_posted=form, merge_errors=problems), 400
         old, new = _office(form.get("old")), _office(form.get("new"))
         reorganisation.merge(db, old["code"], new["code"], form.get("effective", ""), current_user.username)
         _audit("office.merge", f"office:{old['code']}", {"into": new["code"], "effective": form["effective"]},
@@ -197,8 +221,18 @@ def staff_list():
         for counter in counters:
             code = counter_code(db, counter["id"])
             counter["web_url"] = counter_url(current_app.config, code) if code else None
-    return render("staff.html", staff=[s for s in staff if _in_scope(s["office_id"])],
-                  counters=[c for c in counters if _in_scope(c["office_id"])], web=web)
+    tree = load_tree(db)
+    counters = [c for c in counters if _in_scope(c["office_id"])]
+    near = {}  # per counter office: the offices of its subtrees and its successor's, where its officers are
+    for counter in counters:  # the picker: active officers who may serve at this counter (offices.officer_serves)
+        office_id = counter["office_id"]
+        if office_id not in near:
+            near[office_id] = {o for place in {office_id, tree.successor(office_id)}
+                               for structure in ("current", "historical") for o in tree.subtree(place, structure)}
+        counter["officers"] = [s for s in staff if (s["active"] or s["code"] == counter["staff"])
+                               and s["office_id"] in near[office_id]
+                               and offices.officer_serves(tree, s["office_id"], office_id)]
+    return render("staff.html", staff=[s for s in staff if _in_scope(s["office_id"])], counters=counters, web=web)
 
 
 def _counter_code(counter_id):
@@ -292,14 +326,21 @@ def staff_change():
 
 @bp.get("/kiosks")
 def kiosk_list():
-    rows = [row for row in offices.list_kiosks(get_db())
-            if _in_scope(offices.office_by_code(get_db(), row["office"])["id"])]
-    return render("kiosks.html", rows=rows, new_token=None)
+    return render("kiosks.html", rows=_kiosk_rows(get_db()), new_token=None)
 
 
 @bp.post("/kiosks")
 def kiosk_add():
     db, form = get_db(), request.form
+    problems = {}
+    try:
+        _office(form.get("office"))
+    except offices.OfficeError as problem:
+        problems["office"] = str(problem)
+    if not (form.get("counter") or "").strip():
+        problems["counter"] = _("Name the counter the kiosk stands at.")
+    if problems:  # the form again, as posted, the fields marked; no kiosk is made
+        return render("kiosks.html", rows=_kiosk_rows(db), new_token=None, posted=form, form_errors=problems), 400
     try:
         with write_transaction(db):
             office = _office(form.get("office"))
@@ -310,8 +351,11 @@ def kiosk_add():
     except offices.OfficeError as problem:
         flash(str(problem), "error")
         return redirect(request.path)
-    rows = [row for row in offices.list_kiosks(db) if _in_scope(offices.office_by_code(db, row["office"])["id"])]
-    return render("kiosks.html", rows=rows, new_token={"id": kiosk_id, "token": token, "pairing": pairing})
+    return render("kiosks.html", rows=_kiosk_rows(db), new_token={"id": kiosk_id, "token": token, "pairing": pairing})
+
+
+def _kiosk_rows(db):
+    return [row for row in offices.list_kiosks(db) if _in_scope(offices.office_by_code(db, row["office"])["id"])]
 
 
 @bp.post("/kiosks/<int:kiosk_id>/revoke")

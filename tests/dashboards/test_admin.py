@@ -158,3 +158,73 @@ def test_the_users_page_flags_a_user_scoped_to_a_merged_office(as_user, demo_app
     page = as_user("admin").get("/admin/users").text
     row = page.split("cu.scope")[1].split("</td>")[0]
     assert f"{old}" in row and f"{new}" in row and merged_at in row
+
+
+def _select(html, name, index=0):
+    """The `index`-th <select name=...> of the page, with what it has selected."""
+    found = re.findall(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert found, name
+    options = re.findall(r'<option value="([^"]*)"\s*(selected)?', found[index])
+    return [value for value, _ in options], [value for value, chosen in options if chosen]
+
+
+def test_the_kiosk_and_merge_forms_start_with_no_office_chosen(as_user):
+    client = as_user("admin")
+    values, chosen = _select(client.get("/admin/kiosks").text, "office")
+    assert values[0] == "" and chosen == [""] and "LDG" in values  # not the province by being first
+    offices_page = client.get("/admin/offices").text
+    for name in ("old", "new"):
+        values, chosen = _select(offices_page, name)
+        assert chosen == [""] and values[0] == "", name  # not "DNO into DNO"
+    assert "— chọn cơ quan —" in offices_page
+
+
+def test_a_kiosk_without_an_office_is_refused_in_the_form_and_none_is_made(as_user, demo_app):
+    client = as_user("admin")
+    with demo_app.app_context():
+        before = get_db().execute("SELECT COUNT(*) FROM kiosks").fetchone()[0]
+    response = post_form(client, "/admin/kiosks", {"office": "", "counter": "Quầy 7"})
+    assert response.status_code == 400
+    assert re.search(r'<select name="office" required aria-invalid="true"', response.text)
+    assert '<span class="field-error" id="problem-office">Hãy chọn một cơ quan.</span>' in response.text
+    assert 'value="Quầy 7"' in response.text  # what was typed is kept
+    with demo_app.app_context():
+        assert get_db().execute("SELECT COUNT(*) FROM kiosks").fetchone()[0] == before
+
+
+def test_merging_an_office_into_itself_is_refused_with_a_message_in_the_form(as_user, demo_app):
+    client = as_user("admin")
+    response = post_form(client, "/admin/offices", {"action": "merge", "old": "LDG-NGN", "new": "LDG-NGN",
+                                                    "effective": "2026-11-01"})
+    assert response.status_code == 400
+    assert "Không thể sáp nhập một cơ quan vào chính nó" in response.text
+    assert re.search(r'<select name="new" required aria-invalid="true"', response.text)
+    _values, chosen = _select(response.text, "old")
+    assert chosen == ["LDG-NGN"]  # the form as posted, to correct
+    empty = post_form(client, "/admin/offices", {"action": "merge", "old": "", "new": "", "effective": ""})
+    assert empty.status_code == 400 and "Hãy chọn cơ quan bị sáp nhập." in empty.text
+    assert "Hãy chọn cơ quan tiếp nhận." in empty.text and "Hãy nhập ngày đầu tiên" in empty.text
+    with demo_app.app_context():
+        assert get_db().execute("SELECT merged_into FROM offices WHERE code = 'LDG-NGN'").fetchone()[0] is None
+
+
+def test_the_officer_on_duty_is_picked_from_the_officers_of_that_counters_office(as_user, demo_app):
+    client = as_user("admin")
+    with demo_app.app_context():
+        db = get_db()
+        # A counter with an officer on duty: that officer's colleagues of the same office serve there too.
+        counter_id, office_id = db.execute("""SELECT c.id, s.office_id FROM counters c JOIN staff s
+                                              ON s.id = c.staff_id ORDER BY c.id LIMIT 1""").fetchone()
+        own = {row[0] for row in db.execute("SELECT code FROM staff WHERE office_id = ? AND active = 1", [office_id])}
+        elsewhere = db.execute("""SELECT s.code FROM staff s JOIN offices o ON o.id = s.office_id
+                                  WHERE o.code LIKE 'TD%' AND s.office_id != ? LIMIT 1""", [office_id]).fetchone()[0]
+    page = client.get("/admin/staff").text
+    form = re.search(rf'name="counter" value="{counter_id}">(.*?)</form>', page, re.S).group(1)
+    assert '<input name="staff"' not in form  # no typed code
+    offered = set(re.findall(r'<option value="([^"]+)"', form))
+    assert own and own <= offered and elsewhere not in offered
+    pick = sorted(own)[0]
+    post_form(client, "/admin/staff", {"action": "assign", "counter": str(counter_id), "staff": pick})
+    with demo_app.app_context():
+        assert get_db().execute("""SELECT s.code FROM counters c JOIN staff s ON s.id = c.staff_id
+                                   WHERE c.id = ?""", [counter_id]).fetchone()[0] == pick
