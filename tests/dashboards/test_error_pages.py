@@ -12,7 +12,7 @@ LAYOUT = "/dashboard/static/dashboards.css"
 def assert_in_layout(response, code, *words):
     html = response.text
     assert response.status_code == code, html[:300]
-    assert LAYOUT in html and 'class="top"' in html and f'data-error="' in html
+    assert LAYOUT in html and 'class="top"' in html and 'data-error="' in html
     for word in words:
         assert word in html, word
     assert "style-src 'self'" in response.headers["Content-Security-Policy"]
