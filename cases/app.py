@@ -2,7 +2,10 @@
 
 - the opening rule joins the core's ingest (`Ingest.on_rating_stored`: inside the rating's
   write transaction) and the contact field joins its item parsing (`Ingest.field_parsers`);
-- the SMS channel, when present, hears the citizens' "1"/"2" to "did the answer help?";
+- the SMS channel, when present, hears the citizens' "1"/"2" to "did the answer help?" and,
+  after a dissatisfied rating's follow-up, to "do you want the office to contact you?";
+- a rating edited to a satisfied level, or flagged as misuse later, closes its case by itself
+  (`on_followup`, `on_misuse_flagged`);
 - the API (/api/v1/cases), and the overdue check joins the alert machinery
   (`alert_sources`, read by dashboards/alerting.py).
 """
@@ -14,7 +17,8 @@ import threading
 
 def init_app(app):
     from cases import alerts, api, contact
-    from cases.service import FEEDBACK_TOPIC, CaseOpener, FollowupOpener, Rules, record_feedback
+    from cases.service import (CONTACT_TOPIC, FEEDBACK_TOPIC, CaseOpener, FollowupOpener, MisuseCloser, Rules,
+                               record_contact_wish, record_feedback)
     from cases.workdays import WorkCalendar, parse_days_off
 
     calendar = WorkCalendar(parse_days_off(app.config["CASE_DAYS_OFF"]))
@@ -27,6 +31,7 @@ def init_app(app):
     ingest.field_parsers.append(contact.parse_contact)
     ingest.on_rating_stored.append(CaseOpener(rules))
     ingest.on_followup.append(FollowupOpener(rules))
+    ingest.on_misuse_flagged.append(MisuseCloser())
     # Channels that ask "why?" on a page of their own offer the optional number when some
     # component reads it (the web channel's second page).
     app.extensions.setdefault("rating_fields", set()).add("contact")
@@ -37,6 +42,9 @@ def init_app(app):
     if channel is not None:
         channel.answer_handlers[FEEDBACK_TOPIC] = lambda db, ref, choice, now: record_feedback(
             db, rules, ref, choice, now)
+        # after a dissatisfied SMS rating's follow-up: "do you want the office to contact you?"
+        channel.answer_handlers[CONTACT_TOPIC] = record_contact_wish
+        channel.contact_topic = CONTACT_TOPIC
     app.extensions.setdefault("alert_sources", []).append(alerts.findings)
     app.register_blueprint(api.bp)
     if "dashboards" in {component.name for component in app.extensions["components"]}:

@@ -7,6 +7,9 @@
 - handling_satisfied: share of citizens who answered "did the answer help?" with 1, over
   `feedback_n` answers. Its own figure, never mixed into the rating figures.
 
+Cases closed by themselves (`SYSTEM_OUTCOMES`: the rating was edited to a satisfied level
+or flagged as misuse) are left out of every figure.
+
 `case_figures` counts in SQL over the cases table.
 """
 
@@ -27,7 +30,11 @@ def case_figures(db, office_ids, start_day, end_day, now):
     """Figures of the cases opened at those offices (None: all) on local days start to end.
 
     Counted in SQL; only the answered cases' working days come back, for the percentiles."""
-    clauses, params = ["opened_day BETWEEN ? AND ?"], [start_day, end_day]
+    from cases.service import SYSTEM_OUTCOMES
+    # Cases that closed by themselves (the rating changed, or was flagged as misuse) never
+    # called for an answer: not counted.
+    clauses = ["opened_day BETWEEN ? AND ?", "(outcome IS NULL OR outcome NOT IN (SELECT value FROM json_each(?)))"]
+    params = [start_day, end_day, json.dumps(sorted(SYSTEM_OUTCOMES))]
     if office_ids is not None:
         clauses.append("office_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(sorted(office_ids)))

@@ -1,6 +1,6 @@
 """The cases' operations in the OpenAPI document (see server/openapi.py)."""
 
-from cases.service import FILTER_STATUSES, MAX_NOTE, MAX_PAGE_SIZE, OUTCOMES, STATUSES
+from cases.service import FILTER_STATUSES, MAX_NOTE, MAX_PAGE_SIZE, OUTCOMES, STATUSES, SYSTEM_OUTCOMES
 from server.openapi import ERROR, errors, json_response
 
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -17,7 +17,9 @@ CASE = {
         "due_at": {"type": "string", "format": "date-time",
                    "description": "CASE_DUE_WORKING_DAYS working days (local time) after it opened or reopened."},
         "answered_at": NULLABLE_TEXT, "closed_at": NULLABLE_TEXT,
-        "outcome": {"type": ["string", "null"], "enum": [*OUTCOMES, None]},
+        "outcome": {"type": ["string", "null"], "enum": [*OUTCOMES, *SYSTEM_OUTCOMES, None],
+                    "description": "rating_changed and misuse: closed by itself, the rating edited to a satisfied "
+                                   "level or flagged as misuse after it was stored (not in the figures)."},
         "assignee": NULLABLE_TEXT,
         "version": {"type": "integer", "description": "Send it back with a PATCH: a stale one gets 409."},
         "rating": {"type": "object", "required": ["score", "channel", "reasons", "comment"], "properties": {
@@ -31,6 +33,9 @@ CASE = {
         "has_contact": {"type": "boolean", "description": "The citizen left a number to be answered on."},
         "contact": {"type": ["string", "null"], "description": "The number masked (+8491*****78); never in full."},
         "contact_source": NULLABLE_TEXT,
+        "contact_wanted": {"type": ["boolean", "null"],
+                           "description": "The SMS citizen's answer to whether they want the office to contact "
+                                          "them (1 yes, 2 no: the number is then erased); null when not said."},
         "feedback": {"type": ["string", "null"], "enum": ["satisfied", "unsatisfied", None],
                      "description": "The citizen's answer to whether the answer helped."},
         "feedback_at": NULLABLE_TEXT, "first_answered_at": NULLABLE_TEXT,

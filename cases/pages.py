@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from cases import service
-from cases.service import OUTCOMES, CaseError
+from cases.service import OUTCOME_LABELS, OUTCOMES, CaseError
 from dashboards import queries
 from dashboards.app import csrf
 from dashboards.web import security_headers, tree, user
@@ -24,7 +24,8 @@ bp.after_request(security_headers)
 TABS = (("open", "Đang mở"), ("overdue", "Quá hạn"), ("answered", "Đã trả lời"), ("closed", "Đã đóng"))
 EVENTS = {"opened": "Mở phản ánh", "assigned": "Giao xử lý", "note": "Ghi chú", "reply": "Đã nhắn trả lời",
           "call": "Đã trả lời (gọi điện / trực tiếp)", "feedback": "Công dân cho biết", "reopened": "Mở lại",
-          "closed": "Đóng", "contact": "Công dân để lại số điện thoại"}
+          "closed": "Đóng", "contact": "Công dân để lại số điện thoại",
+          "contact_wish": "Công dân trả lời qua SMS"}
 
 
 @bp.before_request
@@ -65,7 +66,7 @@ def case_list():
     return render_template("cases/list.html", cases=found, status=status, counts=counts, tabs=TABS, args=base,
                            following=following, offices=queries.offices_for_picker(tree(), user(), "current"),
                            chosen_office=args.get("office", ""), start=start or "", end=end or "",
-                           outcomes=OUTCOMES, now=now)
+                           outcomes=OUTCOME_LABELS, outcome_choices=OUTCOMES, now=now)
 
 
 def _case_in_scope(case_id):
@@ -91,7 +92,7 @@ def case_page(case_id, preview=None, draft=""):
     asked = db.execute("SELECT feedback_asked_at FROM cases WHERE id = ?", [case_id]).fetchone()[0]
     rules = current_app.extensions["cases"]
     return render_template("cases/case.html", case=case, events=service.timeline(db, case_id), names=EVENTS,
-                           outcomes=OUTCOMES, assignable=_assignable(case),
+                           outcomes=OUTCOME_LABELS, outcome_choices=OUTCOMES, assignable=_assignable(case),
                            can_act=service.may_act(tree(), user(), case["_office_id"]),
                            has_sms=current_app.extensions.get("sms") is not None, preview=preview, draft=draft,
                            will_ask=asked is None, question=service.FEEDBACK_QUESTION,

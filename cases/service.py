@@ -27,11 +27,23 @@ OUTCOMES = {
     "unverifiable": "Không xác minh được",
     "unreachable": "Không liên lạc được",
 }
+# Outcomes the system closes a case with by itself, never chosen by a supervisor: the rating
+# no longer calls for an answer (edited to a satisfied level within its edit window, or
+# flagged as misuse after it was stored). Such cases stay, with a timeline line, but are
+# left out of the figures (see cases.figures).
+SYSTEM_OUTCOMES = {
+    "rating_changed": "Tự đóng: đánh giá đã được sửa thành mức hài lòng",
+    "misuse": "Tự đóng: đánh giá bị đánh dấu bấm liên tiếp (lạm dụng)",
+}
+OUTCOME_LABELS = {**OUTCOMES, **SYSTEM_OUTCOMES}
 MAX_NOTE = 2000
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 FEEDBACK_QUESTION = "Nhắn 1 = Hài lòng với cách giải quyết, 2 = Chưa hài lòng"
 FEEDBACK_TOPIC = "case-feedback"
+# The SMS channel asks a dissatisfied citizen, after the follow-up, whether they want the
+# office to contact them (1 yes, 2 no); the answer comes back under this topic.
+CONTACT_TOPIC = "case-contact"
 
 
 class CaseError(ValueError):
@@ -99,7 +111,17 @@ class FollowupOpener:
             return
         row = dict(zip(columns, found, strict=True))
         contact = extra.get("contact")
-        case = db.execute("SELECT id, contact, status FROM cases WHERE rating_id = ?", [rating_id]).fetchone()
+        case = db.execute("SELECT id, contact, status, outcome, office_id FROM cases WHERE rating_id = ?",
+                          [rating_id]).fetchone()
+        still_poor = row["score"] in self.rules.dissatisfied and not row["misuse"]
+        if case is not None and not still_poor:
+            if case[2] != "closed":  # edited to a satisfied level within its edit window
+                withdraw(db, case[0], case[4], "rating_changed", now, {"score": row["score"]})
+            return
+        if case is not None and case[2] == "closed" and case[3] == "rating_changed":
+            # edited back to a dissatisfied level: the case is needed again
+            reopen(db, self.rules, {"id": case[0]}, "system", now, "rating changed back to dissatisfied")
+            case = (case[0], case[1], "open", None, case[4])
         if case is not None:
             if contact and case[1] is None and case[2] != "closed":
                 _save(db, case[0], {"contact": contact, "contact_source": row["channel"]}, now)
@@ -113,6 +135,25 @@ class FollowupOpener:
         open_cases(db, self.rules, [StoredRating(row["client_id"], row["channel"], row["office_id"],
                                                  row["counter_id"], row["staff_id"], row["score"], row["misuse"],
                                                  row["local_day"], row["created_at"], rating)], now)
+
+
+class MisuseCloser:
+    """The core's on_misuse_flagged hook: a rating flagged as misuse after it was stored (a
+    late-arriving tap just before it) no longer calls for an answer; its open case closes."""
+
+    def __call__(self, db, rating_ids, now):
+        found = db.execute("""SELECT id, office_id FROM cases WHERE status != 'closed'
+                              AND rating_id IN (SELECT value FROM json_each(?))""",
+                           [json.dumps(sorted(rating_ids))]).fetchall()
+        for case_id, office_id in found:
+            withdraw(db, case_id, office_id, "misuse", now, {})
+
+
+def withdraw(db, case_id, office_id, outcome, now, details):
+    """Close a case by itself (SYSTEM_OUTCOMES): kept with its timeline, audited, not deleted."""
+    _save(db, case_id, {"status": "closed", "closed_at": to_stored(now), "outcome": outcome}, now)
+    event(db, case_id, "system", "closed", {"outcome": outcome, **details}, now)
+    audit.record(db, "system", "case.close", f"case:{case_id}", {"outcome": outcome}, office_id)
 
 
 def open_cases(db, rules, chosen, now):
@@ -151,7 +192,7 @@ _SELECT = """SELECT c.id, c.office_id, o.code, o.name, c.status, c.opened_at, c.
                     c.closed_at, c.outcome, c.contact IS NOT NULL, c.contact_source, c.feedback, c.feedback_at,
                     c.version, u.username, r.score, r.channel, r.reasons, r.comment, r.service, r.reference,
                     r.created_at, k.label, s.code, s.name, c.first_answered_at, c.answer_working_days,
-                    c.updated_at, c.contact
+                    c.updated_at, c.contact, c.contact_wanted
              FROM cases c JOIN ratings r ON r.id = c.rating_id JOIN offices o ON o.id = c.office_id
              LEFT JOIN users u ON u.id = c.assignee_id LEFT JOIN counters k ON k.id = r.counter_id
              LEFT JOIN staff s ON s.id = r.staff_id"""
@@ -161,7 +202,7 @@ def _case(row, now, show_contact=False):
     (case_id, office_id, code, name, status, opened_at, due_at, answered_at, closed_at, outcome, has_contact,
      contact_source, feedback, feedback_at, version, assignee, score, channel, reasons, comment, service,
      reference, rated_at, counter, staff_code, staff_name, first_answered_at, answer_days, updated_at,
-     contact) = row
+     contact, contact_wanted) = row
     overdue = status == "open" and from_stored(due_at) < now
     case = {
         "id": case_id, "office": code, "office_name": name, "status": status, "overdue": overdue,
@@ -171,7 +212,8 @@ def _case(row, now, show_contact=False):
                    "comment": comment, "created_at": rated_at, "service": service, "reference": reference,
                    "counter": counter, "staff": {"code": staff_code, "name": staff_name} if staff_code else None},
         "has_contact": bool(has_contact), "contact_source": contact_source,
-        "contact": masked(contact), "feedback": feedback, "feedback_at": feedback_at,
+        "contact": masked(contact), "contact_wanted": None if contact_wanted is None else bool(contact_wanted),
+        "feedback": feedback, "feedback_at": feedback_at,
         "first_answered_at": first_answered_at, "answer_working_days": answer_days, "updated_at": updated_at,
     }
     if show_contact:
@@ -471,6 +513,9 @@ def reply(db, tree, rules, user, case_id, body, now, channel):
         raise CaseError(409, "this server has no SMS channel to send replies with", public(case))
     if case["status"] == "closed":
         raise CaseError(409, "the case is closed: reopen it before replying", public(case))
+    if case["contact_wanted"] is False:
+        raise CaseError(409, "the citizen answered that they do not want to be contacted (their number was "
+                             "erased): record what was done and close the case", public(case))
     if not case["contact_full"]:
         raise CaseError(409, "the citizen left no number to answer (or it was erased): record a call or "
                              "close the case", public(case))
@@ -503,4 +548,28 @@ def record_feedback(db, rules, case_id, choice, now):
     event(db, case_id, "citizen", "feedback", {"feedback": feedback}, now)
     if feedback == "unsatisfied" and case["status"] != "open":
         reopen(db, rules, case, "citizen", now, "citizen not satisfied with the answer")
+    return True
+
+
+def record_contact_wish(db, client_id, choice, now):
+    """The SMS citizen's answer to "do you want the office to contact you?" (1 yes, 2 no).
+
+    Stored on the case of that rating (`contact_wanted`); a "no" erases the number there, as
+    nothing is kept that the citizen did not want used. The first answer counts; False if
+    the rating has no case.
+    """
+    row = db.execute("""SELECT c.id, c.contact_wanted, c.status FROM cases c JOIN ratings r ON r.id = c.rating_id
+                        WHERE r.client_id = ?""", [client_id]).fetchone()
+    if row is None:
+        return False
+    case_id, wanted, status = row
+    if wanted is not None:
+        return True
+    changes = {"contact_wanted": int(choice == 1), "contact_wanted_at": to_stored(now)}
+    if choice != 1:
+        erased = db.execute("SELECT contact IS NOT NULL FROM cases WHERE id = ?", [case_id]).fetchone()[0]
+        if erased:
+            changes.update(contact=None, contact_erased_at=to_stored(now))
+    _save(db, case_id, changes, now)
+    event(db, case_id, "citizen", "contact_wish", {"wanted": choice == 1}, now)
     return True

@@ -74,3 +74,19 @@ def m002_list_indexes(db):
         DROP INDEX cases_opened;
         """
     )
+
+
+@migrations()
+def m003_contact_wish_and_withdrawn(db):
+    """`contact_wanted`: the SMS citizen's answer to "do you want the office to contact you?"
+    (1 yes, 0 no, NULL not said). The figures' index gains `outcome`, so cases closed by
+    themselves (the rating changed to a good one, or was flagged as misuse) stay out of them."""
+    db.executescript(
+        """
+        ALTER TABLE cases ADD COLUMN contact_wanted INTEGER CHECK (contact_wanted IN (0, 1));
+        ALTER TABLE cases ADD COLUMN contact_wanted_at TEXT;
+        DROP INDEX cases_figures;
+        CREATE INDEX cases_figures ON cases(opened_day, office_id, status, due_at, first_due_at, first_answered_at,
+                                            answer_working_days, feedback, outcome);
+        """
+    )

@@ -16,7 +16,8 @@ Components hook into ingest without the core naming them (see `Ingest`):
 `field_parsers` read extra fields of a kiosk's item into `Rating.extra` (or reject the
 item with ItemError naming the field), and `on_rating_stored` hooks run inside the write
 transaction that stores new ratings, so what they write lands with the ratings or not
-at all, and a duplicate (a re-delivered rating) never reaches them.
+at all, and a duplicate (a re-delivered rating) never reaches them. `on_misuse_flagged`
+hooks hear of stored ratings a late-arriving neighbour flagged, in the same transaction.
 """
 
 import datetime as dt
@@ -197,6 +198,9 @@ class Ingest:
         # hook(db, rating id, extra, now), called inside attach_followup's transaction once a
         # follow-up (reasons, comment, a new score, or `extra` fields) reached a stored rating.
         self.on_followup = []
+        # hook(db, [rating id], now), called inside the write transaction when ratings stored
+        # earlier are flagged as misuse by a new rating just before them.
+        self.on_misuse_flagged = []
 
     def store_items(self, db, tree, source, items, now):
         """Validate and store a kiosk batch; one result per item, in order.
@@ -274,7 +278,7 @@ class Ingest:
     def _insert(self, db, tree, source, ratings, staff_ids, now):
         received_at = to_stored(now)
         keyed = sorted((to_stored_precise(r.created_at), r.client_id, r) for r in ratings)
-        flags = self._misuse_flags(db, source, keyed)
+        flags = self._misuse_flags(db, source, keyed, now)
         rows, rollup = [], self.rollups.changes()
         for (created_at, client_id, rating), flagged in zip(keyed, flags, strict=True):
             local_day = rating.created_at.astimezone(self.timezone).date().isoformat()
@@ -302,7 +306,7 @@ class Ingest:
         for hook in self.on_rating_stored:
             hook(db, source, stored, now)
 
-    def _misuse_flags(self, db, source, keyed):
+    def _misuse_flags(self, db, source, keyed, now):
         """Misuse flags for new ratings (sorted by key), flagging stored ones they crowd.
 
         One range query per cluster of new ratings (ratings more than an hour apart start a
@@ -332,11 +336,11 @@ class Ingest:
                 elif too_close and previous_is_new and extra == 0:
                     crowded.append(row_id)
                 previous, previous_is_new = moment, row_id is None
-        self._flag_crowded(db, crowded)
+        self._flag_crowded(db, crowded, now)
         return flags
 
-    def _flag_crowded(self, db, rating_ids):
-        """Flag stored ratings as misuse and move their counts in the rollups."""
+    def _flag_crowded(self, db, rating_ids, now):
+        """Flag stored ratings as misuse, move their counts in the rollups, tell the hooks."""
         rollup = self.rollups.changes()
         for rating_id in rating_ids:
             office_id, counter_id, staff_id, day, channel, score, reasons = db.execute(
@@ -346,6 +350,9 @@ class Ingest:
             rollup.count(office_id, counter_id, staff_id, day, channel, 1, score, reasons, +1)
             db.execute("UPDATE ratings SET misuse = 1 WHERE id = ?", [rating_id])
         rollup.apply(db)
+        if rating_ids:
+            for hook in self.on_misuse_flagged:
+                hook(db, list(rating_ids), now)
 
 
 CLUSTER_GAP = dt.timedelta(hours=1)

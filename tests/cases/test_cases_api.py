@@ -249,7 +249,7 @@ def test_an_sms_rating_opens_a_case_with_the_senders_number(client, site, app):
     with app.app_context():
         db = get_db()
         reply = channel.receive(db, "SMrate", "+84987654321", "D 1", now)
-    assert "Cơ quan sẽ trả lời qua số này." in reply
+    assert "Vì sao?" in reply
     found = cases(client, site["admin"])["cases"]
     assert len(found) == 1 and found[0]["rating"]["channel"] == "sms" and found[0]["has_contact"]
     assert found[0]["contact"] == "+8498*****21"
@@ -258,3 +258,23 @@ def test_an_sms_rating_opens_a_case_with_the_senders_number(client, site, app):
 def test_limit_must_be_plain_digits(client, site):
     answer = client.get("/api/v1/cases?limit=²", headers=auth(site["admin"]))
     assert answer.status_code == 400 and answer.json["error"].startswith("limit:")
+
+
+def test_a_rating_flagged_as_misuse_later_closes_its_case_by_itself(client, site, app):
+    poor = rating(1, minutes_ago(30), comment="Chờ quá lâu")
+    deliver(client, site["kiosk"], [poor])
+    [case] = cases(client, site["admin"])["cases"]
+    assert case["status"] == "open"
+    # A tap one second before it arrives late from the same kiosk: the poor rating was the
+    # second of two taps, so misuse; its case closes by itself, kept with a timeline line.
+    earlier = rating(4, dt.datetime.fromisoformat(poor["created_at"]) - dt.timedelta(seconds=1))
+    assert deliver(client, site["kiosk"], [earlier])[0]["status"] == "accepted"
+    [closed] = cases(client, site["admin"], status="closed")["cases"]
+    assert (closed["id"], closed["outcome"]) == (case["id"], "misuse")
+    assert cases(client, site["admin"], status="open")["cases"] == []
+    with app.app_context():
+        db = get_db()
+        assert db.execute("SELECT misuse FROM ratings WHERE client_id = ?", [poor["id"]]).fetchone()[0] == 1
+        kinds = db.execute("SELECT actor, kind, details FROM case_events WHERE case_id = ?", [case["id"]]).fetchall()
+        assert [(actor, kind, json.loads(details)) for actor, kind, details in kinds] == [
+            ("system", "closed", {"outcome": "misuse"})]

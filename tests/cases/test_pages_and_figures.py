@@ -15,15 +15,18 @@ from tests.support import add_kiosk, add_user, rating
 def test_figures_median_p90_in_time_and_handling_share():
     db = sqlite3.connect(":memory:")
     db.execute("""CREATE TABLE cases (office_id, opened_day, status, due_at, first_due_at, first_answered_at,
-                                      answer_working_days, feedback)""")
+                                      answer_working_days, feedback, outcome)""")
     db.execute("""CREATE INDEX cases_figures ON cases(opened_day, office_id, status, due_at, first_due_at,
-                                                      first_answered_at, answer_working_days, feedback)""")
-    db.executemany("INSERT INTO cases VALUES (1, '2026-05-01', ?, ?, ?, ?, ?, ?)", [
-        ("closed", "2026-05-08Z", "2026-05-08Z", "2026-05-05Z", 2, "satisfied"),
-        ("answered", "2026-05-08Z", "2026-05-08Z", "2026-05-10Z", 6, "unsatisfied"),
-        ("answered", "2026-05-08Z", "2026-05-08Z", "2026-05-04Z", 1, None),
-        ("open", "2026-05-20Z", "2026-05-20Z", None, None, None),
-        ("open", "2026-06-20Z", "2026-06-20Z", None, None, None)])
+                                                      first_answered_at, answer_working_days, feedback, outcome)""")
+    db.executemany("INSERT INTO cases VALUES (1, '2026-05-01', ?, ?, ?, ?, ?, ?, ?)", [
+        ("closed", "2026-05-08Z", "2026-05-08Z", "2026-05-05Z", 2, "satisfied", "fixed"),
+        ("answered", "2026-05-08Z", "2026-05-08Z", "2026-05-10Z", 6, "unsatisfied", None),
+        ("answered", "2026-05-08Z", "2026-05-08Z", "2026-05-04Z", 1, None, None),
+        ("open", "2026-05-20Z", "2026-05-20Z", None, None, None, None),
+        ("open", "2026-06-20Z", "2026-06-20Z", None, None, None, None),
+        # closed by itself (the rating was edited to a good one, or flagged as misuse): not counted
+        ("closed", "2026-05-08Z", "2026-05-08Z", None, None, None, "rating_changed"),
+        ("closed", "2026-05-08Z", "2026-05-08Z", None, None, None, "misuse")])
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     f = case_figures(db, None, "2026-05-01", "2026-05-31", now)
     assert (f["opened"], f["answered"], f["answered_in_time"], f["overdue"]) == (5, 3, 2, 1)
