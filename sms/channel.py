@@ -30,8 +30,17 @@ class OfficeDirectory:
         self.db = db
 
     def get(self, code):
-        row = self.db.execute("SELECT id, code, name FROM offices WHERE code = ?", [code]).fetchone()
-        return dialogue.Office(*row) if row else None
+        row = self.db.execute("SELECT id FROM offices WHERE code = ?", [code]).fetchone()
+        if row is None:
+            return None
+        tree = load_tree(self.db)
+        office = tree.by_id[row[0]]
+        if office.merged_into is not None:
+            successor = tree.by_id[tree.successor(office.id)]
+            return dialogue.Office(office.id, office.code, office.name,
+                                   dialogue.Office(successor.id, successor.code, successor.name), office.merged_at)
+        closed_from = tree.closed_on(office.id, "9999-12-31")
+        return dialogue.Office(office.id, office.code, office.name, changed_on=closed_from)
 
 
 class Channel:
@@ -59,6 +68,9 @@ class Channel:
         self.wake = threading.Event()  # set when a message is queued, so the sender need not wait
         # {topic: handler(db, ref, choice, now)}: who hears the answer to a question asked with `ask`.
         self.answer_handlers = {}
+        # The topic of "do you want the office to contact you?" after a dissatisfied rating's
+        # follow-up, set by a component that answers citizens (with its answer handler); None: not asked.
+        self.contact_topic = None
         self.measure = measure
 
     # --- outgoing -----------------------------------------------------------------------
@@ -194,7 +206,7 @@ class Channel:
         return reply
 
     def _rules(self, db):
-        return Dialogue(self.scale, self.texts, OfficeDirectory(db), self.timezone)
+        return Dialogue(self.scale, self.texts, OfficeDirectory(db), self.timezone, self.contact_topic)
 
     @staticmethod
     def _snapshot(db, message_sid, key):

@@ -12,7 +12,12 @@ in any state, opt-in words once a number opted out; reactions ("Liked “…”"
 A component may ask the number a question (`Channel.ask`, e.g. a case's "did the answer
 help? 1 or 2"): the conversation then waits for "1" or "2" (AWAITING_ANSWER) and the answer
 becomes an `Answer` effect for the question's topic, handed to the handler that component
-registered. Nothing here touches storage: the caller applies the effects (store a rating,
+registered. When a component answers dissatisfied citizens (`contact_topic`), the follow-up's
+thank-you asks "do you want the office to contact you? 1 = yes, 2 = no" the same way, while
+the follow-up window goes on (other words still add to the comment). `<CODE> <score>` for an
+office merged away by then is rated for its successor, for one closed without a successor
+still recorded, and either way the citizen is told so and which code to use.
+Nothing here touches storage: the caller applies the effects (store a rating,
 attach the follow-up, add to the comment, record an opt-out, an answer) in one transaction.
 """
 
@@ -54,7 +59,7 @@ class Conversation:
     reasons: tuple = ()           # reasons given so far, in the follow-up window
     comment_length: int = 0       # characters of the rating's comment so far
     question_topic: str | None = None  # AWAITING_ANSWER: whose question (a handler's topic)
-    question_ref: int | None = None    # and what it is about (e.g. a case id)
+    question_ref: int | str | None = None  # and what it is about (a case id, a rating's client id)
     counter_id: int | None = None      # the counter and officer the invitation names (a dossier's)
     staff_code: str | None = None
 
@@ -81,6 +86,10 @@ class Office:
     id: int
     code: str
     name: str
+    # From `changed_on` (local ISO day) the office no longer receives: merged into
+    # `successor` (an Office), or closed without one.
+    successor: "Office | None" = None
+    changed_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,7 @@ class AppendComment:
 class Answer:
     """The citizen's 1 or 2 to a component's question."""
     topic: str
-    ref: int
+    ref: int | str
     choice: int
 
 
@@ -161,8 +170,11 @@ class Dialogue:
     `offices` maps an upper-case office code to an Office (anything with `.get`).
     """
 
-    def __init__(self, scale, texts, offices, timezone):
+    def __init__(self, scale, texts, offices, timezone, contact_topic=None):
         self.scale, self.texts, self.offices, self.timezone = scale, texts, offices, timezone
+        # When a component answers dissatisfied citizens (cases), the topic under which the
+        # citizen's 1/2 to "do you want the office to contact you?" goes to it; None: not asked.
+        self.contact_topic = contact_topic
 
     def step(self, state, message, now):
         """(new state, reply text or None, effects) for one incoming message."""
@@ -188,7 +200,8 @@ class Dialogue:
         if state.active(now):
             if not text.strip() and state.stage != CLOSED:
                 # an empty or picture-only message: the menu again, without using up a turn
-                return state, self._say("reprompt" if state.stage == AWAITING_SCORE else "followup", state), ()
+                key = {AWAITING_SCORE: "reprompt", AWAITING_ANSWER: "answer_reprompt"}.get(state.stage, "followup")
+                return state, self._say(key, state), ()
             if state.stage == AWAITING_SCORE:
                 return self._score(state, self._own_office_stripped(state, text), now)
             if state.stage == AWAITING_FOLLOWUP:
@@ -239,12 +252,27 @@ class Dialogue:
             # the conversation's own office: its answer, or the same visit rated a second time
             return None if state.stage == AWAITING_SCORE else (state, self._say("already_rated", state), ())
         local_day = now.astimezone(self.timezone).date().isoformat()
+        notice = None
+        if office.changed_on is not None and office.changed_on <= local_day:
+            # an office merged away or closed by then: the rating is kept (under the successor,
+            # if there is one) and the citizen is told which code to use from now on
+            named, day = office, _day_month_year(office.changed_on)
+            if office.successor is not None:
+                office = office.successor
+                notice = self.texts.render("office_merged", state.language, office=office.name, code=office.code,
+                                           old_office=named.name, old_code=named.code, day=day)
+            else:
+                notice = self.texts.render("office_closed", state.language, old_office=named.name,
+                                           old_code=named.code, day=day)
+            if state.active(now) and office.id == state.office_id and state.stage != AWAITING_SCORE:
+                return state, self._say("already_rated", state), ()
         client_id = unprompted_rating_id(state.number, office.id, local_day)
         effect = StoreRating(client_id, office.id, score, now, language=state.language)
         rated = dataclasses.replace(
             _idle(state), office_id=office.id, office_code=office.code, office_name=office.name,
             language=state.language)
-        return self._rated(rated, client_id, score, now, (effect,))
+        new_state, reply, effects = self._rated(rated, client_id, score, now, (effect,))
+        return new_state, (f"{notice} {reply}" if notice else reply), effects
 
     def _score(self, state, text, now):
         score = parser.score(text, self.scale)
@@ -273,19 +301,33 @@ class Dialogue:
         closed = dataclasses.replace(state, stage=CLOSED, attempts=0, asked_why=True, reasons=tuple(reasons),
                                      comment_length=len(comment or ""))
         if not reasons and not comment:
-            return closed, self._say("thanks", state), ()
-        reply = self._say("thanks_followup" if whole else "comment_full", state)
-        return closed, reply, (AttachFollowup(state.rating_id, tuple(reasons), comment),)
+            reply, effects = self._say("thanks", state), ()
+        else:
+            reply = self._say("thanks_followup" if whole else "comment_full", state)
+            effects = (AttachFollowup(state.rating_id, tuple(reasons), comment),)
+        if self.contact_topic is None:
+            return closed, reply, effects
+        # Whether the citizen wants an answer: 1 or 2, read as every 1/2 question is (parser.choice);
+        # the follow-up window goes on meanwhile (other words are added to the comment).
+        asking = dataclasses.replace(closed, stage=AWAITING_ANSWER, question_topic=self.contact_topic,
+                                     question_ref=state.rating_id)
+        return asking, f"{reply} {self._say('contact_question', state)}", effects
 
     def _answer(self, state, text):
         choice = parser.choice(text, 2)
+        about_rating = state.question_topic == self.contact_topic and state.rating_id is not None
         if choice is None:
+            if about_rating:  # not a 1 or 2: more reasons or comment, never dropped; still asking
+                return self._more(state, text)
             attempts = state.attempts + 1
             if attempts > MAX_REPROMPTS:
                 return _idle(state), None, ()
             return dataclasses.replace(state, attempts=attempts), self._say("answer_reprompt", state), ()
-        return (_idle(state), self._say("answer_thanks", state),
-                (Answer(state.question_topic, state.question_ref, choice),))
+        effect = Answer(state.question_topic, state.question_ref, choice)
+        if about_rating:  # back to the follow-up window: later messages still add to the comment
+            done = dataclasses.replace(state, stage=CLOSED, attempts=0, question_topic=None, question_ref=None)
+            return done, self._say("contact_yes" if choice == 1 else "contact_no", state), (effect,)
+        return _idle(state), self._say("answer_thanks", state), (effect,)
 
     def _more(self, state, text):
         """A further message in the follow-up window: more reasons, and the rest added to the comment."""
@@ -309,6 +351,10 @@ class Dialogue:
         if comment and len(kept) < len(comment.strip()):
             return more, self._say("comment_full", state), effects
         return more, self._say("comment_added", state), effects
+
+
+def _day_month_year(day):
+    return dt.date.fromisoformat(day).strftime("%d/%m/%Y")
 
 
 def _idle(state):

@@ -6,7 +6,8 @@ and labels included, so every message stays in GSM-7 (160 characters a segment i
 70). The SMS_TEMPLATES setting overrides any text: {"vi": {"thanks": "..."}}.
 
 Placeholders: {office} office name, {code} office code, {menu} the scale's digits with their
-labels, best first, {reasons} the reason menu.
+labels, best first, {reasons} the reason menu; in office_merged and office_closed also
+{old_office} and {old_code} (the office the citizen named) and {day} (the change's date).
 """
 
 import string
@@ -20,8 +21,7 @@ BUILT_IN = {
         "invitation": "{office} cảm ơn Ông/Bà. Ông/Bà có hài lòng không? Trả lời {menu}. Nhắn TC để từ chối.",
         "reprompt": "Xin lỗi, chưa hiểu trả lời của Ông/Bà. Vui lòng trả lời một số: {menu}.",
         "give_up": "Cảm ơn Ông/Bà. Chúng tôi chưa ghi nhận được đánh giá lần này. Chúc Ông/Bà một ngày tốt lành.",
-        "followup": "Rất tiếc Ông/Bà chưa hài lòng. Vì sao? Trả lời số: {reasons}; hoặc nhắn góp ý ngắn. "
-                    "Cơ quan sẽ trả lời qua số này.",
+        "followup": "Rất tiếc Ông/Bà chưa hài lòng. Vì sao? Trả lời số: {reasons}; hoặc nhắn góp ý ngắn.",
         "thanks": "Cảm ơn Ông/Bà đã đánh giá {office}!",
         "thanks_followup": "Cảm ơn góp ý của Ông/Bà. Ý kiến đã được ghi nhận.",
         "comment_added": "Đã ghi thêm góp ý của Ông/Bà. Cảm ơn Ông/Bà!",
@@ -36,13 +36,19 @@ BUILT_IN = {
         "opted_in": "Ông/Bà sẽ nhận lại tin khảo sát. Nhắn TC để ngừng.",
         "answer_thanks": "Cảm ơn Ông/Bà đã cho biết. Ý kiến đã được ghi nhận.",
         "answer_reprompt": "Xin lỗi, chưa hiểu trả lời của Ông/Bà. Vui lòng nhắn 1 hoặc 2.",
+        "contact_question": "Ông/Bà có muốn cơ quan liên hệ lại qua số này không? Trả lời 1 = Có, 2 = Không.",
+        "contact_yes": "Cảm ơn Ông/Bà. Cơ quan sẽ trả lời Ông/Bà qua số này.",
+        "contact_no": "Cảm ơn Ông/Bà. Cơ quan sẽ không liên hệ lại; số của Ông/Bà không được lưu cho việc này.",
+        "office_merged": "{old_office} ({old_code}) đã hợp nhất vào {office} từ {day}; đánh giá được ghi cho "
+                         "{office}. Lần sau Ông/Bà vui lòng nhắn mã {code}.",
+        "office_closed": "{old_office} ({old_code}) đã ngừng hoạt động từ {day}; đánh giá vẫn được ghi nhận. "
+                         "Lần sau Ông/Bà vui lòng nhắn mã ghi tại quầy hiện nay.",
     },
     "en": {
         "invitation": "Thank you for visiting {office}. How satisfied are you? Reply {menu}. Text STOP to opt out.",
         "reprompt": "Sorry, we could not read your reply. Please reply with one number: {menu}.",
         "give_up": "Thank you. We could not record a rating this time. Have a good day.",
-        "followup": "We are sorry. What went wrong? Reply with numbers: {reasons}; or a short comment. "
-                    "The office will answer you at this number.",
+        "followup": "We are sorry. What went wrong? Reply with numbers: {reasons}; or a short comment.",
         "thanks": "Thank you for rating {office}!",
         "thanks_followup": "Thank you for your comment. It has been recorded.",
         "comment_added": "Your comment was added. Thank you!",
@@ -58,6 +64,13 @@ BUILT_IN = {
         "opted_in": "You will get survey texts again. Text STOP to opt out.",
         "answer_thanks": "Thank you for letting us know. Your answer has been recorded.",
         "answer_reprompt": "Sorry, we could not read your reply. Please text 1 or 2.",
+        "contact_question": "Would you like the office to contact you at this number? Reply 1 = Yes, 2 = No.",
+        "contact_yes": "Thank you. The office will answer you at this number.",
+        "contact_no": "Thank you. The office will not contact you; your number is not kept for this.",
+        "office_merged": "{old_office} ({old_code}) was merged into {office} on {day}; your rating counts for "
+                         "{office}. Next time please text code {code}.",
+        "office_closed": "{old_office} ({old_code}) closed on {day}; your rating was still recorded. Next time "
+                         "please text the code shown at the counter today.",
     },
 }
 KEYS = tuple(BUILT_IN["vi"])
@@ -92,7 +105,7 @@ class Texts:
         if not isinstance(text, str) or not text.strip():
             raise TemplateError(f"SMS_TEMPLATES[{language}][{key}] must be non-empty text")
         names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-        unknown = names - {"office", "code", "menu", "reasons"}
+        unknown = names - {"office", "code", "menu", "reasons", "old_office", "old_code", "day"}
         if unknown:
             raise TemplateError(f"SMS_TEMPLATES[{language}][{key}]: unknown placeholder {{{sorted(unknown)[0]}}}")
 
@@ -109,16 +122,18 @@ class Texts:
         return ", ".join(f"{number} {short_reason(reason, label_language)}"
                          for number, reason in enumerate(self.scale.reasons, start=1))
 
-    def render(self, key, language=None, office="", code=""):
+    def render(self, key, language=None, office="", code="", **more):
         """The text `key` filled in; unaccented Vietnamese is folded after filling in."""
         language = self.language(language)
         source = language
         if language == "vi-ascii" and key not in self.explicit["vi-ascii"]:
             source = "vi"
+        more = {"old_office": "", "old_code": "", "day": "", **more}
         if language == "en":
             office = strip_diacritics(office or "")  # keeps an English text in GSM-7
+            more["old_office"] = strip_diacritics(more["old_office"] or "")
         values = {"office": office or "", "code": code or "",
-                  "menu": self.menu(source), "reasons": self.reason_menu(source)}
+                  "menu": self.menu(source), "reasons": self.reason_menu(source), **more}
         text = self.templates[source][key].format_map(values)
         return strip_diacritics(text) if language == "vi-ascii" else text
 

@@ -58,7 +58,9 @@ def test_a_dissatisfied_reply_gets_the_follow_up_and_the_reasons_land_on_the_sam
     client = sms_province.test_client()
     assert reply_text(inbound(client, sms_province, "khong hai long")).startswith("Rất tiếc Ông/Bà chưa hài lòng")
     thanks = reply_text(inbound(client, sms_province, "1 3 chờ hai tiếng"))
-    assert thanks == "Cảm ơn góp ý của Ông/Bà. Ý kiến đã được ghi nhận."
+    # the cases component answers dissatisfied citizens: it asks whether they want that
+    assert thanks == ("Cảm ơn góp ý của Ông/Bà. Ý kiến đã được ghi nhận. Ông/Bà có muốn cơ quan liên hệ lại qua "
+                      "số này không? Trả lời 1 = Có, 2 = Không.")
     with sms_province.app_context():
         ratings = [dict(r) for r in get_db().query("SELECT score, reasons, comment FROM ratings")]
         reasons = [dict(r) for r in get_db().query("SELECT reason, n FROM rollup_reasons ORDER BY reason")]
@@ -266,3 +268,35 @@ def test_messages_arriving_at_once_are_each_rated_once_even_when_twilio_retries_
     assert count(sms_province, "SELECT COUNT(*) FROM ratings WHERE channel = 'sms'") == 12
     [row] = stats(sms_province, admin)
     assert row["responses"] == 12 and row["counts"] == {"1": 3, "2": 3, "3": 3, "4": 3}
+
+
+def test_a_code_of_an_office_merged_away_or_closed_is_answered_clearly_and_nothing_is_dropped(sms_province, admin):
+    from server import reorganisation
+
+    with sms_province.app_context():
+        db = get_db()
+        today = dt.datetime.now(sms_province.extensions["timezone"]).date()
+        with write_transaction(db):
+            reorganisation.merge(db, "C", "D", today - dt.timedelta(days=30), "test")
+            reorganisation.close(db, "E", today - dt.timedelta(days=10), "test")
+            reorganisation.reattribute(db)
+    client = sms_province.test_client()
+    day = (today - dt.timedelta(days=30)).strftime("%d/%m/%Y")
+    # Merged: the rating counts for the successor, and the citizen learns its code.
+    merged = reply_text(inbound(client, sms_province, "C 3"))
+    assert merged == (f"Xã Một (C) đã hợp nhất vào Huyện Một từ {day}; đánh giá được ghi cho Huyện Một. "
+                      "Lần sau Ông/Bà vui lòng nhắn mã D. Cảm ơn Ông/Bà đã đánh giá Huyện Một!")
+    # The same visit sent again with the new code is the same rating, not a second one.
+    assert reply_text(inbound(client, sms_province, "D 3")).startswith("Đánh giá của Ông/Bà đã được ghi nhận")
+    # Closed without a successor: still recorded (what the citizen said is kept), and told so.
+    closed = reply_text(inbound(client, sms_province, "E 1", sender="+84987654321"))
+    assert closed.startswith(f"Huyện Hai (E) đã ngừng hoạt động từ {(today - dt.timedelta(days=10)):%d/%m/%Y}; "
+                             "đánh giá vẫn được ghi nhận.")
+    assert "Vì sao?" in closed  # the follow-up question still comes
+    rows = {(row["office"], score): n for row in stats(sms_province, admin) for score, n in row["counts"].items()
+            if n}
+    with sms_province.app_context():
+        stored = get_db().execute("""SELECT o.code, r.score FROM ratings r JOIN offices o ON o.id = r.office_id
+                                     ORDER BY r.id""").fetchall()
+    assert [tuple(row) for row in stored] == [("D", 3), ("E", 1)]
+    assert rows  # the stats answer with them
