@@ -7,6 +7,7 @@ many cases it is given; they are added once, from its dissatisfied ratings that 
 """
 
 import datetime as dt
+import json
 import os
 import random
 import tempfile
@@ -85,10 +86,11 @@ def _add_cases(path, count):
         if have >= count:
             return app, have
         rng = random.Random(13)
+        poor = json.dumps(sorted(app.extensions["scale"].dissatisfied_scores))
         rows = db.execute("""SELECT id, office_id, created_at, local_day FROM ratings
-                             WHERE score = 1 AND misuse = 0 AND (reasons IS NOT NULL OR comment IS NOT NULL)
+                             WHERE score IN (SELECT value FROM json_each(?)) AND misuse = 0 AND (reasons IS NOT NULL OR comment IS NOT NULL)
                                AND id NOT IN (SELECT rating_id FROM cases)
-                             ORDER BY id DESC LIMIT ?""", [count - have]).fetchall()
+                             ORDER BY id DESC LIMIT ?""", [poor, count - have]).fetchall()
         now = dt.datetime.now(dt.UTC)
         with write_transaction(db):
             for rating_id, office_id, created_at, day in rows:
@@ -122,7 +124,8 @@ def pages(report):
     report("baseline: GET /api/v1/stats, province by month", baseline, "ms", "median")
     for name, url in (("cases page, open", "/dashboard/cases"),
                       ("cases page, closed", "/dashboard/cases?status=closed"),
-                      ("cases page, overdue, one district, a year", "/dashboard/cases?status=overdue&office=GN"
+                      # one ward of today's map (phường Nam Gia Nghĩa, since 1 July 2025)
+                      ("cases page, overdue, one ward, a year", "/dashboard/cases?status=overdue&office=LDG-NGN"
                        "&from=2025-11-01&to=2026-10-31"),
                       ("a case page", "/dashboard/cases/1"),
                       ("GET /api/v1/cases, 50 newest", "/api/v1/cases"),
