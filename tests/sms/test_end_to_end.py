@@ -74,7 +74,8 @@ def test_without_twilio_the_outbox_and_simulate_play_the_whole_conversation(data
         assert " delivered " in outbox
         second = flask_cli(database, "sms", "simulate", "--from", "+84987654321", "1 phải chờ lâu", "--url",
                            server.url, **settings).stdout
-        assert second.strip() == "Cảm ơn góp ý của Ông/Bà. Ý kiến đã được ghi nhận."
+        assert second.strip() == ("Cảm ơn góp ý của Ông/Bà. Ý kiến đã được ghi nhận. Ông/Bà có muốn cơ quan liên "
+                                  "hệ lại qua số này không? Trả lời 1 = Có, 2 = Không.")
         [row] = sms_stats(server, headers)
         assert row["counts"]["1"] == 1 and row["satisfaction_rate"] == 0.0
 

@@ -50,10 +50,12 @@ def test_the_funnel_counts_each_step_for_the_offices_and_days_asked(sms_province
     assert {k: result[k] for k in ("invited", "queued", "capped", "sent", "delivered", "failed", "replied",
                                    "opted_out")} == {
         "invited": 5, "queued": 1, "capped": 1, "sent": 2, "delivered": 1, "failed": 1, "replied": 1, "opted_out": 1}
-    # the invitations sent plus the two answers in the conversation (follow-up question, thank-you)
+    # the invitations sent plus the two answers in the conversation (follow-up question, thank-you
+    # with the cases component's "do you want the office to contact you?")
     texts = sms_province.extensions["sms"].texts
-    answers = measure(texts.render("followup")).segments + measure(texts.render("thanks_followup")).segments
-    assert answers == 4
+    thanks = f"{texts.render('thanks_followup')} {texts.render('contact_question')}"
+    answers = measure(texts.render("followup")).segments + measure(thanks).segments
+    assert answers == 5
     assert result["segments"] == invitation_segments + answers
     assert elsewhere["invited"] == 1 and elsewhere["sent"] == 1
     assert yesterday == {name: 0 for name in yesterday}
