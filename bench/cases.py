@@ -88,7 +88,8 @@ def _add_cases(path, count):
         rng = random.Random(13)
         poor = json.dumps(sorted(app.extensions["scale"].dissatisfied_scores))
         rows = db.execute("""SELECT id, office_id, created_at, local_day FROM ratings
-                             WHERE score IN (SELECT value FROM json_each(?)) AND misuse = 0 AND (reasons IS NOT NULL OR comment IS NOT NULL)
+                             WHERE score IN (SELECT value FROM json_each(?)) AND misuse = 0
+                               AND (reasons IS NOT NULL OR comment IS NOT NULL)
                                AND id NOT IN (SELECT rating_id FROM cases)
                              ORDER BY id DESC LIMIT ?""", [poor, count - have]).fetchall()
         now = dt.datetime.now(dt.UTC)

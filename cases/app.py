@@ -17,8 +17,16 @@ import threading
 
 def init_app(app):
     from cases import alerts, api, contact
-    from cases.service import (CONTACT_TOPIC, FEEDBACK_TOPIC, CaseOpener, FollowupOpener, MisuseCloser, Rules,
-                               record_contact_wish, record_feedback)
+    from cases.service import (
+        CONTACT_TOPIC,
+        FEEDBACK_TOPIC,
+        CaseOpener,
+        FollowupOpener,
+        MisuseCloser,
+        Rules,
+        record_contact_wish,
+        record_feedback,
+    )
     from cases.workdays import WorkCalendar, parse_days_off
 
     calendar = WorkCalendar(parse_days_off(app.config["CASE_DAYS_OFF"]))

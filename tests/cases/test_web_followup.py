@@ -45,7 +45,7 @@ def test_a_number_without_consent_is_shown_again_and_nothing_is_lost(client, cou
     assert done.status_code == 303 and _cases(database) == [(None, None, "open")]
 
 
-def _dossier_link(client, token):
+def _dossier_link(client, token):  # noqa: F811 (the fixture, passed on)
     answer = client.post("/api/v1/rating-links", headers=auth(token),
                          json={"office": "D", "counter": "Quầy 1", "reference": "H12.34-260301-0002"})
     assert answer.status_code == 201, answer.json
