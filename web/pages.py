@@ -118,8 +118,15 @@ def _render(template, target, status=200, **context):
         f"web/{template}", target=target, lang=lang, texts=texts,
         languages=[(code, item["name"]) for code, item in langs.items()],
         privacy=texts["privacy"].format(days=current_app.config["COMMENT_RETENTION_DAYS"]),
-        **context)
+        contact_consent=_contact_consent(texts), **context)
     return make_response(body, status)
+
+
+def _contact_consent(texts):
+    """The consent line with the days the number is kept after the case closes (the component
+    that reads the number says how long: the same figure the kiosk's consent line shows)."""
+    field = current_app.extensions.get("kiosk_fields", {}).get("contact") or {}
+    return texts["contact_consent"].format(days=field.get("retention_days", "…"))
 
 
 def _form_page(target, status=200, notice=None, rated=None):

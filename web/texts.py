@@ -13,8 +13,8 @@ WEB_TEXTS = {
         "comment": "Ý kiến khác (không bắt buộc)",
         "comment_hint": "Tối đa 500 ký tự. Xin đừng ghi số điện thoại hay số giấy tờ.",
         "contact": "Để lại số điện thoại để cơ quan liên hệ lại (không bắt buộc)",
-        "contact_consent": "Tôi đồng ý để cơ quan dùng số này chỉ để trả lời ý kiến của tôi; số được xoá sau khi "
-                           "xử lý xong.",
+        "contact_consent": "Tôi đồng ý để cơ quan dùng số này chỉ để trả lời ý kiến của tôi; số được xoá {days} "
+                           "ngày sau khi ý kiến được giải quyết xong.",
         "contact_hint": "Nếu để lại số, xin đánh dấu đồng ý; số điện thoại Việt Nam, ví dụ 0912 345 678.",
         "thanks_more": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
         "change": "Sửa đánh giá (trong 10 phút)",
@@ -46,7 +46,7 @@ WEB_TEXTS = {
         "comment_hint": "At most 500 characters. Please do not write phone or document numbers.",
         "contact": "Leave a phone number so the office can get back to you (optional)",
         "contact_consent": "I agree that the office uses this number only to answer my feedback; it is deleted "
-                           "once the case is closed.",
+                           "{days} days after my feedback has been dealt with.",
         "contact_hint": "If you leave a number, please tick the consent line; a Vietnamese number, e.g. "
                         "0912 345 678.",
         "thanks_more": "Your opinion helps us serve you better.",

@@ -26,7 +26,9 @@ def _cases(database):
 def test_the_why_page_offers_the_number_and_reasons_open_the_case(client, counter_path, database):  # noqa: F811
     url, html = _poor(client, counter_path)
     assert "Để lại số điện thoại để cơ quan liên hệ lại" in html and 'name="consent"' in html
-    assert "số được xoá sau khi xử lý xong" in html
+    # The consent line says when the number is erased: the case closed plus the retention setting.
+    days = client.application.config["CASE_CONTACT_RETENTION_DAYS"]
+    assert f"số được xoá {days} ngày sau khi ý kiến được giải quyết xong" in html
     assert _cases(database) == []  # the score alone said nothing to answer
     done = client.post(url, data={**form_fields(html), "reason": ["waiting_time"], "contact": "0912 345 678",
                                   "consent": "1"})
