@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from tests.support import ROOT, ServerProcess, free_port
 
@@ -24,6 +25,28 @@ def wait_for_port(port, timeout=20):
             return
         time.sleep(0.1)
     raise RuntimeError(f"nothing listens on {port}")
+
+
+class FromAddress(HTTPAdapter):
+    """Connections from a chosen loopback address (127.0.0.2, ...): nginx's limits are per
+    address, so tests play several clients from one machine."""
+
+    def __init__(self, address):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        return super().init_poolmanager(*args, **kwargs)
+
+
+def session_from(stack, address):
+    """A requests session to the stack that connects from `address`."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = stack.cert
+    session.mount("https://", FromAddress(address))
+    return session
 
 
 def install(root):

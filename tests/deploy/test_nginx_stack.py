@@ -11,7 +11,7 @@ import requests
 from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
-from tests.deploy.stack import Stack
+from tests.deploy.stack import Stack, session_from
 from tests.support import flask_cli, log_in, rating
 
 pytestmark = pytest.mark.xdist_group("nginx")
@@ -163,3 +163,78 @@ def test_the_access_log_keeps_paths_but_not_what_supervisors_searched_for(stack)
     log = stack.access_log.read_text(encoding="utf-8")
     assert '"GET /dashboard/comments HTTP/' in log and '"GET /login HTTP/' in log
     assert "hai" not in log and "q=" not in log and "%E1" not in log
+
+
+# The web channel's pages (issue 16): nginx's zone satisfaction_web (60 a minute, burst 40, per
+# address) on /r/ and /l/, and the app's own WEB_RATINGS_PER_MINUTE behind it, which must see
+# each phone's address through nginx (X-Forwarded-For), not nginx's own.
+
+WEB_BURST = 40  # deploy/nginx/satisfaction.conf: limit_req zone=satisfaction_web burst=40 nodelay
+
+
+@pytest.fixture(scope="module")
+def web(stack):
+    page = flask_cli(stack.database, "counter", "link", "LDG-NGN", "--counter", "Quầy 9").stdout
+    counter = re.search(r"/r/\w+", page.strip().splitlines()[-1]).group(0)
+    link = requests.post(stack.url + "/api/v1/rating-links", json={"office": "LDG-NGN", "counter": "Quầy 9"},
+                         headers={"Authorization": f"Bearer {stack.tokens['user']}"}, verify=stack.cert, timeout=10)
+    assert link.status_code == 201, link.text
+    return {"counter": counter, "link": re.search(r"/l/[^?#]+", link.json()["url"]).group(0)}
+
+
+def _refused_by_nginx(response):
+    return response.status_code == 429 and "<center>nginx</center>" in response.text
+
+
+def _web_form(session, stack, path):
+    page = session.get(stack.url + path, timeout=10)
+    assert page.status_code == 200, page.status_code
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+
+
+def test_a_burst_of_rating_page_requests_from_one_address_is_cut_off_by_nginx(stack, web):
+    phone = session_from(stack, "127.0.0.11")
+    answers = [phone.get(stack.url + web["counter"], timeout=10) for _ in range(WEB_BURST + 15)]
+    assert answers[0].status_code == 200
+    assert sum(map(_refused_by_nginx, answers)) >= 10  # about one request a second is let through after the burst
+    assert not any(_refused_by_nginx(answer) for answer in answers[:WEB_BURST])
+    # The same address still reaches every other page; another address still reaches the rating page.
+    assert phone.get(stack.url + "/healthz", timeout=10).status_code == 200
+    assert phone.get(stack.url + "/login", timeout=10).status_code == 200
+    assert session_from(stack, "127.0.0.12").get(stack.url + web["counter"], timeout=10).status_code == 200
+
+
+def test_a_burst_of_rating_posts_from_one_address_is_cut_off_by_nginx(stack, web):
+    phone = session_from(stack, "127.0.0.13")
+    form = _web_form(phone, stack, web["counter"])
+    answers = [phone.post(stack.url + web["counter"], data={**form, "score": 4}, allow_redirects=False, timeout=10)
+               for _ in range(WEB_BURST + 15)]
+    assert answers[0].status_code == 303  # the one rating; the same form sent again is the same rating
+    assert sum(map(_refused_by_nginx, answers)) >= 10
+    other = session_from(stack, "127.0.0.14")
+    assert other.post(stack.url + web["counter"], data={**_web_form(other, stack, web["counter"]), "score": 4},
+                      allow_redirects=False, timeout=10).status_code == 303
+
+
+def test_a_burst_on_a_dossier_link_from_one_address_is_cut_off_by_nginx(stack, web):
+    phone = session_from(stack, "127.0.0.15")
+    answers = [phone.get(stack.url + web["link"], timeout=10) for _ in range(WEB_BURST + 15)]
+    assert answers[0].status_code == 200 and "Quầy 9" in answers[0].text
+    assert sum(map(_refused_by_nginx, answers)) >= 10
+    assert session_from(stack, "127.0.0.16").get(stack.url + web["link"], timeout=10).status_code == 200
+
+
+def test_the_apps_own_limit_holds_behind_nginx_per_phone_address(stack, web):
+    """Below nginx's burst, the app's WEB_RATINGS_PER_MINUTE (10) refuses the eleventh rating
+    from one address with its own page, and only for that address."""
+    answers = []
+    for _ in range(11):  # eleven phones behind one address: a fresh browser each, 22 requests in all
+        phone = session_from(stack, "127.0.0.17")
+        answers.append(phone.post(stack.url + web["counter"], data={**_web_form(phone, stack, web["counter"]),
+                                                                    "score": 3}, allow_redirects=False, timeout=10))
+    assert [answer.status_code for answer in answers[:10]] == [303] * 10
+    assert answers[10].status_code == 429 and not _refused_by_nginx(answers[10])
+    assert "Xin thử lại sau một phút" in answers[10].text
+    other = session_from(stack, "127.0.0.18")
+    assert other.post(stack.url + web["counter"], data={**_web_form(other, stack, web["counter"]), "score": 3},
+                      allow_redirects=False, timeout=10).status_code == 303

@@ -12,29 +12,15 @@ import threading
 import time
 
 import pytest
-import requests
-from requests.adapters import HTTPAdapter
 
 from soak.site import build
 from soak.traffic import RatingClock, new_rating, seeded
 from soak.verify import log_findings
-from tests.deploy.stack import Stack
+from tests.deploy.stack import Stack, session_from
 
 pytestmark = pytest.mark.xdist_group("soak-nginx")
 ABUSER = "127.0.0.1"
 CUT_OFF_WITHIN = 25  # nginx's client_header_timeout and client_body_timeout are 15 s
-
-
-class FromAddress(HTTPAdapter):
-    """Connections from a chosen loopback address."""
-
-    def __init__(self, address):
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.address, 0)
-        return super().init_poolmanager(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +31,6 @@ def stack(tmp_path_factory):
                                          if k.startswith(("TWILIO", "SMS"))}) as running:
         running.site = site
         yield running
-
-
-def session_from(stack, address):
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = stack.cert
-    session.mount("https://", FromAddress(address))
-    return session
 
 
 def tls_connection(stack, source=ABUSER, timeout=CUT_OFF_WITHIN + 10):
