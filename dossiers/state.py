@@ -108,36 +108,49 @@ def contribution(dossier, apology_at, local_day):
     already returned late. `apologised` counts dossiers not returned on time that have an
     apology; `apologised_in_time` those whose apology came on or before the promised date.
     """
+    totals = {}
+    add_contribution(totals, dossier, apology_at, local_day, +1)
+    return {key: dict(zip(COUNT_NAMES, counts, strict=True)) for key, counts in totals.items()}
+
+
+_RECEIVED, _RETURNED, _RETURNED_ON_TIME, _DUE, _DUE_ON_TIME, _RETURNED_LATE, _APOLOGISED, _APOLOGISED_IN_TIME = \
+    range(len(COUNT_NAMES))
+
+
+def add_contribution(totals, dossier, apology_at, local_day, sign):
+    """Add `sign` × the dossier's contribution (see `contribution`) into `totals`,
+    {key: [n per COUNT_NAMES]}: a batch of changed dossiers sums into one dict, old states
+    with −1 and new ones with +1, written as one upsert per key."""
     if dossier is None:
-        return {}
-    counts = {}
+        return
 
-    def add(key, name):
-        bucket = counts.setdefault(key, dict.fromkeys(COUNT_NAMES, 0))
-        bucket[name] += 1
+    def add(key, index):
+        counts = totals.get(key)
+        if counts is None:
+            counts = totals[key] = [0] * len(COUNT_NAMES)
+        counts[index] += sign
 
-    at_counter = (dossier.office_id, dossier.counter_id or 0, dossier.staff_id or 0)
-    add((*at_counter, local_day(dossier.received_at)), "received")
-    promised = dossier.promised_due_at
-    on_time = dossier.returned_at is not None and (promised is None or dossier.returned_at <= promised)
-    if dossier.returned_at is not None:
-        returned_key = (dossier.office_id, dossier.returned_counter_id or 0, dossier.returned_staff_id or 0,
-                        local_day(dossier.returned_at))
-        add(returned_key, "returned")
+    office_id, counter_id, staff_id = dossier.office_id, dossier.counter_id or 0, dossier.staff_id or 0
+    add((office_id, counter_id, staff_id, local_day(dossier.received_at)), _RECEIVED)
+    promised, returned_at = dossier.promised_due_at, dossier.returned_at
+    on_time = returned_at is not None and (promised is None or returned_at <= promised)
+    if returned_at is not None:
+        returned_key = (office_id, dossier.returned_counter_id or 0, dossier.returned_staff_id or 0,
+                        local_day(returned_at))
+        add(returned_key, _RETURNED)
         if on_time:
-            add(returned_key, "returned_on_time")
+            add(returned_key, _RETURNED_ON_TIME)
     if promised is not None and dossier.status != "cancelled":
-        due_key = (*at_counter, local_day(promised))
-        add(due_key, "due")
+        due_key = (office_id, counter_id, staff_id, local_day(promised))
+        add(due_key, _DUE)
         if on_time:
-            add(due_key, "due_on_time")
-        elif dossier.returned_at is not None:
-            add(due_key, "returned_late")
+            add(due_key, _DUE_ON_TIME)
+        elif returned_at is not None:
+            add(due_key, _RETURNED_LATE)
         if apology_at is not None and not on_time:
-            add(due_key, "apologised")
+            add(due_key, _APOLOGISED)
             if apology_at <= promised:
-                add(due_key, "apologised_in_time")
-    return counts
+                add(due_key, _APOLOGISED_IN_TIME)
 
 
 def difference(before, after):

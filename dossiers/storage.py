@@ -14,6 +14,7 @@
 """
 
 import json
+import operator
 
 from sqlite_utils.migrations import Migrations
 
@@ -183,9 +184,12 @@ _SAVE = (f"INSERT INTO dossiers ({', '.join(DOSSIER_COLUMNS)}) VALUES ({', '.joi
          + ", ".join(f"{name} = excluded.{name}" for name in DOSSIER_COLUMNS[1:]))
 
 
+_AS_TUPLE = operator.itemgetter(*DOSSIER_COLUMNS)
+
+
 def save_dossiers(db, rows):
-    """Insert or replace dossier rows (dicts of DOSSIER_COLUMNS) in one statement each."""
-    db.conn.executemany(_SAVE, [tuple(row.get(name) for name in DOSSIER_COLUMNS) for row in rows])
+    """Insert or replace dossier rows (dicts with every one of DOSSIER_COLUMNS), one statement for all."""
+    db.conn.executemany(_SAVE, [_AS_TUPLE(row) for row in rows])
 
 
 def save_dossier(db, row):
@@ -215,6 +219,28 @@ def set_contact(db, code, phone, now_stored):
                [code, phone, now_stored])
 
 
+def set_contacts(db, rows):
+    """(code, phone, stored time) rows, one statement for all."""
+    if rows:
+        db.conn.executemany("""INSERT INTO dossier_contacts (dossier, phone, updated_at) VALUES (?, ?, ?)
+                               ON CONFLICT (dossier) DO UPDATE SET phone = excluded.phone,
+                               updated_at = excluded.updated_at""", rows)
+
+
+def contacts(db, codes):
+    """{code: phone} of the numbers held for these dossiers."""
+    if not codes:
+        return {}
+    return dict(db.execute("SELECT dossier, phone FROM dossier_contacts "
+                           "WHERE dossier IN (SELECT value FROM json_each(?))", [json.dumps(sorted(codes))]).fetchall())
+
+
+def forget_contacts(db, codes):
+    if codes:
+        db.execute("DELETE FROM dossier_contacts WHERE dossier IN (SELECT value FROM json_each(?))",
+                   [json.dumps(sorted(codes))])
+
+
 def contact(db, code):
     row = db.execute("SELECT phone FROM dossier_contacts WHERE dossier = ?", [code]).fetchone()
     return row[0] if row else None
@@ -237,13 +263,24 @@ _UPSERT_MONTHLY = f"""INSERT INTO dossier_rollup_monthly (office_id, month, {', 
 
 def apply_rollup(db, changes):
     """Add {(office, counter, staff, day): {count: delta}} to the daily and monthly rollups."""
+    apply_rollup_totals(db, {key: [delta[name] for name in COUNT_NAMES] for key, delta in changes.items()})
+
+
+def apply_rollup_totals(db, totals):
+    """Add {(office, counter, staff, day): [delta per COUNT_NAMES]} to the daily and monthly
+    rollups: one upsert per key that changed (keys whose deltas net to zero are left out)."""
     daily, monthly = [], {}
-    for (office_id, counter_id, staff_id, day), delta in changes.items():
-        daily.append((office_id, counter_id, staff_id, day, *(delta[name] for name in COUNT_NAMES)))
-        bucket = monthly.setdefault((office_id, day[:7]), dict.fromkeys(COUNT_NAMES, 0))
-        for name in COUNT_NAMES:
-            bucket[name] += delta[name]
+    for key, delta in totals.items():
+        if not any(delta):
+            continue
+        daily.append((*key, *delta))
+        month = (key[0], key[3][:7])
+        bucket = monthly.get(month)
+        if bucket is None:
+            monthly[month] = list(delta)
+        else:
+            for index, n in enumerate(delta):
+                bucket[index] += n
     if daily:
         db.conn.executemany(_UPSERT_DAILY, daily)
-        db.conn.executemany(_UPSERT_MONTHLY, [(*key, *(v[name] for name in COUNT_NAMES))
-                                              for key, v in monthly.items()])
+        db.conn.executemany(_UPSERT_MONTHLY, [(*key, *counts) for key, counts in monthly.items() if any(counts)])
