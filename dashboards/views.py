@@ -1,6 +1,7 @@
 """Login, the overview, the office page and the fair comparisons."""
 
 import dataclasses
+import datetime as dt
 import os
 
 import plotly
@@ -26,6 +27,7 @@ from dashboards.web import (
     view_filters,
 )
 from server.db import get_db, write_transaction
+from server.stats import parse_query, successor_notice
 from server.timeutil import utcnow
 
 PLOTLY_JS = os.path.join(os.path.dirname(plotly.__file__), "package_data", "plotly.min.js")
@@ -125,7 +127,23 @@ def office(code):
                                        overall)
     context["breadcrumbs"] = queries.breadcrumbs(tree(), user(), office.id, filters.structure)
     context["office"] = office
+    context["succession"] = _succession(filters)
     return page("office.html", **context)
+
+
+def _succession(filters):
+    """Under `current`, an office merged away or closed has no figures of its own: say who took
+    it over (the stats API's `successor`, server.stats.successor_notice) or when it closed."""
+    if filters.structure != "current":
+        return None
+    found = tree().by_code[filters.office]
+    query = parse_query(filters.stats_args(period="year"), today(), channels=current_app.extensions["channels"])
+    notice = successor_notice(tree(), query, user())
+    if notice:
+        return {"successor": tree().by_code[notice["successor"]], "merged_at": dt.date.fromisoformat(found.merged_at)}
+    if found.closed:
+        return {"successor": None, "closed_after": dt.date.fromisoformat(found.active_to)}
+    return None
 
 
 def _named(counters):

@@ -261,3 +261,22 @@ def test_a_search_says_when_it_stopped_looking_back(as_user, monkeypatch):
     found = client.get("/dashboard/comments", query_string={**YEAR, "q": "Chờ quá lâu"}).text
     items = found.split('<li class="comment')[1:]
     assert items and all("chờ quá lâu" in item.lower() for item in items)
+
+
+def test_an_office_merged_away_says_under_current_which_office_took_it_over_with_a_link(as_user):
+    client = as_user("tinh")
+    html = client.get("/dashboard/office/GN-NT", query_string={**YEAR, "structure": "current"}).text
+    notice = re.search(r'<p class="notice succession"[^>]*data-successor="LDG-NGN"[^>]*>(.*?)</p>', html, re.S)
+    assert notice, "no successor notice"
+    assert "đã được sáp nhập vào" in notice.group(1) and "từ ngày 01/07/2025" in notice.group(1)
+    assert 'href="/dashboard/office/LDG-NGN?' in notice.group(1) and "structure=historical" in notice.group(1)
+    api = client.get("/api/v1/stats", query_string={"office": "GN-NT", "structure": "current"}).json
+    assert api["successor"] == "LDG-NGN"  # the page says what the API says
+    closed = client.get("/dashboard/office/GN", query_string={**YEAR, "structure": "current"}).text
+    assert 'data-successor=""' in closed and "ngừng hoạt động sau ngày 30/06/2025" in closed
+    historical = client.get("/dashboard/office/GN-NT", query_string={**YEAR, "structure": "historical"}).text
+    assert 'class="notice succession"' not in historical
+    assert 'class="notice succession"' not in client.get("/dashboard/office/LDG-NGN", query_string=YEAR).text
+    client.get("/language/en")
+    english = client.get("/dashboard/office/GN-NT", query_string={**YEAR, "structure": "current"}).text
+    assert "This office was merged into" in english and "01/07/2025" in english
