@@ -58,7 +58,9 @@ def init_app(app):
     if "dashboards" in {component.name for component in app.extensions["components"]}:
         from cases import pages
         app.register_blueprint(pages.bp)
-        app.extensions.setdefault("dashboard_links", []).append(("cases_pages.case_list", "Phản ánh"))
+        from flask_babel import lazy_gettext
+
+        app.extensions.setdefault("dashboard_links", []).append(("cases_pages.case_list", lazy_gettext("Cases")))
         from cases.figures import panel, report_section
         app.extensions.setdefault("dashboard_panels", []).append(panel)
         app.extensions.setdefault("report_sections", []).append(report_section)

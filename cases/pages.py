@@ -8,12 +8,15 @@ case's version; a reply is measured first and shown with its SMS cost before it 
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from cases import service
 from cases.service import OUTCOME_LABELS, OUTCOMES, CaseError
 from dashboards import queries
 from dashboards.app import csrf
+from dashboards.formatting import language
 from dashboards.web import security_headers, tree, user
 from server.db import get_db, write_transaction
 from server.timeutil import utcnow
@@ -21,11 +24,17 @@ from server.timeutil import utcnow
 bp = Blueprint("cases_pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/dashboard/cases-static")
 bp.after_request(security_headers)
-TABS = (("open", "Đang mở"), ("overdue", "Quá hạn"), ("answered", "Đã trả lời"), ("closed", "Đã đóng"))
-EVENTS = {"opened": "Mở phản ánh", "assigned": "Giao xử lý", "note": "Ghi chú", "reply": "Đã nhắn trả lời",
-          "call": "Đã trả lời (gọi điện / trực tiếp)", "feedback": "Công dân cho biết", "reopened": "Mở lại",
-          "closed": "Đóng", "contact": "Công dân để lại số điện thoại",
-          "contact_wish": "Công dân trả lời qua SMS"}
+# Words of the pages in the reader's language (the dashboards' catalogue, English ids);
+# the documents and the texts to citizens stay Vietnamese (cases.service).
+TABS = (("open", _l("Open")), ("overdue", _l("Overdue")), ("answered", _l("Answered")), ("closed", _l("Closed")))
+EVENTS = {"opened": _l("Case opened"), "assigned": _l("Assigned"), "note": _l("Note"), "reply": _l("Reply sent by SMS"),
+          "call": _l("Answered (phone / in person)"), "feedback": _l("The citizen said"), "reopened": _l("Reopened"),
+          "closed": _l("Case closed"), "contact": _l("The citizen left a phone number"),
+          "contact_wish": _l("The citizen answered by SMS")}
+OUTCOME_NAMES = {"fixed": _l("Fixed"), "explained": _l("Explained"), "unverifiable": _l("Could not be verified"),
+                 "unreachable": _l("Could not be reached"),
+                 "rating_changed": _l("Closed by itself: the rating was changed to a satisfied level"),
+                 "misuse": _l("Closed by itself: the rating was flagged as repeated taps (misuse)")}
 
 
 @bp.before_request
@@ -39,9 +48,9 @@ def _filters():
     status = args.pop("status", "open")
     args.pop("page", None)
     if status not in service.FILTER_STATUSES:
-        abort(400, f"status: must be one of {', '.join(service.FILTER_STATUSES)}")
+        abort(400, _("status: must be one of %(choices)s.", choices=", ".join(service.FILTER_STATUSES)))
     try:
-        offices, _, start, end = service_filters(args)
+        offices, _status, start, end = service_filters(args)
     except CaseError as problem:
         abort(problem.status, str(problem))
     return offices, status, start, end, args
@@ -66,7 +75,7 @@ def case_list():
     return render_template("cases/list.html", cases=found, status=status, counts=counts, tabs=TABS, args=base,
                            following=following, offices=queries.offices_for_picker(tree(), user(), "current"),
                            chosen_office=args.get("office", ""), start=start or "", end=end or "",
-                           outcomes=OUTCOME_LABELS, outcome_choices=OUTCOMES, now=now)
+                           outcomes=_outcomes(OUTCOME_LABELS), outcome_choices=_outcomes(OUTCOMES), now=now)
 
 
 def _case_in_scope(case_id):
@@ -92,7 +101,8 @@ def case_page(case_id, preview=None, draft=""):
     asked = db.execute("SELECT feedback_asked_at FROM cases WHERE id = ?", [case_id]).fetchone()[0]
     rules = current_app.extensions["cases"]
     return render_template("cases/case.html", case=case, events=service.timeline(db, case_id), names=EVENTS,
-                           outcomes=OUTCOME_LABELS, outcome_choices=OUTCOMES, assignable=_assignable(case),
+                           outcomes=_outcomes(OUTCOME_LABELS), outcome_choices=_outcomes(OUTCOMES),
+                           assignable=_assignable(case),
                            can_act=service.may_act(tree(), user(), case["_office_id"]),
                            has_sms=current_app.extensions.get("sms") is not None, preview=preview, draft=draft,
                            will_ask=asked is None, question=service.FEEDBACK_QUESTION,
@@ -100,7 +110,14 @@ def case_page(case_id, preview=None, draft=""):
 
 
 def _reason_labels():
-    return {reason.code: reason.labels.get("vi") for reason in current_app.extensions["scale"].reasons}
+    lang = language()
+    return {reason.code: reason.labels.get(lang, reason.labels["vi"])
+            for reason in current_app.extensions["scale"].reasons}
+
+
+def _outcomes(labels):
+    """Outcomes (cases.service.OUTCOMES or OUTCOME_LABELS) named in the reader's language."""
+    return {code: str(OUTCOME_NAMES.get(code, label)) for code, label in labels.items()}
 
 
 def _act(case_id, do, done):
@@ -112,7 +129,7 @@ def _act(case_id, do, done):
     except CaseError as problem:
         message = str(problem)
         if problem.status == 409 and "changed meanwhile" in message:
-            message = "Phản ánh vừa được người khác cập nhật; trang đã được tải lại, vui lòng thao tác lại."
+            message = _("Someone else has just updated this case; the page shows it now, please do it again.")
         flash(message, "error")
     else:
         flash(done, "ok")
@@ -133,23 +150,23 @@ def update(case_id):
     action = form.get("action")
     if action == "assign":
         body["assignee"] = form.get("assignee") or None
-        done = "Đã giao xử lý."
+        done = _("Assigned.")
     elif action == "note":
         body = {"note": form.get("note", "")}
-        done = "Đã ghi chú."
+        done = _("Note added.")
     elif action == "call":
         body.update(status="answered", note=form.get("note", ""))
-        done = "Đã ghi nhận trả lời công dân."
+        done = _("The answer to the citizen is recorded.")
     elif action == "close":
         body.update(status="closed", outcome=form.get("outcome", ""))
         if form.get("note", "").strip():
             body["note"] = form["note"]
-        done = "Đã đóng phản ánh."
+        done = _("Case closed.")
     elif action == "reopen":
         body.update(status="open")
-        done = "Đã mở lại phản ánh."
+        done = _("Case reopened.")
     else:
-        abort(400, "action: unknown")
+        abort(400, _("action: not an action on a case."))
     body = {key: value for key, value in body.items() if value is not None or key == "assignee"}
 
     def do(db):
@@ -166,7 +183,7 @@ def reply(case_id):
     channel, rules = current_app.extensions.get("sms"), current_app.extensions["cases"]
     if request.form.get("confirm") != "1":  # first the cost, then the sending
         if channel is None:
-            flash("Máy chủ không có kênh SMS.", "error")
+            flash(_("This server has no SMS channel."), "error")
             return redirect(url_for("cases_pages.case_page", case_id=case_id))
         asked = get_db().execute("SELECT feedback_asked_at FROM cases WHERE id = ?", [case_id]).fetchone()[0]
         try:
@@ -181,7 +198,7 @@ def reply(case_id):
         service.reply(db, tree(), rules, user(), case_id, {"text": text, "version": _version()}, utcnow(), channel)
     if not current_user.is_authenticated:
         abort(401)
-    return _act(case["id"], do, "Đã xếp tin trả lời để gửi (ngoài giờ yên lặng).")
+    return _act(case["id"], do, _("The reply is queued to be sent (outside quiet hours)."))
 
 
 def overdue_days(case, now):

@@ -111,3 +111,25 @@ def test_overdue_cases_alert_the_office_and_then_the_parent(app, province):
         found = db.execute("""SELECT a.rule, o.code FROM alerts a JOIN offices o ON o.id = a.office_id
                               ORDER BY a.id""").fetchall()
     assert ("case_escalated", "P") in found and found.count(("case_overdue", "D")) == 2
+
+
+def test_the_cases_pages_speak_english_when_the_reader_chose_it(app, province):
+    token = setup(app)
+    deliver(app.test_client(), token, [rating(1, minutes_ago(5), comment="Chờ lâu quá", contact="0912345678",
+                                              contact_consent=True)])
+    client = app.test_client()
+    log_in(client, "giamsat", "correct-horse")
+    vietnamese = client.get("/dashboard/cases").text
+    assert "Phản ánh cần trả lời công dân" in vietnamese and "Hạn trả lời" in vietnamese
+    client.get("/language/en")
+    listing = client.get("/dashboard/cases").text
+    assert "Citizens' feedback to answer" in listing and "Answer due" in listing and ">Cases<" in listing
+    page = client.get("/dashboard/cases/1").text
+    for words in ("Case #1", "The citizen's rating", "Timeline", "Case opened", "Handling", "Assign to",
+                  "Close the case", "Internal note", "Fixed"):
+        assert words in page, words
+    # Nothing left in Vietnamese but what citizens wrote and the SMS question they will be sent.
+    for vietnamese_word in ("Phản ánh", "Diễn biến", "Xử lý", "Đóng phản ánh", "Ghi chú", "Hạn trả lời",
+                            "Đã khắc phục"):
+        assert vietnamese_word not in listing + page, vietnamese_word
+    assert "Chờ lâu quá" in page
