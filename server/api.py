@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import BadRequest
 
 from server import audit, auth, languages, listing, offices, openapi, params, scope, stats
-from server.db import get_db, write_transaction
+from server.db import change_markers, get_db, write_transaction
 from server.observability import RATINGS
 from server.offices import load_tree
 from server.ratings import Source, is_text
@@ -30,18 +30,20 @@ def error(status, message):
 def kiosk_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        g.kiosk = auth.kiosk_for_token(get_db(), auth.bearer_token(request))
+        db = get_db()
+        markers = change_markers(db)  # one read for the token's and the office tree's versions
+        g.kiosk = auth.kiosk_for_token(db, auth.bearer_token(request), markers)
         if g.kiosk is None:
             return error(401, "a valid kiosk token is required (Authorization: Bearer ...)")
-        if refusal := closed_office(g.kiosk):
+        if refusal := closed_office(g.kiosk, load_tree(db, markers)):
             return error(403, refusal)
         return view(*args, **kwargs)
     return wrapped
 
 
-def closed_office(kiosk):
+def closed_office(kiosk, tree=None):
     """Why a kiosk standing in an office closed without a successor is refused, or None."""
-    tree, today = load_tree(get_db()), utcnow().astimezone(current_app.extensions["timezone"]).date().isoformat()
+    tree, today = tree or load_tree(get_db()), utcnow().astimezone(current_app.extensions["timezone"]).date().isoformat()
     office_id, _ = tree.kiosk_place_on(kiosk["id"], today, kiosk["office_id"], kiosk["counter_id"])
     office_id = tree.successor_on(office_id, today)
     closed = tree.closed_on(office_id, today)

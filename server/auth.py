@@ -7,6 +7,7 @@ deliberate slowness is for guessable secrets, which only passwords are.
 
 import hashlib
 import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -45,19 +46,52 @@ def bearer_token(request):
     return token.strip()
 
 
-def kiosk_for_token(db, token):
-    """The active kiosk row a token belongs to, or None (unknown or revoked)."""
+def kiosk_for_token(db, token, markers=None):
+    """The active kiosk row a token belongs to, or None (unknown or revoked).
+
+    Looked up once per process and kept while meta's `kiosks_version` stays the same: every
+    change that can alter the answer (revoking, re-pairing or moving a kiosk, relabelling its
+    counter or changing its officer) sets a new value in the same transaction (core
+    migration m011's triggers), and the value is read on every call, so a revoked token is
+    refused at the next request in every process. Only found kiosks are kept: unknown
+    tokens cost a lookup each time and cannot fill the memory. `markers`: what
+    server.db.change_markers(db) just read, when the caller has it.
+    """
     if not token or not token.startswith(KIOSK_PREFIX):
         return None
+    meta = markers if markers is not None else _change_markers(db)
+    version = (meta.get("database_id"), meta.get("kiosks_version"))
+    hashed = token_hash(token)
+    with _kiosks_lock:
+        if _kiosks["version"] != version:
+            _kiosks["version"], _kiosks["rows"] = version, {}
+        found = _kiosks["rows"].get(hashed)
+    if found is not None:
+        return dict(found)
     rows = db.execute(
         """SELECT k.id, k.office_id, k.counter_id, c.label AS counter_label, c.staff_id
            FROM kiosks k JOIN counters c ON c.id = k.counter_id
            WHERE k.token_hash = ? AND k.revoked_at IS NULL""",
-        [token_hash(token)],
+        [hashed],
     ).fetchall()
     if not rows:
         return None
-    return dict(zip(("id", "office_id", "counter_id", "counter_label", "staff_id"), rows[0], strict=True))
+    found = dict(zip(("id", "office_id", "counter_id", "counter_label", "staff_id"), rows[0], strict=True))
+    with _kiosks_lock:
+        # Kept only if nothing changed since the version was read (the row was read after it).
+        if _kiosks["version"] == version and len(_kiosks["rows"]) < MAX_KEPT_KIOSKS:
+            _kiosks["rows"][hashed] = found
+    return dict(found)
+
+
+MAX_KEPT_KIOSKS = 100_000
+_kiosks = {"version": None, "rows": {}}
+_kiosks_lock = threading.Lock()
+
+
+def _change_markers(db):
+    from server.db import change_markers  # server.db loads Flask; this module stays light
+    return change_markers(db)
 
 
 def user_for_token(db, token):

@@ -227,6 +227,15 @@ def write_transaction(db):
         db.conn.execute("COMMIT")
 
 
+def change_markers(db):
+    """meta's change markers in one read: {"database_id", "offices_version", "kiosks_version"}.
+
+    Each process keeps what they guard in memory (the office tree, kiosk token lookups) and
+    compares these on every use; one query serves both on the request path."""
+    return dict(db.execute("SELECT key, value FROM meta WHERE key IN "
+                           "('database_id', 'offices_version', 'kiosks_version')").fetchall())
+
+
 def db_writer_lock(db):
     """The WriterLock of a connection made by connect(), or a no-op for any other."""
     return getattr(db, "writer_lock", None) or contextlib.nullcontext()

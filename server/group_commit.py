@@ -69,6 +69,9 @@ def _transaction(db, group):
     conn = db.conn
     try:
         conn.execute("BEGIN IMMEDIATE")
+        if len(group) == 1:
+            _alone(db, group[0])
+            return
         for ticket in group:
             conn.execute("SAVEPOINT job")
             try:
@@ -86,3 +89,17 @@ def _transaction(db, group):
         if conn.in_transaction:
             conn.rollback()
         raise
+
+
+def _alone(db, ticket):
+    """A group of one: its transaction is its savepoint (two statements fewer, the common case
+    in a quiet centre); a failing job is rolled back whole, as its savepoint would have been."""
+    conn = db.conn
+    try:
+        ticket.result = ticket.job(db)
+    except Exception as error:
+        ticket.error = error
+        if conn.in_transaction:
+            conn.rollback()
+        return
+    conn.execute("COMMIT")

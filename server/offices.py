@@ -7,6 +7,7 @@ import secrets
 import threading
 
 from server import auth
+from server.db import change_markers
 from server.hierarchy import Office, OfficeTree
 from server.timeutil import now_stored
 
@@ -22,9 +23,11 @@ _tree_cache = {}
 _tree_lock = threading.Lock()
 
 
-def load_tree(db):
-    """The office tree, rebuilt only when the offices changed (see the offices_version trigger)."""
-    meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('offices_version', 'database_id')"))
+def load_tree(db, markers=None):
+    """The office tree, rebuilt only when the offices changed (see the offices_version trigger).
+
+    `markers`: server.db.change_markers(db) when the caller has just read them."""
+    meta = markers or change_markers(db)
     key, version = meta["database_id"], meta["offices_version"]
     with _tree_lock:
         cached = _tree_cache.get(key)

@@ -240,7 +240,11 @@ class Ingest:
 
     def store(self, db, tree, source, ratings, staff_ids, now):
         """Store parsed ratings; returns 'accepted' or 'duplicate' for each, in order."""
-        existing = self._existing_ids(db, [r.client_id for r in ratings])
+        nearby = None
+        if len(ratings) == 1 and source.kiosk_id is not None:
+            existing, nearby = self._existing_and_nearby(db, source, ratings[0])
+        else:
+            existing = self._existing_ids(db, [r.client_id for r in ratings])
         statuses, new = [], []
         for rating in ratings:
             if rating.client_id in existing:
@@ -250,8 +254,26 @@ class Ingest:
                 statuses.append("accepted")
                 new.append(rating)
         if new:
-            self._insert(db, tree, source, new, staff_ids, now)
+            self._insert(db, tree, source, new, staff_ids, now, nearby)
         return statuses
+
+    def _existing_and_nearby(self, db, source, rating):
+        """For one kiosk rating, the common case (a kiosk sends each rating as it is given): in
+        one statement, whether it is stored already and the kiosk's stored ratings within the
+        misuse interval of it (the rows _misuse_flags would ask for)."""
+        low, high = self._misuse_range(rating, rating)
+        rows = db.execute(
+            """SELECT created_at, client_id, id, misuse FROM ratings
+               WHERE kiosk_id = ? AND created_at BETWEEN ? AND ?
+               UNION ALL SELECT NULL, client_id, NULL, NULL FROM ratings WHERE client_id = ?""",
+            [source.kiosk_id, low, high, rating.client_id],
+        ).fetchall()
+        return {row[1] for row in rows if row[0] is None}, [row for row in rows if row[0] is not None]
+
+    def _misuse_range(self, first, last):
+        """The stored created_at range a cluster of new ratings (first to last) is compared with."""
+        return (to_stored_precise(first.created_at - self.misuse_interval),
+                to_stored_precise(last.created_at + self.misuse_interval))
 
     @staticmethod
     def _existing_ids(db, client_ids):
@@ -275,10 +297,10 @@ class Ingest:
         return {code: staff_id for code, staff_id, office_id in rows
                 if officer_serves(tree, office_id, source.office_id)}
 
-    def _insert(self, db, tree, source, ratings, staff_ids, now):
+    def _insert(self, db, tree, source, ratings, staff_ids, now, nearby=None):
         received_at = to_stored(now)
         keyed = sorted((to_stored_precise(r.created_at), r.client_id, r) for r in ratings)
-        flags = self._misuse_flags(db, source, keyed, now)
+        flags = self._misuse_flags(db, source, keyed, now, nearby)
         rows, rollup = [], self.rollups.changes()
         for (created_at, client_id, rating), flagged in zip(keyed, flags, strict=True):
             local_day = rating.created_at.astimezone(self.timezone).date().isoformat()
@@ -306,24 +328,27 @@ class Ingest:
         for hook in self.on_rating_stored:
             hook(db, source, stored, now)
 
-    def _misuse_flags(self, db, source, keyed, now):
+    def _misuse_flags(self, db, source, keyed, now, nearby=None):
         """Misuse flags for new ratings (sorted by key), flagging stored ones they crowd.
 
         One range query per cluster of new ratings (ratings more than an hour apart start a
-        new cluster), merged with the new ratings in time order.
+        new cluster), merged with the new ratings in time order. `nearby`: the stored rows
+        of the only cluster's range, when the caller read them already.
         """
         flags = [False] * len(keyed)
         if source.kiosk_id is None:
             return flags
         crowded = []
         for cluster in _clusters(keyed, CLUSTER_GAP):
-            low = to_stored_precise(keyed[cluster[0]][2].created_at - self.misuse_interval)
-            high = to_stored_precise(keyed[cluster[-1]][2].created_at + self.misuse_interval)
-            stored = db.execute(
-                """SELECT created_at, client_id, id, misuse FROM ratings
-                   WHERE kiosk_id = ? AND created_at BETWEEN ? AND ?""",
-                [source.kiosk_id, low, high],
-            ).fetchall()
+            if nearby is not None:
+                stored = nearby
+            else:
+                low, high = self._misuse_range(keyed[cluster[0]][2], keyed[cluster[-1]][2])
+                stored = db.execute(
+                    """SELECT created_at, client_id, id, misuse FROM ratings
+                       WHERE kiosk_id = ? AND created_at BETWEEN ? AND ?""",
+                    [source.kiosk_id, low, high],
+                ).fetchall()
             timeline = sorted([(created, client_id, None, index) for index in cluster
                                for created, client_id, _ in [keyed[index]]]
                               + [(created, client_id, row_id, misuse) for created, client_id, row_id, misuse in stored])

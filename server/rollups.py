@@ -22,6 +22,7 @@ Import-light on purpose: component declarations import it.
 """
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 
@@ -168,6 +169,7 @@ class RollupChanges:
             conn.executemany(_CALENDAR, [_calendar_row(day) for day in self.days])
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the day, asked on every write
 def _calendar_row(day):
     labels = periods.labels(dt.date.fromisoformat(day))
     return (day, labels["week"], labels["month"], labels["quarter"], labels["year"])

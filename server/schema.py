@@ -349,3 +349,24 @@ def m010_office_changes(db):
     # Ratings' created_at to the microsecond the kiosk sent (was cut to milliseconds), in the
     # same fixed width for old rows, so text order stays time order.
     db.execute("UPDATE ratings SET created_at = substr(created_at, 1, 23) || '000Z' WHERE length(created_at) = 24")
+
+
+@core()
+def m011_kiosks_version(db):
+    # A value changed by every change that can alter what a kiosk token opens (its kiosk
+    # revoked, re-paired, moved; its counter relabelled or given another officer), so each
+    # process can keep token lookups in memory and still refuse a revoked token at the very
+    # next request (server.auth.kiosk_for_token). A random value, not a count: a database
+    # restored from a backup never comes back to a value a process has already seen.
+    changed = "BEGIN UPDATE meta SET value = lower(hex(randomblob(8))) WHERE key = 'kiosks_version'; END;"
+    db.executescript(
+        f"""
+        INSERT INTO meta (key, value) VALUES ('kiosks_version', lower(hex(randomblob(8))));
+        CREATE TRIGGER kiosks_changed_insert AFTER INSERT ON kiosks {changed}
+        CREATE TRIGGER kiosks_changed_update AFTER UPDATE OF id, office_id, counter_id, token_hash, revoked_at
+            ON kiosks {changed}
+        CREATE TRIGGER kiosks_changed_delete AFTER DELETE ON kiosks {changed}
+        CREATE TRIGGER counters_changed_update AFTER UPDATE OF id, office_id, label, staff_id ON counters {changed}
+        CREATE TRIGGER counters_changed_delete AFTER DELETE ON counters {changed}
+        """
+    )
