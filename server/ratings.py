@@ -279,6 +279,8 @@ class Ingest:
     def _existing_ids(db, client_ids):
         if not client_ids:
             return set()
+        if len(client_ids) == 1:  # an SMS or web rating: the unique index, no JSON to build and walk
+            return {row[0] for row in db.execute("SELECT client_id FROM ratings WHERE client_id = ?", client_ids)}
         rows = db.execute(
             "SELECT client_id FROM ratings WHERE client_id IN (SELECT value FROM json_each(?))",
             [json.dumps(client_ids)],

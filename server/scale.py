@@ -5,6 +5,7 @@ language, a colour, a face and whether it counts as dissatisfied for Decision 76
 satisfaction ratio.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 FACES = {
@@ -74,11 +75,11 @@ class Scale:
     def size(self):
         return len(self.levels)
 
-    @property
+    @functools.cached_property  # read for every rating; the scale never changes
     def scores(self):
         return [level.score for level in self.levels]
 
-    @property
+    @functools.cached_property
     def dissatisfied_scores(self):
         return {level.score for level in self.levels if level.dissatisfied}
 
@@ -86,7 +87,7 @@ class Scale:
     def top_two(self):
         return {self.size, self.size - 1}
 
-    @property
+    @functools.cached_property
     def reason_codes(self):
         return {reason.code for reason in self.reasons}
 

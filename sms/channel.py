@@ -211,8 +211,7 @@ class Channel:
     @staticmethod
     def _snapshot(db, message_sid, key):
         """(earlier reply to this MessageSid, stored conversation, opted out) as stored now."""
-        return (storage.processed(db, message_sid), storage.conversation_state(db, key),
-                storage.is_opted_out(db, key))
+        return storage.snapshot(db, message_sid, key)
 
     @staticmethod
     def _step(rules, key, snapshot, body, now):

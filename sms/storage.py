@@ -252,6 +252,18 @@ def processed(db, message_sid):
     return db.execute("SELECT reply FROM sms_inbound WHERE message_sid = ?", [message_sid]).fetchone()
 
 
+def snapshot(db, message_sid, key):
+    """(processed(db, message_sid), conversation_state(db, key), is_opted_out(db, key)) in one
+    read: an incoming message needs all three, twice (before and under the write lock)."""
+    seen, reply, state, opted_out = db.execute(
+        """SELECT EXISTS (SELECT 1 FROM sms_inbound WHERE message_sid = :sid),
+                  (SELECT reply FROM sms_inbound WHERE message_sid = :sid),
+                  (SELECT state FROM sms_conversations WHERE number_key = :key),
+                  EXISTS (SELECT 1 FROM sms_opt_outs WHERE number_key = :key)""",
+        {"sid": message_sid, "key": key}).fetchone()
+    return (reply,) if seen else None, json.loads(state) if state is not None else None, bool(opted_out)
+
+
 def record_inbound(db, message_sid, key, invitation_id, reply, segments, now):
     db.execute(
         """INSERT INTO sms_inbound (message_sid, number_key, invitation_id, reply, segments, received_at)
