@@ -43,7 +43,8 @@ def kiosk_required(view):
 
 def closed_office(kiosk, tree=None):
     """Why a kiosk standing in an office closed without a successor is refused, or None."""
-    tree, today = tree or load_tree(get_db()), utcnow().astimezone(current_app.extensions["timezone"]).date().isoformat()
+    tree = tree or load_tree(get_db())
+    today = utcnow().astimezone(current_app.extensions["timezone"]).date().isoformat()
     office_id, _ = tree.kiosk_place_on(kiosk["id"], today, kiosk["office_id"], kiosk["counter_id"])
     office_id = tree.successor_on(office_id, today)
     closed = tree.closed_on(office_id, today)
