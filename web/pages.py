@@ -8,6 +8,7 @@ is chosen when the page is made, so a double tap or a resubmit is one rating.
 """
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from web.texts import page_texts
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/r/static")
 FOLLOWUP_SALT = "web-followup"
 FOLLOWUP_MAX_AGE = 3600
+STYLESHEETS = ("web.static", "web.level_colours")
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
 
@@ -63,7 +65,12 @@ class Target:
 @bp.after_request
 def page_headers(response):
     response.headers["Content-Security-Policy"] = CSP
-    response.headers["Cache-Control"] = "no-store"
+    if request.endpoint in STYLESHEETS:
+        # The phone keeps its styles for an hour (each page would fetch them again on 3G, and
+        # behind nginx count against the address's limit); pages are never kept.
+        response.headers["Cache-Control"] = "public, max-age=3600"
+    else:
+        response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # a link's token never goes elsewhere
     return response
 
@@ -139,7 +146,12 @@ def _form_page(target, status=200, notice=None, rated=None):
 
 
 def _followup_serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=FOLLOWUP_SALT)
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(secret_key):
+    return URLSafeTimedSerializer(secret_key, salt=FOLLOWUP_SALT)
 
 
 def _check_csrf():

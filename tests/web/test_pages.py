@@ -205,3 +205,14 @@ def test_the_page_with_its_styles_is_small(client, counter_path):
     page = client.get(counter_path)
     total = len(page.data) + len(client.get("/r/static/web.css").data) + len(client.get("/r/levels.css").data)
     assert total < 60_000
+
+
+def test_a_phone_keeps_the_styles_but_never_the_pages(client, counter_path):
+    """On 3G every page (faces, reasons, thanks) would fetch the two stylesheets again, and
+    through nginx each counts against the address's limit on /r/."""
+    page = client.get(counter_path)
+    assert page.headers["Cache-Control"] == "no-store"
+    for stylesheet in ("/r/static/web.css", "/r/levels.css"):
+        answer = client.get(stylesheet)
+        assert answer.status_code == 200
+        assert "no-store" not in answer.headers["Cache-Control"] and "max-age=3600" in answer.headers["Cache-Control"]
