@@ -5,6 +5,8 @@ downwards where Kivy's grows upwards, hence the flip. Inline: no extra request, 
 hundred bytes a face.
 """
 
+import functools
+
 from kiosk import faces
 
 SIZE = 100
@@ -26,6 +28,7 @@ def _hex(rgb):
 INK, SKIN = _hex(faces.INK), _hex(faces.SKIN)
 
 
+@functools.lru_cache(maxsize=32)  # pure, and a page draws four: a quarter of the page's time
 def face_svg(face):
     """The face on the kiosk's skin colour with its ink; the level's colour is the button's."""
     mood, cx, cy = faces.mood_of(face), SIZE / 2, SIZE / 2
