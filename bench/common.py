@@ -51,7 +51,24 @@ def seed_seconds(ratings):
 ROUND = [0]
 
 
-def _worker(port, make_request, seconds, threads, queue, worker_index, prebuilt, barrier):
+def _follow(connection, response, headers):
+    """GET where a 303 points, as a browser does: with the request's cookies and those the answer set."""
+    cookies = dict(part.split("=", 1) for part in headers.get("Cookie", "").split("; ") if "=" in part)
+    for name, value in response.getheaders():
+        if name.lower() == "set-cookie":
+            pair = value.split(";", 1)[0]
+            cookies[pair.split("=", 1)[0]] = pair.split("=", 1)[1]
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    location = response.getheader("Location")
+    if "://" in location:
+        location = "/" + location.split("://", 1)[1].partition("/")[2]
+    connection.request("GET", location, headers={"Cookie": cookie} if cookie else {})
+    answer = connection.getresponse()
+    answer.read()
+    return answer
+
+
+def _worker(port, make_request, seconds, threads, queue, worker_index, prebuilt, barrier, follow=False):
     latencies, errors = [], []
     # Costly requests (500-rating batches) are built before the clock starts, so the
     # figure is the server's, not the load generator's.
@@ -73,6 +90,8 @@ def _worker(port, make_request, seconds, threads, queue, worker_index, prebuilt,
                 connection.request(method, path, body=body, headers=headers)
                 response = connection.getresponse()
                 response.read()
+                if follow and response.status == 303:
+                    response = _follow(connection, response, headers)
                 if response.status >= 300:
                     errors.append(response.status)
             except (OSError, http.client.HTTPException):
@@ -90,9 +109,10 @@ def _worker(port, make_request, seconds, threads, queue, worker_index, prebuilt,
     queue.put((latencies, errors))
 
 
-def load(port, make_request, seconds=8.0, processes=2, threads=4, prebuilt=0, server_pid=None):
+def load(port, make_request, seconds=8.0, processes=2, threads=4, prebuilt=0, server_pid=None, follow=False):
     """Requests per second, p50 and p99 latency (ms) and errors, from client processes; with
-    `server_pid` (gunicorn's master) also the server's CPU ms per request served.
+    `server_pid` (gunicorn's master) also the server's CPU ms per request served. With
+    `follow`, a 303 is followed as a browser does and the pair counts as one request.
 
     `make_request(worker, thread, n)` returns (method, path, body, headers).
     """
@@ -100,7 +120,7 @@ def load(port, make_request, seconds=8.0, processes=2, threads=4, prebuilt=0, se
     queue = context.Queue()
     barrier = context.Barrier(processes + 1)
     workers = [context.Process(target=_worker,
-                               args=(port, make_request, seconds, threads, queue, i, prebuilt, barrier))
+                               args=(port, make_request, seconds, threads, queue, i, prebuilt, barrier, follow))
                for i in range(processes)]
     for worker in workers:
         worker.start()

@@ -181,11 +181,12 @@ def test_expired_and_changed_links_get_a_clear_page(site, browser):
 def test_a_retired_poster_says_so_politely(site, browser):
     runner = site["app"].test_cli_runner()
     new_url = runner.invoke(args=["counter", "rotate", "GN", "--counter", "Quầy 1"]).output.split()[-1]
-    context, page, _ = _page(browser, "360x640")
-    answer = page.goto(site["counter_url"])
-    assert answer.status == 410 and page.get_by_role("heading").inner_text() == "Mã này không còn được sử dụng"
-    _shot(page, "retired-code")
-    _no_serious_findings(page)
-    assert page.goto(new_url).status == 200
-    context.close()
+    for phone in PHONES:
+        context, page, _ = _page(browser, phone)
+        answer = page.goto(site["counter_url"])
+        assert answer.status == 410 and page.get_by_role("heading").inner_text() == "Mã này không còn được sử dụng"
+        _shot(page, f"{phone}-retired-code")
+        _no_serious_findings(page)
+        assert page.goto(new_url).status == 200
+        context.close()
     site["counter_url"] = new_url
