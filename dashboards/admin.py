@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from dashboards import accounts, queries
 from dashboards.app import csrf
-from dashboards.web import error_page, security_headers
+from dashboards.web import error_page, security_headers, tree
 from server import accounts as user_accounts
 from server import audit, offices, reorganisation, scope
 from server.db import get_db, row_id, write_transaction
@@ -46,7 +46,8 @@ def _audit(action, target, details=None, office_id=None):
 
 
 def _in_scope(office_id):
-    return scope.may_see(load_tree(get_db()), current_user, office_id)
+    # the request's one tree (dashboards.web.tree): the lists ask this once per row
+    return scope.may_see(tree(), current_user, office_id)
 
 
 def _office(code):
@@ -378,10 +379,10 @@ def _users():
                                       u.created_at FROM users u LEFT JOIN offices o ON o.id = u.office_id
                                ORDER BY u.username""")
     users = [dict(zip(USER_FIELDS, row, strict=True)) for row in rows]
-    tree = load_tree(get_db())
+    offices_now = tree()
     for u in users:  # scoped to an office merged away: they see nothing current until re-scoped
-        office = tree.by_id.get(u["office_id"])
-        u["merged_scope"] = (office.code, tree.by_id[tree.successor(office.id)].code, office.merged_at) \
+        office = offices_now.by_id.get(u["office_id"])
+        u["merged_scope"] = (office.code, offices_now.by_id[offices_now.successor(office.id)].code, office.merged_at) \
             if office is not None and office.merged_into is not None else None
     return [u for u in users if current_user.office_id is None or (u["office_id"] and _in_scope(u["office_id"]))]
 

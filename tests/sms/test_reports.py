@@ -59,3 +59,30 @@ def test_the_funnel_counts_each_step_for_the_offices_and_days_asked(sms_province
     assert result["segments"] == invitation_segments + answers
     assert elsewhere["invited"] == 1 and elsewhere["sent"] == 1
     assert yesterday == {name: 0 for name in yesterday}
+
+
+def test_the_funnel_reads_indexes_only_not_a_row_per_invitation(sms_province, admin):
+    """A province's year holds hundreds of thousands of invitations: the funnel walks
+    indexes holding every column it needs, never the table rows (EXPLAIN QUERY PLAN)."""
+    client = sms_province.test_client()
+    for n in range(3):
+        client.post("/api/v1/invitations", json={"phone": f"0900 000 10{n}", "office": "D"}, headers=admin)
+    today = dt.datetime.now(sms_province.extensions["timezone"]).date()
+    offices = office_ids(sms_province, "D", "C")
+    with sms_province.app_context():
+        db = get_db()
+        Sender(sms_province.extensions["sms"]).send_due(db)
+        statements = []
+        db.conn.set_trace_callback(statements.append)
+        try:
+            result = funnel(db, offices, today, today)
+        finally:
+            db.conn.set_trace_callback(None)
+        plans = [" | ".join(row[3] for row in db.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+                 for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+    assert result["invited"] == 3 and result["sent"] == 3 and result["segments"] > 0
+    assert len(plans) == 2
+    for plan in plans:
+        searches = [step for step in plan.split(" | ")
+                    if step.startswith(("SEARCH", "SCAN")) and "json_each" not in step]
+        assert searches and all("COVERING INDEX" in step for step in searches), plan
