@@ -222,17 +222,17 @@ def staff_list():
         for counter in counters:
             code = counter_code(db, counter["id"])
             counter["web_url"] = counter_url(current_app.config, code) if code else None
-    tree = load_tree(db)
+    here = tree()  # the request's, which _in_scope reads too
     counters = [c for c in counters if _in_scope(c["office_id"])]
     near = {}  # per counter office: the offices of its subtrees and its successor's, where its officers are
     for counter in counters:  # the picker: active officers who may serve at this counter (offices.officer_serves)
         office_id = counter["office_id"]
         if office_id not in near:
-            near[office_id] = {o for place in {office_id, tree.successor(office_id)}
-                               for structure in ("current", "historical") for o in tree.subtree(place, structure)}
+            near[office_id] = {o for place in {office_id, here.successor(office_id)}
+                               for structure in ("current", "historical") for o in here.subtree(place, structure)}
         counter["officers"] = [s for s in staff if (s["active"] or s["code"] == counter["staff"])
                                and s["office_id"] in near[office_id]
-                               and offices.officer_serves(tree, s["office_id"], office_id)]
+                               and offices.officer_serves(here, s["office_id"], office_id)]
     return render("staff.html", staff=[s for s in staff if _in_scope(s["office_id"])], counters=counters, web=web)
 
 
