@@ -309,3 +309,88 @@ def test_the_overview_shows_the_same_two_years_on_todays_map_and_as_they_were(br
     rows = api(page, server, structure="historical", period="year", **{"from": "2024-11-01", "to": "2026-10-31"})
     assert {r["office"] for r in rows} == {"DNO", "LDG"}
     context.close()
+
+
+def tick_texts(page, selector):
+    return [text.replace("\u00a0", " ") for text in page.locator(selector).all_text_contents()]
+
+
+def test_chart_ticks_write_percentages_as_the_page_does(browser, server):
+    """Plotly's own `.0%` printed "100%" beside the page's "100 %": ticks follow the reader's language."""
+    context, page = logged_in(browser, server, "tinh")
+    page.goto(f"{server.url}/dashboard?{YEAR}")
+    drawn(page, "trend")
+    rates = tick_texts(page, "#chart-trend .y2tick text")
+    assert "100 %" in rates and all(re.fullmatch(r"\d+ %", t) for t in rates), rates
+    shares = tick_texts(page, "#chart-offices .xtick text")
+    assert "100 %" in shares and not any(re.search(r"\d%", t) for t in shares), shares
+    page.goto(f"{server.url}/language/en?next=/dashboard?{YEAR}")
+    drawn(page, "trend")
+    english = tick_texts(page, "#chart-trend .y2tick text")
+    assert "100%" in english and all(re.fullmatch(r"\d+%", t) for t in english), english
+    context.close()
+
+
+@pytest.mark.parametrize("size, viewport", [("laptop", LAPTOP), ("phone", PHONE)])
+def test_screenshots_of_the_pages_session_two_changed(browser, server, size, viewport):
+    """A marked filter form, the office taken over by another, the refused merge, the admin pickers,
+    the viewer's refused comments page, the cases pages in English, the dossier pages' filters."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone = {"is_mobile": True, "has_touch": True} if size == "phone" else {}
+    overflowing = []
+
+    def shot(page, name):
+        if page_overflows(page):
+            overflowing.append(name)
+        page.screenshot(path=SHOTS / f"{name}-{size}.png", full_page=True)
+
+    context, page = logged_in(browser, server, "tinh", viewport=viewport, **phone)
+    response = page.goto(f"{server.url}/dashboard?preset=custom&from=2026-05-01&to=2026-04-01")
+    assert response.status == 400
+    expect(page.locator("input[name=from][aria-invalid=true]")).to_be_visible()
+    expect(page.locator("#problem-from")).to_have_text("Ngày đầu không được sau ngày cuối.")
+    shot(page, "filter-problem")
+    page.goto(f"{server.url}/dashboard/office/GN-NT?{YEAR}&structure=current")
+    successor = page.locator(".notice.succession a").first
+    expect(successor).to_have_attribute("href", re.compile("/dashboard/office/LDG-NGN"))
+    shot(page, "office-merged-away")
+    for name, url in (("dossiers-late", f"/dashboard/dossiers/late?{YEAR}"),
+                      ("integrity", f"/dashboard/integrity?{YEAR}")):
+        page.goto(server.url + url)
+        assert page.locator("select[name=channel]").count() == 0
+        shot(page, name)
+    page.goto(f"{server.url}/language/en?next=/dashboard/cases")
+    expect(page.locator("h1")).to_have_text("Citizens' feedback to answer")
+    shot(page, "cases-english")
+    page.locator("table.cases a").first.click()
+    expect(page.locator("h2").first).to_have_text("The citizen's rating")
+    shot(page, "case-english")
+    context.close()
+
+    context, page = logged_in(browser, server, "admin", viewport=viewport, **phone)
+    page.goto(f"{server.url}/admin/offices")
+    merge = page.locator("form", has=page.locator("input[name=action][value=merge]"))
+    assert merge.locator("select[name=old]").input_value() == ""
+    merge.locator("select[name=old]").select_option("LDG-NGN")
+    merge.locator("select[name=new]").select_option("LDG-NGN")
+    merge.locator("input[name=effective]").fill("2026-11-01")
+    merge.locator("button[type=submit]").click()
+    expect(page.locator("#problem-new")).to_contain_text("Không thể sáp nhập một cơ quan vào chính nó")
+    merge = page.locator("form", has=page.locator("input[name=action][value=merge]"))
+    merge.scroll_into_view_if_needed()
+    shot(page, "admin-merge-refused")
+    page.goto(f"{server.url}/admin/kiosks")
+    assert page.locator("select[name=office]").input_value() == ""
+    shot(page, "admin-kiosk-form")
+    page.goto(f"{server.url}/admin/staff")
+    assert page.locator("select[name=staff]").count() > 0 and page.locator("input[name=staff]").count() == 0
+    shot(page, "admin-staff-picker")
+    context.close()
+
+    context, page = logged_in(browser, server, "xem", viewport=viewport, **phone)
+    assert page.locator("nav.main a[href='/dashboard/comments']").count() == 0
+    response = page.goto(f"{server.url}/dashboard/comments?{YEAR}")
+    assert response.status == 403
+    shot(page, "comments-viewer-refused")
+    context.close()
+    assert overflowing == []
