@@ -10,7 +10,7 @@
 Cases closed by themselves (`SYSTEM_OUTCOMES`: the rating was edited to a satisfied level
 or flagged as misuse) are left out of every figure.
 
-`case_figures` counts in SQL over the cases table.
+`case_figures` counts in SQL over the cases table, in one walk of its covering index.
 """
 
 import json
@@ -39,13 +39,14 @@ def case_figures(db, office_ids, start_day, end_day, now):
         clauses.append("office_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(sorted(office_ids)))
     where = " AND ".join(clauses)
-    opened, in_time, overdue, satisfied, feedback = db.execute(
+    # One walk of the index; the answered cases' working days come back as one JSON array
+    # (a province's year is ~90,000 of them: a row each, in a second walk, cost 1.5 times this).
+    opened, in_time, overdue, satisfied, feedback, answered_days = db.execute(
         f"""SELECT COUNT(*), COALESCE(SUM(first_answered_at <= first_due_at), 0),
                    COALESCE(SUM(status = 'open' AND due_at < ?), 0), COALESCE(SUM(feedback = 'satisfied'), 0),
-                   COUNT(feedback)
+                   COUNT(feedback), json_group_array(answer_working_days) FILTER (WHERE first_answered_at IS NOT NULL)
             FROM cases INDEXED BY cases_figures WHERE {where}""", [to_stored(now), *params]).fetchone()
-    days = [row[0] for row in db.execute(f"""SELECT answer_working_days FROM cases INDEXED BY cases_figures
-                                             WHERE {where} AND first_answered_at IS NOT NULL""", params)]
+    days = json.loads(answered_days)
     return {"opened": opened, "answered": len(days), "answered_in_time": in_time,
             "answered_in_time_share": round(in_time / len(days), 4) if days else None,
             "overdue": overdue, "days_median": nearest_rank(days, 0.5), "days_p90": nearest_rank(days, 0.9),
