@@ -120,3 +120,13 @@ def test_a_viewer_is_not_shown_comments_nor_offered_the_page(as_user):
     supervisor = as_user("giangia")
     assert 'href="/dashboard/comments"' in supervisor.get("/dashboard", query_string=YEAR).text
     assert supervisor.get("/dashboard/comments", query_string=YEAR).status_code == 200
+
+
+@pytest.mark.parametrize("url, current", [("/dashboard/integrity", "/dashboard/integrity"),
+                                          ("/dashboard/dossiers/late", "/dashboard/dossiers/late"),
+                                          ("/dashboard/cases/999999", "/dashboard/cases")])
+def test_the_menu_marks_one_page_as_current(as_user, url, current):
+    html = as_user("tinh").get(url).text
+    nav = re.search(r'<nav class="main">(.*?)</nav>', html, re.S).group(1)
+    marked = re.findall(r'<a href="([^"]+)"\s*aria-current="page"', nav)
+    assert marked == [current]
