@@ -48,7 +48,7 @@ def seed(app, db, seed_value=2025, end=None):
     counters = sorted({row[1] for row in rows})
     pressed = counters[len(counters) // 2]
     now = max(from_stored(row[3]) for row in rows) + dt.timedelta(hours=6)
-    events, dossiers, changes = [], [], {}
+    events, dossiers, totals = [], [], {}
     local_day = lambda moment: moment.astimezone(timezone).date().isoformat()  # noqa: E731
     for number, (office_id, counter_id, staff_id, created_at, service) in enumerate(rows):
         if counter_id == pressed and rng.random() > PRESSED_MATCHED_SHARE:
@@ -61,25 +61,41 @@ def seed(app, db, seed_value=2025, end=None):
             dossier, apology = _dossier(rng, office_id, counter_id, staff_id, service, moment, now)
             dossiers.append(_row(code, dossier, apology, rng, now))
             events.extend(_events(rng, code, dossier, now))
-            for key, counts in state.contribution(dossier, apology, local_day).items():
-                bucket = changes.setdefault(key, dict.fromkeys(state.COUNT_NAMES, 0))
-                for name, n in counts.items():
-                    bucket[name] += n
-    previous_sync = db.conn.execute("PRAGMA synchronous").fetchone()[0]
-    db.conn.execute("PRAGMA synchronous = OFF")  # a crash mid-seed means seeding a new database anyway
-    with write_transaction(db):
-        storage.insert_events(db, events)
-        db.conn.executemany(f"INSERT INTO dossiers ({', '.join(storage.DOSSIER_COLUMNS)}) VALUES "
-                            f"({', '.join('?' for _ in storage.DOSSIER_COLUMNS)})",
-                            [tuple(row[name] for name in storage.DOSSIER_COLUMNS) for row in dossiers])
-        storage.apply_rollup(db, changes)
-    db.conn.execute(f"PRAGMA synchronous = {previous_sync}")
+            state.add_contribution(totals, dossier, apology, local_day, +1)
+    _bulk_insert(db, events, dossiers, totals)
     span = (now.date() - from_stored(rows[0][3]).date()).days + 2
     marks = integrity.mark_recent(app, db, span, now=now)
     late = sum(1 for row in dossiers if row["status"] != "cancelled" and row["promised_due_at"] and (
         (row["returned_at"] or to_stored(now)) > row["promised_due_at"]))
     return (f"Seeded {len(dossiers):,} dossiers ({late:,} late) with {len(events):,} events; "
             f"{marks['suspect']:,} of {marks['marked']:,} kiosk ratings marked suspect.")
+
+
+def _bulk_insert(db, events, dossiers, totals):
+    """Write the generated rows as a bulk load: the generator's rows are consistent by
+    construction (no foreign key checks), in key order (the primary keys' indexes fill
+    in order), the tables' secondary indexes dropped and then rebuilt in one sorted pass
+    each, as the migrations created them. A crash mid-seed means seeding a new database."""
+    previous_sync = db.conn.execute("PRAGMA synchronous").fetchone()[0]
+    previous_keys = db.conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    db.conn.execute("PRAGMA synchronous = OFF")
+    db.conn.execute("PRAGMA foreign_keys = OFF")
+    indexes = db.execute("""SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+                            AND tbl_name IN ('dossier_events', 'dossiers') ORDER BY name""").fetchall()
+    try:
+        with write_transaction(db):
+            for name, _ in indexes:
+                db.execute(f'DROP INDEX "{name}"')
+            events.sort()
+            storage.insert_events(db, events)
+            dossiers.sort(key=lambda row: row["code"])
+            storage.insert_dossiers(db, dossiers)
+            storage.apply_rollup_totals(db, totals)
+            for _, sql in indexes:
+                db.execute(sql)
+    finally:
+        db.conn.execute(f"PRAGMA synchronous = {previous_sync}")
+        db.conn.execute(f"PRAGMA foreign_keys = {previous_keys}")
 
 
 def _poisson(rng, mean):

@@ -192,6 +192,12 @@ def save_dossiers(db, rows):
     db.conn.executemany(_SAVE, [_AS_TUPLE(row) for row in rows])
 
 
+def insert_dossiers(db, rows):
+    """Insert new dossier rows (dicts with every one of DOSSIER_COLUMNS), one statement for all."""
+    db.conn.executemany(f"INSERT INTO dossiers ({', '.join(DOSSIER_COLUMNS)}) "
+                        f"VALUES ({', '.join('?' for _ in DOSSIER_COLUMNS)})", [_AS_TUPLE(row) for row in rows])
+
+
 def save_dossier(db, row):
     save_dossiers(db, [row])
 
