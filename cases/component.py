@@ -10,4 +10,5 @@ component = Component(
     purge="cases.retention:purge",
     openapi="cases.openapi:paths",
     init_app="cases.app:init_app",
+    demo="cases.demo:seed",
 )
