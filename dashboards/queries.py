@@ -5,8 +5,10 @@ Nothing here scans `ratings` for a figure; comments read it through the partial 
 `ratings_text_by_*` / `ratings_comment_by_*` (by day or by office), newest first, with a LIMIT.
 """
 
+import dataclasses
 import datetime as dt
 import json
+import types
 
 from flask import current_app
 
@@ -67,12 +69,43 @@ def comparison(db, filters):
             "first_day": first, "complete": first is not None and first <= before.start}
 
 
+class Offices(frozenset):
+    """The office ids a view counts (their union over the range), and `pieces`:
+    [(first day, last day, ids)], the range cut where the historical structure changes with
+    the offices that counted under the view's offices on each stretch (one piece under
+    `current`). Reasons, officers, counters and comments read each piece for its own days, so
+    under structure=historical they follow the map of each day, as the figures do."""
+
+    pieces = ()
+
+
 def subtree_ids(tree, user, filters):
-    """Every office whose ratings count in this view (its offices as the API's stats take them)."""
-    ids = set()
-    for base in stats.base_offices(tree, filters, user):
-        ids |= tree.subtree(base, filters.structure)
-    return ids
+    """Every office whose ratings count in this view (its offices as the API's stats take
+    them), as Offices: stretch by stretch, from the stats' own plan (server.stats.plan)."""
+    bases = stats.base_offices(tree, filters, user)
+    query = types.SimpleNamespace(start=filters.start, end=filters.end, structure=filters.structure,
+                                  breakdown="none")
+    _, stretches = stats.plan(tree, query, bases)
+    pieces = [(dt.date.fromisoformat(first), dt.date.fromisoformat(last), frozenset(mapping))
+              for first, last, mapping in stretches]
+    found = Offices(frozenset().union(*(ids for _, _, ids in pieces)))
+    found.pieces = pieces
+    return found
+
+
+def _stretches(office_ids, filters):
+    """[(filters for one stretch of days, its office ids)]: the whole range when the view's
+    offices are the same on every day of it. A stretch is cut to the filters' own range (a
+    report may ask for fewer days than the ids were planned for)."""
+    pieces = getattr(office_ids, "pieces", ())
+    if len(pieces) <= 1:
+        return [(filters, office_ids)]
+    found = []
+    for first, last, ids in pieces:
+        start, end = max(first, filters.start), min(last, filters.end)
+        if ids and start <= end:
+            found.append((dataclasses.replace(filters, start=start, end=end), ids))
+    return found
 
 
 def offices_for_picker(tree, user, structure):
@@ -132,19 +165,27 @@ def _monthly_union(columns, table, filters, office_ids):
 
 def reasons(db, office_ids, filters):
     """[(reason code, times given)] most frequent first."""
-    union, params = _monthly_union("reason, n", "rollup_reasons", filters, office_ids)
-    sql = f"""SELECT reason, SUM(n) FROM ({union}) GROUP BY reason HAVING SUM(n) > 0
-              ORDER BY SUM(n) DESC, reason"""
-    return [tuple(row) for row in db.execute(sql, params)]
+    totals = {}
+    for part, ids in _stretches(office_ids, filters):
+        union, params = _monthly_union("reason, n", "rollup_reasons", part, ids)
+        for reason, n in db.execute(f"SELECT reason, SUM(n) FROM ({union}) GROUP BY reason", params):
+            totals[reason] = totals.get(reason, 0) + n
+    return sorted(((reason, n) for reason, n in totals.items() if n > 0), key=lambda item: (-item[1], item[0]))
 
 
 def staff_counts(db, office_ids, filters):
     """{(counter_id, staff_id): {score: count}} from the staff rollup (0 = none)."""
-    union, params = _monthly_union("counter_id, staff_id, n1, n2, n3, n4, n5", "rollup_staff", filters, office_ids)
-    sql = f"""SELECT counter_id, staff_id, SUM(n1), SUM(n2), SUM(n3), SUM(n4), SUM(n5) FROM ({union})
-              GROUP BY counter_id, staff_id"""
-    return {(counter, staff): {score: n for score, n in enumerate(counts, start=1) if n}
-            for counter, staff, *counts in db.execute(sql, params)}
+    found = {}
+    for part, ids in _stretches(office_ids, filters):
+        union, params = _monthly_union("counter_id, staff_id, n1, n2, n3, n4, n5", "rollup_staff", part, ids)
+        sql = f"""SELECT counter_id, staff_id, SUM(n1), SUM(n2), SUM(n3), SUM(n4), SUM(n5) FROM ({union})
+                  GROUP BY counter_id, staff_id"""
+        for counter, staff, *counts in db.execute(sql, params):
+            bucket = found.setdefault((counter, staff), {})
+            for score, n in enumerate(counts, start=1):
+                if n:
+                    bucket[score] = bucket.get(score, 0) + n
+    return {key: counts for key, counts in found.items() if counts}
 
 
 def _by(counts, position):
@@ -182,6 +223,18 @@ def _names(db, sql, keys):
 
 
 def comments(db, office_ids, filters, search=None, reason=None, scores=None, before=None, limit=COMMENT_PAGE):
+    """(recent ratings that carry a comment or reasons, newest first; whether the look-back
+    stopped early), stretch by stretch of the view's offices (see `_comments`)."""
+    found, stopped = [], False
+    for part, ids in _stretches(office_ids, filters):
+        items, cut = _comments(db, ids, part, search, reason, scores, before, limit)
+        found.extend(items)
+        stopped = stopped or cut
+    found.sort(key=lambda item: (item["local_day"], item["created_at"]), reverse=True)
+    return found[:limit], stopped
+
+
+def _comments(db, office_ids, filters, search=None, reason=None, scores=None, before=None, limit=COMMENT_PAGE):
     """(recent ratings that carry a comment or reasons, newest first; whether the look-back
     stopped at COMMENT_SCAN ratings before the range's start).
 
