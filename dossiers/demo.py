@@ -49,6 +49,7 @@ def seed(app, db, seed_value=2025, end=None):
     pressed = counters[len(counters) // 2]
     now = max(from_stored(row[3]) for row in rows) + dt.timedelta(hours=6)
     events, dossiers, totals = [], [], {}
+    stored, now_text = _Texts(), to_stored(now)
     local_day = lambda moment: moment.astimezone(timezone).date().isoformat()  # noqa: E731
     for number, (office_id, counter_id, staff_id, created_at, service) in enumerate(rows):
         if counter_id == pressed and rng.random() > PRESSED_MATCHED_SHARE:
@@ -59,14 +60,15 @@ def seed(app, db, seed_value=2025, end=None):
             moment = returned if extra == 0 else returned - dt.timedelta(minutes=rng.randint(20, 600))
             code = f"H{office_id:03d}.{moment.astimezone(timezone):%y%m%d}-{number:06d}{extra}"
             dossier, apology = _dossier(rng, office_id, counter_id, staff_id, service, moment, now)
-            dossiers.append(_row(code, dossier, apology, rng, now))
-            events.extend(_events(rng, code, dossier, now))
+            stored.clear()  # each of a dossier's moments turned to text once, for its row and its events
+            dossiers.append(_row(code, dossier, apology, rng, stored, now_text))
+            events.extend(_events(rng, code, dossier, stored, now_text))
             state.add_contribution(totals, dossier, apology, local_day, +1)
     _bulk_insert(db, events, dossiers, totals)
     span = (now.date() - from_stored(rows[0][3]).date()).days + 2
     marks = integrity.mark_recent(app, db, span, now=now)
     late = sum(1 for row in dossiers if row["status"] != "cancelled" and row["promised_due_at"] and (
-        (row["returned_at"] or to_stored(now)) > row["promised_due_at"]))
+        (row["returned_at"] or now_text) > row["promised_due_at"]))
     return (f"Seeded {len(dossiers):,} dossiers ({late:,} late) with {len(events):,} events; "
             f"{marks['suspect']:,} of {marks['marked']:,} kiosk ratings marked suspect.")
 
@@ -127,8 +129,19 @@ def _dossier(rng, office_id, counter_id, staff_id, service, returned, now):
     return dossier, apology
 
 
-def _row(code, dossier, apology, rng, now):
-    stored = lambda moment: to_stored(moment) if moment else None  # noqa: E731
+class _Texts(dict):
+    """to_stored(moment), remembered until cleared (None for None)."""
+
+    def __call__(self, moment):
+        if moment is None:
+            return None
+        text = self.get(moment)
+        if text is None:
+            text = self[moment] = to_stored(moment)
+        return text
+
+
+def _row(code, dossier, apology, rng, stored, now_text):
     new_due = dossier.promised_due_at + dt.timedelta(days=rng.randint(2, 7)) if apology else None
     return {"code": code, "office_id": dossier.office_id, "counter_id": dossier.counter_id,
             "staff_id": dossier.staff_id, "service": dossier.service, "received_at": stored(dossier.received_at),
@@ -137,18 +150,18 @@ def _row(code, dossier, apology, rng, now):
             "returned_staff_id": dossier.returned_staff_id, "cancelled_at": None, "status": dossier.status,
             "invitation_id": None, "invitation_status": None, "apology_at": stored(apology),
             "apology_new_due_at": stored(new_due), "apology_reason": rng.choice(REASONS) if apology else None,
-            "apology_by": None, "apology_message_id": None, "updated_at": to_stored(now)}
+            "apology_by": None, "apology_message_id": None, "updated_at": now_text}
 
 
-def _events(rng, code, dossier, now):
+def _events(rng, code, dossier, stored, now_text):
     def event(kind, at, **fields):
         values = {"counter_id": dossier.counter_id, "staff_id": dossier.staff_id, "service": None, "due_at": None,
                   **fields}
-        return (str(uuid.UUID(int=rng.getrandbits(128), version=4)), code, kind, to_stored(at), dossier.office_id,
-                values["counter_id"], values["staff_id"], values["service"], values["due_at"], None, to_stored(now))
+        return (str(uuid.UUID(int=rng.getrandbits(128), version=4)), code, kind, stored(at), dossier.office_id,
+                values["counter_id"], values["staff_id"], values["service"], values["due_at"], None, now_text)
 
     found = [event("received", dossier.received_at, service=dossier.service,
-                   due_at=to_stored(dossier.promised_due_at))]
+                   due_at=stored(dossier.promised_due_at))]
     if dossier.returned_at is not None:
         found.append(event("returned", dossier.returned_at, counter_id=dossier.returned_counter_id,
                            staff_id=dossier.returned_staff_id))
