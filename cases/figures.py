@@ -13,6 +13,7 @@ or flagged as misuse) are left out of every figure.
 `case_figures` counts in SQL over the cases table, in one walk of its covering index.
 """
 
+import collections
 import json
 import math
 
@@ -24,6 +25,23 @@ def nearest_rank(values, share):
         return None
     ordered = sorted(values)
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def nearest_ranks(values, *shares):
+    """`nearest_rank` of each share, from one count of the values instead of a sort per share:
+    working days are a few distinct small numbers (a province's year: ~90,000 values, 9 distinct)."""
+    if not values:
+        return [None] * len(shares)
+    counts = sorted(collections.Counter(values).items())
+    found = []
+    for share in shares:
+        rank, seen = max(1, math.ceil(share * len(values))), 0
+        for value, count in counts:
+            seen += count
+            if seen >= rank:
+                found.append(value)
+                break
+    return found
 
 
 def case_figures(db, office_ids, start_day, end_day, now):
@@ -47,9 +65,10 @@ def case_figures(db, office_ids, start_day, end_day, now):
                    COUNT(feedback), json_group_array(answer_working_days) FILTER (WHERE first_answered_at IS NOT NULL)
             FROM cases INDEXED BY cases_figures WHERE {where}""", [to_stored(now), *params]).fetchone()
     days = json.loads(answered_days)
+    median, p90 = nearest_ranks(days, 0.5, 0.9)
     return {"opened": opened, "answered": len(days), "answered_in_time": in_time,
             "answered_in_time_share": round(in_time / len(days), 4) if days else None,
-            "overdue": overdue, "days_median": nearest_rank(days, 0.5), "days_p90": nearest_rank(days, 0.9),
+            "overdue": overdue, "days_median": median, "days_p90": p90,
             "days_n": len(days), "handling_satisfied": round(satisfied / feedback, 4) if feedback else None,
             "feedback_n": feedback}
 

@@ -36,6 +36,20 @@ def test_figures_median_p90_in_time_and_handling_share():
 
 
 
+def test_median_and_p90_from_one_count_equal_the_nearest_rank_of_the_sorted_days():
+    """The percentiles come from one count of the working days, not a sort per share; they are
+    the nearest rank of the sorted days for every length (odd, even, one, none) and spread."""
+    import random
+
+    from cases.figures import nearest_rank, nearest_ranks
+
+    rng = random.Random(12)
+    for length in [0, 1, 2, 3, 9, 10, 11, 99, 100, 101, *(rng.randint(1, 5000) for _ in range(200))]:
+        days = [rng.choice([rng.randint(0, 8), rng.randint(0, 60)]) for _ in range(length)]
+        assert nearest_ranks(days, 0.5, 0.9) == [nearest_rank(days, 0.5), nearest_rank(days, 0.9)]
+    assert nearest_ranks([5, 1, 3, 2], 0.5, 0.9) == [2, 5]
+
+
 def test_figures_from_one_grouped_walk_equal_those_from_every_case_read_one_by_one():
     """The overview's case figures come from one walk of the index (a
     province's year: ~90,000 answered cases); they equal the figures computed case by case."""
