@@ -6,6 +6,7 @@
   after a dissatisfied rating's follow-up, to "do you want the office to contact you?";
 - a rating edited to a satisfied level, or flagged as misuse later, closes its case by itself
   (`on_followup`, `on_misuse_flagged`);
+- a reorganisation recorded late that moves ratings moves their cases too (`on_ratings_moved`);
 - the API (/api/v1/cases), and the overdue check joins the alert machinery
   (`alert_sources`, read by dashboards/alerting.py).
 """
@@ -24,6 +25,7 @@ def init_app(app):
         FollowupOpener,
         MisuseCloser,
         Rules,
+        follow_moved_ratings,
         record_contact_wish,
         record_feedback,
     )
@@ -40,6 +42,7 @@ def init_app(app):
     ingest.on_rating_stored.append(CaseOpener(rules))
     ingest.on_followup.append(FollowupOpener(rules))
     ingest.on_misuse_flagged.append(MisuseCloser())
+    ingest.on_ratings_moved.append(follow_moved_ratings)
     # Channels that ask "why?" on a page of their own offer the optional number when some
     # component reads it (the web channel's second page).
     app.extensions.setdefault("rating_fields", set()).add("contact")

@@ -149,6 +149,14 @@ class MisuseCloser:
             withdraw(db, case_id, office_id, "misuse", now, {})
 
 
+def follow_moved_ratings(db, places):
+    """The core's on_ratings_moved hook: a merger or kiosk move recorded late carried these
+    ratings to another office; their cases go with them, so the successor's supervisors work
+    them as theirs."""
+    db.conn.executemany("UPDATE cases SET office_id = ? WHERE rating_id = ? AND office_id != ?",
+                        [(office_id, rating_id, office_id) for rating_id, office_id, _counter in places])
+
+
 def withdraw(db, case_id, office_id, outcome, now, details):
     """Close a case by itself (SYSTEM_OUTCOMES): kept with its timeline, audited, not deleted."""
     _save(db, case_id, {"status": "closed", "closed_at": to_stored(now), "outcome": outcome}, now)

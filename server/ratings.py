@@ -201,6 +201,9 @@ class Ingest:
         # hook(db, [rating id], now), called inside the write transaction when ratings stored
         # earlier are flagged as misuse by a new rating just before them.
         self.on_misuse_flagged = []
+        # hook(db, [(rating id, office id, counter id)]), called inside the write transaction
+        # when a reorganisation recorded late moves stored ratings to another office or counter.
+        self.on_ratings_moved = []
 
     def store_items(self, db, tree, source, items, now):
         """Validate and store a kiosk batch; one result per item, in order.

@@ -168,15 +168,16 @@ class Report:
         return text + (f"; {self.pending} changes still pending: run flask office reattribute" if self.pending else "")
 
 
-def reattribute(db, batch=BATCH, max_batches=None, rollups=None):
+def reattribute(db, batch=BATCH, max_batches=None, ingest=None):
     """Move the stored ratings every pending change covers; returns a Report.
 
-    One write transaction per batch (ratings, their rollups and the change's progress
-    together). `max_batches` stops early, as an interruption would; call again to go on.
+    One write transaction per batch (ratings, their rollups, what components keep of them
+    through `Ingest.on_ratings_moved`, and the change's progress together). `max_batches`
+    stops early, as an interruption would; call again to go on.
     """
-    if rollups is None:  # the app's rollups: the core's and its components'
+    if ingest is None:  # the app's: the core's and its components' rollups and hooks
         from flask import current_app
-        rollups = current_app.extensions["ingest"].rollups
+        ingest = current_app.extensions["ingest"]
     report = Report()
     while True:
         pending = db.execute("SELECT id, change, office_id, kiosk_id, effective, progress FROM office_changes "
@@ -187,11 +188,11 @@ def reattribute(db, batch=BATCH, max_batches=None, rollups=None):
             report.pending = db.execute("SELECT COUNT(*) FROM office_changes WHERE pending = 1").fetchone()[0]
             return report
         with write_transaction(db):
-            _one_batch(db, pending[0], batch, report, rollups)
+            _one_batch(db, pending[0], batch, report, ingest)
         report.batches += 1
 
 
-def _one_batch(db, change, batch, report, rollups):
+def _one_batch(db, change, batch, report, ingest):
     change_id, kind, office_id, kiosk_id, effective, progress = change
     columns = ", ".join(_RATING)
     if kind == "merge":
@@ -208,7 +209,7 @@ def _one_batch(db, change, batch, report, rollups):
                 ORDER BY created_at, client_id LIMIT ?""", [kiosk_id, *after, batch]).fetchall()
         cursor = list(found[-1][-2:]) if found else None
     tree = load_tree(db)
-    rollup, moved = rollups.changes(), 0
+    rollup, moved, places = ingest.rollups.changes(), 0, []
     for values in found:
         row = dict(zip(_RATING, values, strict=True))
         day = row["local_day"]
@@ -224,9 +225,13 @@ def _one_batch(db, change, batch, report, rollups):
         rollup.add({**row, "office_id": target_office, "counter_id": target_counter}, +1)
         db.execute("UPDATE ratings SET office_id = ?, counter_id = ? WHERE id = ?",
                    [target_office, target_counter, row["id"]])
+        places.append((row["id"], target_office, target_counter))
         report.offices.add(row["office_id"])
         moved += 1
     rollup.apply(db)
+    if places:
+        for hook in ingest.on_ratings_moved:
+            hook(db, places)
     report.moved += moved
     done = len(found) < batch or (kind == "merge" and not moved)
     db.execute("UPDATE office_changes SET moved = moved + ?, progress = ?, pending = ? WHERE id = ?",
