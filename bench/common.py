@@ -239,3 +239,42 @@ def best_of(function, repeat=5):
 
 def path_size_mb(path):
     return Path(path).stat().st_size / 1e6
+
+
+def batch_ingest_rate(path, components, start, received, batches=40, size=500):
+    """Ratings per second an app with `components` (None: all) stores in-process in `size`-rating
+    kiosk batches, a sixth of them dissatisfied with a reason; returns (rate, the database path)."""
+    import random
+    import uuid
+
+    from server import create_app
+    from server.db import get_db, write_transaction
+    from server.offices import add_kiosk, add_office, add_staff, load_tree
+    from server.ratings import Rating, Source
+
+    app = create_app({"DATABASE": str(path), "ALERT_INTERVAL_SECONDS": 0, "SQLITE_SYNCHRONOUS": "NORMAL"},
+                     components=components)
+    if "cases" in app.extensions:  # the holiday tables are built once per process, before timing
+        year = dt.date.today().year
+        app.extensions["cases"].calendar.warm(year - 1, year, year + 1)
+    with app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            add_office(db, "P", "Tỉnh", None, "province")
+            add_staff(db, "CB1", "Cán bộ", "P", "Quầy 1")
+            kiosk_id, _, _ = add_kiosk(db, "P", "Quầy 1")
+        ingest, tree, rng = app.extensions["ingest"], load_tree(db), random.Random(1)
+        source = Source("kiosk", tree.by_code["P"].id, 1, kiosk_id)
+        elapsed = 0.0
+        for batch in range(batches):
+            ratings = []
+            for i in range(size):
+                score = rng.choice([1, 2, 3, 4, 4, 4])
+                ratings.append(Rating(str(uuid.uuid4()), score, start + dt.timedelta(seconds=5 * (batch * size + i)),
+                                      reasons=["waiting_time"] if score == 1 else [],
+                                      comment="Chờ lâu" if score == 1 and i % 5 == 0 else None, staff_code="CB1"))
+            began = time.perf_counter()
+            with write_transaction(db):
+                ingest.store(db, tree, source, ratings, {"CB1": 1}, received)
+            elapsed += time.perf_counter() - began
+    return batches * size / elapsed, path

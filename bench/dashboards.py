@@ -103,42 +103,13 @@ def run(report):
     ingest_cost(report)
 
 
-def _ingest_rate(path, without_extras, batches=40, size=500):
+def _ingest_rate(path, without_extras):
     """Ratings per second stored in 500-rating batches, with or without the dashboards
     component (what its monthly rollups and partial indexes add to every write)."""
     import datetime as dt
-    import random
-    import uuid
 
-    from server import create_app
-    from server.db import get_db, write_transaction
-    from server.offices import add_kiosk, add_office, add_staff, load_tree
-    from server.ratings import Rating, Source
-
-    app = create_app({"DATABASE": str(path), "ALERT_INTERVAL_SECONDS": 0, "SQLITE_SYNCHRONOUS": "NORMAL"},
-                     components=("sms",) if without_extras else None)
-    with app.app_context():
-        db = get_db()
-        with write_transaction(db):
-            add_office(db, "P", "Tỉnh", None, "province")
-            add_staff(db, "CB1", "Cán bộ", "P", "Quầy 1")
-            kiosk_id, _, _ = add_kiosk(db, "P", "Quầy 1")
-        ingest, tree, rng = app.extensions["ingest"], load_tree(db), random.Random(1)
-        source = Source("kiosk", tree.by_code["P"].id, 1, kiosk_id)
-        start = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.UTC)
-        elapsed = 0.0
-        for batch in range(batches):
-            ratings = []
-            for i in range(size):
-                score = rng.choice([1, 2, 3, 4, 4, 4])
-                ratings.append(Rating(str(uuid.uuid4()), score, start + dt.timedelta(seconds=5 * (batch * size + i)),
-                                      reasons=["waiting_time"] if score == 1 else [],
-                                      comment="Chờ lâu" if score == 1 and i % 5 == 0 else None, staff_code="CB1"))
-            began = time.perf_counter()
-            with write_transaction(db):
-                ingest.store(db, tree, source, ratings, {"CB1": 1}, start)
-            elapsed += time.perf_counter() - began
-    return batches * size / elapsed
+    start = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.UTC)
+    return common.batch_ingest_rate(path, ("sms",) if without_extras else None, start, start)[0]
 
 
 def ingest_cost(report):
