@@ -299,23 +299,14 @@ def list_cases(db, office_ids, status, start_day, end_day, now, cursor=None, lim
     `office_ids`: a set, or None for every office. `start_day`/`end_day`: local ISO dates
     of opening (inclusive), or None.
     """
-    clauses, params = [], []
-    if office_ids is not None:
-        # `+`: the office is checked from the walked index, not used to pick an index
-        clauses.append("+c.office_id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(sorted(office_ids)))
+    # `+`: the office is checked from the walked index, not used to pick an index
+    clauses, params = _window(office_ids, start_day, end_day, office="+c.office_id", day="c.opened_day")
     if status == "overdue":
         clauses.append("c.status = 'open' AND c.due_at < ?")
         params.append(to_stored(now))
     elif status:
         clauses.append("c.status = ?")
         params.append(status)
-    if start_day:
-        clauses.append("c.opened_day >= ?")
-        params.append(start_day)
-    if end_day:
-        clauses.append("c.opened_day <= ?")
-        params.append(end_day)
     if cursor:
         opened_at, case_id = decode_cursor(cursor)
         clauses.append("(c.opened_at, c.id) < (?, ?)")
@@ -330,18 +321,25 @@ def list_cases(db, office_ids, status, start_day, end_day, now, cursor=None, lim
     return found, following
 
 
-def counts(db, office_ids, start_day, end_day, now):
-    """{open, overdue, answered, closed} for the list's tabs."""
-    clauses, params = ["1"], [to_stored(now)]
+def _window(office_ids, start_day, end_day, office="office_id", day="opened_day"):
+    """WHERE clauses and parameters for cases of these offices opened in these local days."""
+    clauses, params = [], []
     if office_ids is not None:
-        clauses.append("office_id IN (SELECT value FROM json_each(?))")
+        clauses.append(f"{office} IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(sorted(office_ids)))
     if start_day:
-        clauses.append("opened_day >= ?")
+        clauses.append(f"{day} >= ?")
         params.append(start_day)
     if end_day:
-        clauses.append("opened_day <= ?")
+        clauses.append(f"{day} <= ?")
         params.append(end_day)
+    return clauses, params
+
+
+def counts(db, office_ids, start_day, end_day, now):
+    """{open, overdue, answered, closed} for the list's tabs."""
+    clauses, params = _window(office_ids, start_day, end_day)
+    clauses, params = ["1", *clauses], [to_stored(now), *params]
     found = {"open": 0, "overdue": 0, "answered": 0, "closed": 0}
     for status, n, late in db.execute(f"""SELECT status, COUNT(*), SUM(status = 'open' AND due_at < ?)
                                           FROM cases INDEXED BY cases_status_opened WHERE {' AND '.join(clauses)}
