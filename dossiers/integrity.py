@@ -100,7 +100,11 @@ def suspect_counts(db, query, office_ids):
 def counter_report(db, tree, office_ids, start, end, config, scale):
     """Counters with dossier events, most unmatched first: n, marks and the distribution test."""
     rows = db.execute(
-        """SELECT m.counter_id, c.label, c.office_id, COUNT(*), SUM(1 - m.matched), SUM(m.outside_hours), SUM(m.burst)
+        # Named by the office its ratings count for (as the stats do; SQLite takes the bare m.office_id
+        # from the row of MAX(m.day): the latest in the window), not the office the counter was made at:
+        # a counter of an office merged away rates for the successor.
+        """SELECT m.counter_id, c.label, m.office_id, MAX(m.day), COUNT(*), SUM(1 - m.matched),
+                  SUM(m.outside_hours), SUM(m.burst)
            FROM dossier_rating_marks m JOIN counters c ON c.id = m.counter_id
            WHERE m.day BETWEEN ? AND ? AND m.misuse = 0 AND m.office_id IN (SELECT value FROM json_each(?))
            GROUP BY m.counter_id""",
@@ -108,7 +112,7 @@ def counter_report(db, tree, office_ids, start, end, config, scale):
     span = (end - start).days + 1
     before_start = (start - dt.timedelta(days=3 * span)).isoformat()
     report = []
-    for counter_id, label, office_id, n, unmatched, outside, burst in rows:
+    for counter_id, label, office_id, _last_day, n, unmatched, outside, burst in rows:
         now_counts = _scores(db, counter_id, start.isoformat(), end.isoformat())
         before = _scores(db, counter_id, before_start, (start - dt.timedelta(days=1)).isoformat())
         shift = integrity_rules.distribution_shift(now_counts, before, config["DOSSIER_SHIFT_P_VALUE"],

@@ -64,3 +64,26 @@ def test_unmatched_outside_hours_and_bursts_are_marked_and_can_be_left_out_of_th
     # 2 of 9 unmatched (11:00 and 20:30), 1 outside hours, 6 in the burst, with the sample size.
     cells = [cell.split("<")[0] for cell in text.split('<td class="num">')[1:5]]
     assert cells == ["9", "2 (22,2\u00a0%)", "1", "6"], cells
+
+
+def test_a_counter_is_listed_under_the_office_its_ratings_count_for_not_the_one_it_was_made_at(dossier_app):
+    """The demo's kiosks moved with their buildings in July 2025: a counter made at an office merged
+    away keeps rating for the successor. The integrity page names the successor, as the stats do."""
+    from dossiers import integrity
+    from server.db import get_db, write_transaction
+    from server.offices import load_tree
+
+    add_kiosk(dossier_app, "C", "Quầy 1")
+    with dossier_app.app_context():
+        db = get_db()
+        d, c = (db.execute("SELECT id FROM offices WHERE code = ?", [code]).fetchone()[0] for code in ("D", "C"))
+        counter = db.execute("SELECT id FROM counters WHERE office_id = ?", [c]).fetchone()[0]
+        with write_transaction(db):
+            db.execute("""INSERT INTO dossier_rating_marks (rating_id, office_id, counter_id, day, channel, misuse,
+                          score, matched, outside_hours, burst, suspect)
+                          VALUES (1, ?, ?, ?, 'kiosk', 0, 4, 0, 0, 0, 1)""",
+                       [d, counter, DAY.isoformat()])
+        tree = load_tree(db)
+        [row] = integrity.counter_report(db, tree, {d, c}, DAY, DAY, dossier_app.config,
+                                         dossier_app.extensions["scale"])
+    assert (row["office_name"], row["counter"], row["n"], row["unmatched"]) == ("Huyện Một", "Quầy 1", 1, 1)
