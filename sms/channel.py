@@ -30,11 +30,10 @@ class OfficeDirectory:
         self.db = db
 
     def get(self, code):
-        row = self.db.execute("SELECT id FROM offices WHERE code = ?", [code]).fetchone()
-        if row is None:
+        tree = load_tree(self.db)  # kept per process: its by_code holds every office, as the table does
+        office = tree.by_code.get(code)
+        if office is None:
             return None
-        tree = load_tree(self.db)
-        office = tree.by_id[row[0]]
         if office.merged_into is not None:
             successor = tree.by_id[tree.successor(office.id)]
             return dialogue.Office(office.id, office.code, office.name,
@@ -202,7 +201,7 @@ class Channel:
 
         reply, statuses = (run or _own_transaction)(db, write)
         for status in statuses:  # counted once committed: a failed commit is retried by Twilio
-            RATINGS.labels("sms", status).inc()
+            _counter(status).inc()
         return reply
 
     def _rules(self, db):
@@ -381,6 +380,16 @@ def _contact(sender):
         return {"contact": phones.normalise(sender)} if sender else {}
     except phones.PhoneError:
         return {}  # a short code or sender ID: nobody to answer
+
+
+_COUNTERS = {}  # {status: RATINGS' "sms" child}, looked up once per process (a handful of statuses)
+
+
+def _counter(status):
+    counter = _COUNTERS.get(status)
+    if counter is None:
+        counter = _COUNTERS[status] = RATINGS.labels("sms", status)
+    return counter
 
 
 def _own_transaction(db, job):

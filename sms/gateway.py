@@ -70,7 +70,18 @@ def signing_token(config):
     stand-in derived from SECRET_KEY, which `sms simulate` signs with."""
     if config["TWILIO_AUTH_TOKEN"]:
         return config["TWILIO_AUTH_TOKEN"]
-    return hmac.new(config["SECRET_KEY"].encode(), b"sms-simulator", hashlib.sha256).hexdigest()
+    return _stand_in_token(config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=8)  # the deployment's own secret: derived once per process, not per webhook
+def _stand_in_token(secret_key):
+    return hmac.new(secret_key.encode(), b"sms-simulator", hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _validator(token):
+    """Twilio's RequestValidator for the deployment's signing token, made once per process."""
+    return RequestValidator(token)
 
 
 def public_url(config, path):
@@ -82,7 +93,7 @@ def valid_signature(config, path, query, form, signature):
     if not signature:
         return False
     url = public_url(config, path) + (f"?{query}" if query else "")
-    validator = RequestValidator(signing_token(config))
+    validator = _validator(signing_token(config))
     # The URL exactly as configured is what Twilio signs in practice: one HMAC, not validate()'s
     # two. validate() still decides the rest (the URL with or without its port, bodySHA256).
     if hmac.compare_digest(validator.compute_signature(url, form).encode(), signature.encode()):
@@ -92,7 +103,7 @@ def valid_signature(config, path, query, form, signature):
 
 def sign(config, path, params):
     """The X-Twilio-Signature Twilio would send for these form fields."""
-    return RequestValidator(signing_token(config)).compute_signature(public_url(config, path), params)
+    return _validator(signing_token(config)).compute_signature(public_url(config, path), params)
 
 
 @functools.lru_cache(maxsize=1024)  # replies come from a few templates; building the XML costs more than the rest

@@ -31,11 +31,12 @@ dissatisfied level ("not dissatisfied"), a negation standing alone as a clause
 ("Không. Rất hài lòng"), a negation before a digit ("không 4").
 """
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from sms.text import fold, strip_diacritics, words
+from sms.text import fold, spelled_out, strip_diacritics, words
 
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"
@@ -65,17 +66,30 @@ def _same_word(typed, written):
     return typed == (fold(written) if typed.isascii() else written)
 
 
+def _typed_forms():
+    """{typed words: kind} for every way `_same_word` lets a citizen type each keyword (a
+    word typed as written, or folded), the first kind winning as in KEYWORDS' order; built
+    once, so reading a message is one lookup instead of folding every keyword's words."""
+    forms = {}
+    for kind, keywords in KEYWORDS.items():
+        for written in keywords:
+            choices = [[form for form in dict.fromkeys((part, fold(part))) if _same_word(form, part)]
+                       for part in written.split()]
+            for typed in itertools.product(*choices):
+                forms.setdefault(typed, kind)
+    return forms
+
+
+_TYPED_KEYWORDS = _typed_forms()
+
+
 def keyword(text):
     """OPT_OUT, OPT_IN, HELP or CONFIRM_STOP when the whole message is such a keyword, else None."""
     typed = _keyword_words(text)
-    if " ".join(typed) in AMBIGUOUS_KEYWORDS:
-        return AMBIGUOUS_KEYWORDS[" ".join(typed)]
-    for kind, keywords in KEYWORDS.items():
-        for written in keywords:
-            parts = written.split()
-            if len(parts) == len(typed) and all(map(_same_word, typed, parts)):
-                return kind
-    return None
+    joined = " ".join(typed)
+    if joined in AMBIGUOUS_KEYWORDS:
+        return AMBIGUOUS_KEYWORDS[joined]
+    return _TYPED_KEYWORDS.get(tuple(typed))
 
 
 # --- reactions ----------------------------------------------------------------------------
@@ -122,10 +136,19 @@ class Reading:
 
 
 _PHRASES = {}
+_NOT = re.compile(r"n['’]t\b")
 
 
-def level_phrases(scale):
-    """{folded words of a level's label: score}, for every language the scale names."""
+@dataclass(frozen=True)
+class _ScaleWords:
+    """What reading a reply needs of a scale, computed once per scale."""
+    phrases: dict        # {folded words of a level's label: score}
+    first_words: frozenset  # the first word of each phrase ("unsatisfied" is "not satisfied")
+    out_of: re.Pattern   # "4/4": four out of four
+    by_first: dict       # {first word: ((phrase, score), ...)} in the phrases' order
+
+
+def _scale_words(scale):
     cached = _PHRASES.get(id(scale))
     if cached is not None and cached[0] is scale:
         return cached[1]
@@ -133,46 +156,64 @@ def level_phrases(scale):
     for level in scale.levels:
         for label in level.labels.values():
             phrases[tuple(words(label))] = level.score
-    _PHRASES[id(scale)] = (scale, phrases)  # a deployment has one scale: computed once
-    return phrases
+    by_first = {}
+    for phrase, score in phrases.items():
+        if phrase:
+            by_first.setdefault(phrase[0], []).append((phrase, score))
+    found = _ScaleWords(phrases, frozenset(by_first), re.compile(rf"\b(\d)\s*/\s*{scale.size}\b"),
+                        {word: tuple(entries) for word, entries in by_first.items()})
+    _PHRASES[id(scale)] = (scale, found)  # a deployment has one scale: computed once
+    return found
+
+
+def level_phrases(scale):
+    """{folded words of a level's label: score}, for every language the scale names."""
+    return _scale_words(scale).phrases
 
 
 def _clauses(text, scale):
     """The reply's tokens, clause by clause, texting forms spelled out."""
-    folded = fold(text)
-    folded = re.sub(r"n['’]t\b", " not", folded)
-    folded = re.sub(rf"\b(\d)\s*/\s*{scale.size}\b", r"\1", folded)  # "4/4": four out of four
-    first_words = {phrase[0] for phrase in level_phrases(scale) if phrase}
+    known = _scale_words(scale)
+    folded = _NOT.sub(" not", fold(text))
+    folded = known.out_of.sub(r"\1", folded)
     clauses, current = [], []
     for token in _TOKENS.findall(folded):
         if token[0] in ",.;:!?\n" or token in CLAUSE_WORDS:
             clauses.append(current)
             current = []
-        elif token.startswith("un") and token[2:] in first_words:
+        elif token.startswith("un") and token[2:] in known.first_words:
             current += ["not", token[2:]]  # "unsatisfied"
         else:
-            current += words(token)
+            current.append(spelled_out(token))  # a token is one folded word already
     return [clause for clause in [*clauses, current] if clause]
 
 
-def _longest_level(tokens, start, phrases):
+def _longest_level(tokens, start, by_first):
+    """(words, score) of the longest level phrase at `start` (the first listed of equal
+    length), or None; `by_first` holds the scale's phrases by their first word."""
     best = None
-    for phrase, score in phrases.items():
-        if phrase and tuple(tokens[start:start + len(phrase)]) == phrase and (best is None or len(phrase) > best[0]):
+    for phrase, score in by_first.get(tokens[start], ()):
+        if tuple(tokens[start:start + len(phrase)]) == phrase and (best is None or len(phrase) > best[0]):
             best = (len(phrase), score)
     return best
 
 
 def _negation(tokens, start):
-    for negation in NEGATIONS:
+    for negation in _NEGATIONS_BY_FIRST.get(tokens[start], ()):
         if tuple(tokens[start:start + len(negation)]) == negation:
             return len(negation)
     return 0
 
 
+_NEGATIONS_BY_FIRST = {}
+for _negated in NEGATIONS:
+    _NEGATIONS_BY_FIRST.setdefault(_negated[0], []).append(_negated)
+_DIGITS_AND_LETTERS = re.compile(r"(\d+)([a-z]*)")
+
+
 def _number(tokens, index, scale):
     """A digit's score, None for a quantity, AMBIGUOUS for a number that is not on the scale."""
-    match = re.fullmatch(r"(\d+)([a-z]*)", tokens[index])
+    match = _DIGITS_AND_LETTERS.fullmatch(tokens[index])
     if match is None:
         return AMBIGUOUS  # "4a5": letters and digits mixed
     number, unit = match.groups()
@@ -185,13 +226,13 @@ def _number(tokens, index, scale):
 
 def read(text, scale):
     """The Reading of a reply under the grammar above."""
-    phrases = level_phrases(scale)
+    by_first = _scale_words(scale).by_first
     mildest = max(scale.dissatisfied_scores, default=None)
     scores, unsure, other = set(), False, 0
     for tokens in _clauses(text, scale):
         negated, gap, i = None, False, 0
         while i < len(tokens):
-            level = _longest_level(tokens, i, phrases)
+            level = _longest_level(tokens, i, by_first)
             if level:
                 size, score = level
                 if negated is not None:

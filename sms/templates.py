@@ -97,6 +97,9 @@ class Texts:
                 self._check(language, key, text)
                 self.templates[language][key] = text
                 self.explicit[language].add(key)
+        # the scale's menus as each language's texts fill them in, built once
+        self.menus = {language: {"menu": self.menu(language), "reasons": self.reason_menu(language)}
+                      for language in LANGUAGES}
 
     @staticmethod
     def _check(language, key, text):
@@ -132,8 +135,7 @@ class Texts:
         if language == "en":
             office = strip_diacritics(office or "")  # keeps an English text in GSM-7
             more["old_office"] = strip_diacritics(more["old_office"] or "")
-        values = {"office": office or "", "code": code or "",
-                  "menu": self.menu(source), "reasons": self.reason_menu(source), **more}
+        values = {"office": office or "", "code": code or "", **self.menus[source], **more}
         text = self.templates[source][key].format_map(values)
         return strip_diacritics(text) if language == "vi-ascii" else text
 

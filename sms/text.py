@@ -24,6 +24,11 @@ def fold(text):
     return " ".join(strip_diacritics(text).lower().split())
 
 
+def spelled_out(word):
+    """One folded word with a texting short form spelled out ("ko" -> "khong")."""
+    return _ABBREVIATIONS.get(word, word)
+
+
 def words(text):
     """Folded words (letters and digits), with texting short forms spelled out."""
     return [_ABBREVIATIONS.get(word, word) for word in re.findall(r"[a-z0-9]+", fold(text))]

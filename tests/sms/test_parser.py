@@ -5,6 +5,7 @@ import pytest
 
 from server.scale import build_scale
 from sms import parser
+from sms.text import fold
 
 SCALES = {size: build_scale(size) for size in (3, 4, 5)}
 NFD = "ra\u0302\u0301t ha\u0300i lo\u0300ng"  # "rất hài lòng" typed with combining marks
@@ -112,3 +113,14 @@ def test_an_office_code_and_its_digit_are_read_with_or_without_a_space(text, fou
                                                   (4, "2tieng", None)])
 def test_a_digit_glued_to_a_word_is_read_only_when_the_word_is_a_score_word(size, text, expected):
     assert parser.score(text, SCALES[size]) == expected
+
+
+def test_every_keyword_counts_as_written_without_diacritics_in_capitals_or_mixed_word_by_word():
+    for kind, keywords in parser.KEYWORDS.items():
+        for written in keywords:
+            folded = fold(written)
+            mixed = " ".join(word if i % 2 else fold(word) for i, word in enumerate(written.split()))
+            for typed in (written, folded, written.upper(), f"  {folded.upper()}!", mixed):
+                # "dung" alone could be dừng, đúng or dùng: asked about, never an opt-out on a guess
+                expected = parser.AMBIGUOUS_KEYWORDS.get(typed.strip(" !").lower(), kind)
+                assert parser.keyword(typed) == expected, typed
