@@ -5,12 +5,13 @@
 - The browser: a signed cookie saying when it last rated each counter (no identifier).
 """
 
-import functools
 import hashlib
 import hmac
 import time
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
+
+from web.signing import serializer
 
 COOKIE = "rated"
 SALT = "web-rated"
@@ -21,18 +22,12 @@ def address_key(secret_key, address, now):
     return hmac.new(f"web-address:{secret_key}".encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
-@functools.lru_cache(maxsize=4)
-def _serializer(secret_key):
-    # Made once per secret: building one signs a test value, a third of a cookie's cost.
-    return URLSafeTimedSerializer(secret_key, salt=SALT)
-
-
 def rated_counters(secret_key, cookie, minutes):
     """{counter id: (epoch seconds, client id)} of ratings this browser sent in the last `minutes`."""
     if not cookie:
         return {}
     try:
-        value = _serializer(secret_key).loads(cookie, max_age=int(minutes * 60))
+        value = serializer(secret_key, SALT).loads(cookie, max_age=int(minutes * 60))
     except (BadSignature, ValueError, TypeError):
         return {}
     if not isinstance(value, dict):
@@ -44,4 +39,4 @@ def rated_counters(secret_key, cookie, minutes):
 
 def with_rating(secret_key, rated, counter_id, client_id):
     rated = {**rated, str(counter_id): (int(time.time()), client_id)}
-    return _serializer(secret_key).dumps({key: list(item) for key, item in rated.items()})
+    return serializer(secret_key, SALT).dumps({key: list(item) for key, item in rated.items()})

@@ -9,13 +9,13 @@ kept in `web_links` (web.storage), never in the URL.
 import datetime as dt
 import secrets
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 
 from server import scope
 from server.offices import load_tree, officer_serves
 from server.ratings import MAX_CODE, is_text
 from server.timeutil import to_stored
-from web import storage
+from web import signing, storage
 
 MAX_HOURS = 720
 SALT = "web-rating-link"
@@ -28,7 +28,7 @@ class LinkError(ValueError):
 
 
 def signer(secret_key):
-    return URLSafeSerializer(secret_key, salt=SALT)
+    return signing.serializer(secret_key, SALT, timed=False)
 
 
 def nonce_of(secret_key, token):

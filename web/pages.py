@@ -8,13 +8,13 @@ is chosen when the page is made, so a double tap or a resubmit is one rating.
 """
 
 import datetime as dt
-import functools
+import re
 import uuid
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
-from flask_wtf.csrf import ValidationError, generate_csrf, validate_csrf
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from flask import Blueprint, current_app, g, make_response, redirect, render_template, request
+from itsdangerous import BadSignature
 
 from kiosk.faces import text_colour as faces_text_colour
 from server import languages
@@ -23,13 +23,14 @@ from server.observability import RATINGS
 from server.offices import load_tree
 from server.ratings import ItemError, Source, attach_followup, parse_item
 from server.timeutil import from_stored, to_stored, utcnow
-from web import guard, links, storage
+from web import guard, links, signing, storage
 from web.faces import face_svg
 from web.texts import page_texts
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/r/static")
 FOLLOWUP_SALT = "web-followup"
 FOLLOWUP_MAX_AGE = 3600
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~-]*")
 STYLESHEETS = ("web.static", "web.level_colours")
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
@@ -53,13 +54,19 @@ class Target:
     kind: str  # "r" or "l"
     key: str
     office_id: int
-    office_name: str
     counter_id: int | None
     counter_label: str | None
     staff_code: str | None
     service: str | None = None
     reference: str | None = None
     link: dict | None = None
+
+    @property
+    def office_name(self):
+        """The name of the office that stands for it today; read only by a page that shows it
+        (a tapped face's answer is a redirect, which needs no office tree)."""
+        tree = load_tree(get_db())
+        return tree.by_id[tree.successor(self.office_id)].name
 
 
 @bp.after_request
@@ -82,24 +89,21 @@ def problem_page(problem):
 
 def _resolve(kind, key):
     db = get_db()
-    tree = load_tree(db)
     if kind == "r":
         found = storage.code_target(db, key)
         if found is None:
             raise PageError(404, "unknown", "unknown_more")
         if found["retired"]:
             raise PageError(410, "retired", "retired_more")
-        office = tree.by_id[tree.successor(found["office_id"])]
-        return Target("r", storage.normalise_code(key), found["office_id"], office.name, found["counter_id"],
-                      found["label"], found["staff_code"])
+        return Target("r", storage.normalise_code(key), found["office_id"], found["counter_id"], found["label"],
+                      found["staff_code"])
     nonce = links.nonce_of(current_app.config["SECRET_KEY"], key)
     if nonce is None:
         raise PageError(404, "invalid", "invalid_more")
-    link = storage.link_by_nonce(get_db(), nonce)
+    link = storage.link_by_nonce(db, nonce)
     if link is None or from_stored(link["expires_at"]) < utcnow() and not _can_edit(link):
         raise PageError(410, "expired", "expired_more")
-    office = tree.by_id[tree.successor(link["office_id"])]
-    return Target("l", key, link["office_id"], office.name, link["counter_id"], link["label"], link["staff_code"],
+    return Target("l", key, link["office_id"], link["counter_id"], link["label"], link["staff_code"],
                   link["service"], link["reference"], link)
 
 
@@ -110,12 +114,35 @@ def _can_edit(link):
 # --- what every page shows ------------------------------------------------------------------
 
 def _languages():
-    return languages.languages(current_app.config["LANGUAGES"])
+    """Every language of the pages, built once per LANGUAGES value (not on every call)."""
+    configured = current_app.config["LANGUAGES"]
+    kept = current_app.extensions.get("web_languages")
+    if kept is None or kept[0] is not configured:
+        kept = current_app.extensions["web_languages"] = (configured, languages.languages(configured))
+    return kept[1]
 
 
 def _language():
-    chosen = request.values.get("lang", "vi")
-    return chosen if chosen in _languages() else "vi"
+    """The page's language (?lang= or the form's field), read once per request."""
+    chosen = g.get("web_language")
+    if chosen is None:
+        chosen = request.args.get("lang")  # as request.values: the address first, then the form
+        if chosen is None and request.method == "POST":
+            chosen = request.form.get("lang")
+        chosen = g.web_language = chosen if chosen in _languages() else "vi"
+    return chosen
+
+
+def _page_url(target, page, **query):
+    """The address of one of the target's pages ("", "/why", "/thanks") with `query`: what
+    url_for builds for these routes, without a routing map lookup on every tap."""
+    query = "&".join(f"{name}={_quoted(value)}" for name, value in query.items())
+    return f"{request.script_root}/{target.kind}/{_quoted(target.key)}{page}{'?' + query if query else ''}"
+
+
+def _quoted(value):
+    # Codes, tokens and language codes are nearly always URL-safe already.
+    return value if _URL_SAFE.fullmatch(value) else quote(value, safe="")
 
 
 def _render(template, target, status=200, **context):
@@ -126,7 +153,12 @@ def _render(template, target, status=200, **context):
         languages=[(code, item["name"]) for code, item in langs.items()],
         privacy=texts["privacy"].format(days=current_app.config["COMMENT_RETENTION_DAYS"]),
         contact_consent=_contact_consent(texts), **context)
-    return make_response(body, status)
+    response = make_response(body, status)
+    fresh = g.get("web_csrf_fresh")
+    if fresh is not None:  # the browser's first form here: its CSRF value, for this kind of page
+        response.set_cookie(signing.CSRF_COOKIE, fresh, path=f"{request.script_root}/{request.view_args['kind']}/",
+                            httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def _contact_consent(texts):
@@ -142,26 +174,28 @@ def _form_page(target, status=200, notice=None, rated=None):
     levels = [{**level, "label": level["labels"][lang], "svg": face_svg(level["face"])}
               for level in languages.levels(scale, _languages())]
     return _render("rate.html", target, status, levels=levels, client_id=str(uuid.uuid4()),
-                   csrf_token=generate_csrf(), notice=notice, rated=rated)
+                   csrf_token=_csrf_token(), notice=notice, rated=rated)
 
 
 def _followup_serializer():
-    return _serializer_for(current_app.config["SECRET_KEY"])
+    return signing.serializer(current_app.config["SECRET_KEY"], FOLLOWUP_SALT)
 
 
-@functools.lru_cache(maxsize=4)
-def _serializer_for(secret_key):
-    return URLSafeTimedSerializer(secret_key, salt=FOLLOWUP_SALT)
+def _csrf_token():
+    """The form's CSRF token (web.signing), for the browser's CSRF cookie; a browser without
+    one gets a fresh value, which _render sets."""
+    value = signing.csrf_value(request.cookies.get(signing.CSRF_COOKIE)) or g.get("web_csrf_fresh")
+    if value is None:
+        value = g.web_csrf_fresh = signing.new_csrf_value()
+    return signing.csrf_token(current_app.config["SECRET_KEY"], value)
 
 
 def _check_csrf():
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+    config = current_app.config
+    if not config.get("WTF_CSRF_ENABLED", True):
         return True
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except ValidationError:
-        return False
-    return True
+    return signing.csrf_valid(config["SECRET_KEY"], request.cookies.get(signing.CSRF_COOKIE),
+                              request.form.get("csrf_token"))
 
 
 def _next(target, client_id, score):
@@ -169,8 +203,8 @@ def _next(target, client_id, score):
     lang = _language()
     if score in current_app.extensions["scale"].dissatisfied_scores:
         token = _followup_serializer().dumps([target.kind, target.key, client_id])
-        return redirect(url_for("web.why", kind=target.kind, key=target.key, f=token, lang=lang), 303)
-    return redirect(url_for("web.thanks", kind=target.kind, key=target.key, lang=lang), 303)
+        return redirect(_page_url(target, "/why", f=token, lang=lang), 303)
+    return redirect(_page_url(target, "/thanks", lang=lang), 303)
 
 
 # --- the rating page --------------------------------------------------------------------
@@ -290,7 +324,7 @@ def _why_page(target, status=200, chosen=(), comment="", error=None, contact=Non
     reasons = [{"code": r["code"], "label": r["labels"][lang]}
                for r in languages.reasons(current_app.extensions["scale"], _languages())]
     return _render("why.html", target, status, reasons=reasons, chosen=set(chosen), comment=comment, error=error,
-                   f=request.values.get("f", ""), csrf_token=generate_csrf(), contact=contact or {},
+                   f=request.values.get("f", ""), csrf_token=_csrf_token(), contact=contact or {},
                    ask_contact="contact" in current_app.extensions.get("rating_fields", ()))
 
 
@@ -298,7 +332,7 @@ def _why_page(target, status=200, chosen=(), comment="", error=None, contact=Non
 def why(kind, key):
     target = _resolve(kind, key)
     if _followup_client(target) is None:
-        return redirect(url_for("web.rate_page", kind=kind, key=key, lang=_language()), 303)
+        return redirect(_page_url(target, "", lang=_language()), 303)
     return _why_page(target)
 
 
@@ -307,7 +341,7 @@ def why_answer(kind, key):
     target = _resolve(kind, key)
     client_id = _followup_client(target)
     if client_id is None:
-        return redirect(url_for("web.rate_page", kind=kind, key=key, lang=_language()), 303)
+        return redirect(_page_url(target, "", lang=_language()), 303)
     chosen = request.form.getlist("reason")
     comment = request.form.get("comment", "")
     contact = {"contact": request.form.get("contact", ""), "contact_consent": request.form.get("consent") == "1"}
@@ -327,7 +361,7 @@ def why_answer(kind, key):
                             comment=comment, extra=extra)
         except ItemError:
             return _why_page(target, 400, chosen, comment, error="comment_hint", contact=contact)
-    return redirect(url_for("web.thanks", kind=kind, key=key, lang=_language()), 303)
+    return redirect(_page_url(target, "/thanks", lang=_language()), 303)
 
 
 @bp.get("/<any(r, l):kind>/<key>/thanks")
