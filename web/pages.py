@@ -126,7 +126,8 @@ def _language():
     """The page's language (?lang= or the form's field), read once per request."""
     chosen = g.get("web_language")
     if chosen is None:
-        chosen = request.args.get("lang")  # as request.values: the address first, then the form
+        # As request.values: the address first, then the form (a tap's address has no query).
+        chosen = request.args.get("lang") if request.query_string else None
         if chosen is None and request.method == "POST":
             chosen = request.form.get("lang")
         chosen = g.web_language = chosen if chosen in _languages() else "vi"
