@@ -8,6 +8,7 @@ is chosen when the page is made, so a double tap or a resubmit is one rating.
 """
 
 import datetime as dt
+import functools
 import re
 import uuid
 from dataclasses import dataclass
@@ -37,11 +38,12 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'
 
 
 class PageError(Exception):
-    """A page that says what went wrong: (HTTP status, title text key, explanation key)."""
+    """A page that says what went wrong: (HTTP status, title text key, explanation key), and
+    the counter or link it is about when the server knows it (a retired code, an expired link)."""
 
-    def __init__(self, status, title, more):
+    def __init__(self, status, title, more, target=None):
         super().__init__(title)
-        self.status, self.title, self.more = status, title, more
+        self.status, self.title, self.more, self.target = status, title, more, target
 
 
 class LinkTaken(Exception):
@@ -61,7 +63,7 @@ class Target:
     reference: str | None = None
     link: dict | None = None
 
-    @property
+    @functools.cached_property
     def office_name(self):
         """The name of the office that stands for it today; read only by a page that shows it
         (a tapped face's answer is a redirect, which needs no office tree)."""
@@ -84,7 +86,7 @@ def page_headers(response):
 
 @bp.errorhandler(PageError)
 def problem_page(problem):
-    return _render("problem.html", None, problem.status, title=problem.title, more=problem.more)
+    return _render("problem.html", problem.target, problem.status, title=problem.title, more=problem.more)
 
 
 def _resolve(kind, key):
@@ -93,18 +95,22 @@ def _resolve(kind, key):
         found = storage.code_target(db, key)
         if found is None:
             raise PageError(404, "unknown", "unknown_more")
-        if found["retired"]:
-            raise PageError(410, "retired", "retired_more")
-        return Target("r", storage.normalise_code(key), found["office_id"], found["counter_id"], found["label"],
-                      found["staff_code"])
+        target = Target("r", storage.normalise_code(key), found["office_id"], found["counter_id"], found["label"],
+                        found["staff_code"])
+        if found["retired"]:  # the old poster's counter is still known: the page names it
+            raise PageError(410, "retired", "retired_more", target)
+        return target
     nonce = links.nonce_of(current_app.config["SECRET_KEY"], key)
     if nonce is None:
         raise PageError(404, "invalid", "invalid_more")
     link = storage.link_by_nonce(db, nonce)
-    if link is None or from_stored(link["expires_at"]) < utcnow() and not _can_edit(link):
+    if link is None:  # purged after its end: only the signed nonce is left, which names nothing
         raise PageError(410, "expired", "expired_more")
-    return Target("l", key, link["office_id"], link["counter_id"], link["label"], link["staff_code"],
-                  link["service"], link["reference"], link)
+    target = Target("l", key, link["office_id"], link["counter_id"], link["label"], link["staff_code"],
+                    link["service"], link["reference"], link)
+    if from_stored(link["expires_at"]) < utcnow() and not _can_edit(link):
+        raise PageError(410, "expired", "expired_more", target)
+    return target
 
 
 def _can_edit(link):

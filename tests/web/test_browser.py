@@ -170,12 +170,26 @@ def test_expired_and_changed_links_get_a_clear_page(site, browser):
     context, page, _ = _page(browser, "390x844")
     answer = page.goto(expired)
     assert answer.status == 410 and page.get_by_role("heading").inner_text() == "Đường dẫn đánh giá đã hết hạn"
+    _names_the_counter(page)  # the server still has the link: the citizen sees whose link it was
     _shot(page, "link-expired")
     _no_serious_findings(page)
     answer = page.goto(good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"))
     assert answer.status == 404 and page.get_by_role("heading").inner_text() == "Đường dẫn đánh giá không hợp lệ"
+    _no_empty_bar(page)  # a changed link names nothing the server could trust
     _shot(page, "link-tampered")
     context.close()
+
+
+def _names_the_counter(page):
+    """The page's header names the office and counter, as the rating page does."""
+    assert page.locator("header .office").inner_text() == "Bộ phận Một cửa thành phố Gia Nghĩa"
+    assert page.locator("header .counter").inner_text() == "Quầy 1"
+    assert page.title().endswith("· Bộ phận Một cửa thành phố Gia Nghĩa")
+
+
+def _no_empty_bar(page):
+    """Where nothing is known there is no header at all (it was an empty bar with a rule under it)."""
+    assert page.locator("header").count() == 0
 
 
 def test_a_retired_poster_says_so_politely(site, browser):
@@ -185,8 +199,13 @@ def test_a_retired_poster_says_so_politely(site, browser):
         context, page, _ = _page(browser, phone)
         answer = page.goto(site["counter_url"])
         assert answer.status == 410 and page.get_by_role("heading").inner_text() == "Mã này không còn được sử dụng"
+        _names_the_counter(page)  # the old poster still says which counter it was for
         _shot(page, f"{phone}-retired-code")
         _no_serious_findings(page)
+        assert page.goto(new_url.rsplit("/", 1)[0] + "/ZZZZZZ").status == 404
+        assert page.get_by_role("heading").inner_text() == "Không tìm thấy mã đánh giá"
+        _no_empty_bar(page)
+        _shot(page, f"{phone}-unknown-code")
         assert page.goto(new_url).status == 200
         context.close()
     site["counter_url"] = new_url
