@@ -21,7 +21,6 @@ Nothing here touches storage: the caller applies the effects (store a rating,
 attach the follow-up, add to the comment, record an opt-out, an answer) in one transaction.
 """
 
-import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -67,7 +66,7 @@ class Conversation:
         return self.stage != IDLE and self.expires_at is not None and now < self.expires_at
 
     def to_json(self):
-        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        data = dict(self.__dict__)  # every field, in their order (as dataclasses.fields lists them)
         data.pop("opted_out")  # kept in the opt-out table, which outlives conversations
         data["expires_at"] = self.expires_at.isoformat() if self.expires_at else None
         return data
@@ -150,13 +149,13 @@ def unprompted_rating_id(number, office_id, local_day):
 
 def question_asked(state, topic, ref, now, window):
     """The conversation once a component's question has been queued: waiting for 1 or 2."""
-    return dataclasses.replace(
+    return _replace(
         _idle(state), stage=AWAITING_ANSWER, question_topic=topic, question_ref=ref, expires_at=now + window)
 
 
 def invitation_sent(state, invitation, office, now, reply_window):
     """The conversation once an invitation has gone out: waiting for its score."""
-    return dataclasses.replace(
+    return _replace(
         state, stage=AWAITING_SCORE, invitation_id=invitation["id"], office_id=office.id,
         office_code=office.code, office_name=office.name, service=invitation.get("service"),
         reference=invitation.get("reference"), language=invitation.get("language"),
@@ -183,7 +182,7 @@ class Dialogue:
         if word == parser.OPT_OUT:
             return self._opt_out(state)
         if word == parser.OPT_IN and state.opted_out:  # otherwise "YES" is an ordinary answer
-            return dataclasses.replace(state, opted_out=False), self._say("opted_in", state), (OptIn(),)
+            return _replace(state, opted_out=False), self._say("opted_in", state), (OptIn(),)
         if word == parser.HELP:
             return state, self._say("help", state), ()
         if word == parser.CONFIRM_STOP:  # "dung": đúng, dừng or dùng? ask, never opt out on a guess
@@ -220,7 +219,7 @@ class Dialogue:
         if state.opted_out:
             return state, None, ()  # confirmed once already
         invitation = state.invitation_id if state.stage != IDLE else None
-        done = dataclasses.replace(_idle(state), opted_out=True)
+        done = _replace(_idle(state), opted_out=True)
         return done, self.texts.render("opted_out", state.language), (OptOut(invitation),)
 
     def _own_office_stripped(self, state, text):
@@ -268,7 +267,7 @@ class Dialogue:
                 return state, self._say("already_rated", state), ()
         client_id = unprompted_rating_id(state.number, office.id, local_day)
         effect = StoreRating(client_id, office.id, score, now, language=state.language)
-        rated = dataclasses.replace(
+        rated = _replace(
             _idle(state), office_id=office.id, office_code=office.code, office_name=office.name,
             language=state.language)
         new_state, reply, effects = self._rated(rated, client_id, score, now, (effect,))
@@ -280,25 +279,25 @@ class Dialogue:
             attempts = state.attempts + 1
             if attempts > MAX_REPROMPTS:
                 return _idle(state), self._say("give_up", state), ()
-            return dataclasses.replace(state, attempts=attempts), self._say("reprompt", state), ()
+            return _replace(state, attempts=attempts), self._say("reprompt", state), ()
         client_id = invitation_rating_id(state.invitation_id)
         effect = StoreRating(client_id, state.office_id, score, now, state.invitation_id, state.service,
                              state.reference, state.language, state.counter_id, state.staff_code)
         return self._rated(state, client_id, score, now, (effect,))
 
     def _rated(self, state, client_id, score, now, effects):
-        state = dataclasses.replace(state, asked_why=False, reasons=(), comment_length=0)
+        state = _replace(state, asked_why=False, reasons=(), comment_length=0)
         if score in self.scale.dissatisfied_scores and self.scale.reasons:
-            waiting = dataclasses.replace(state, stage=AWAITING_FOLLOWUP, attempts=0, rating_id=client_id,
+            waiting = _replace(state, stage=AWAITING_FOLLOWUP, attempts=0, rating_id=client_id,
                                           expires_at=now + FOLLOWUP_WINDOW)
             return waiting, self._say("followup", state), effects
-        closed = dataclasses.replace(state, stage=CLOSED, attempts=0, rating_id=client_id,
+        closed = _replace(state, stage=CLOSED, attempts=0, rating_id=client_id,
                                      expires_at=now + FOLLOWUP_WINDOW)
         return closed, self._say("thanks", state), effects
 
     def _followup(self, state, text):
         reasons, comment, whole = parser.followup(text, self.scale, MAX_COMMENT)
-        closed = dataclasses.replace(state, stage=CLOSED, attempts=0, asked_why=True, reasons=tuple(reasons),
+        closed = _replace(state, stage=CLOSED, attempts=0, asked_why=True, reasons=tuple(reasons),
                                      comment_length=len(comment or ""))
         if not reasons and not comment:
             reply, effects = self._say("thanks", state), ()
@@ -309,7 +308,7 @@ class Dialogue:
             return closed, reply, effects
         # Whether the citizen wants an answer: 1 or 2, read as every 1/2 question is (parser.choice);
         # the follow-up window goes on meanwhile (other words are added to the comment).
-        asking = dataclasses.replace(closed, stage=AWAITING_ANSWER, question_topic=self.contact_topic,
+        asking = _replace(closed, stage=AWAITING_ANSWER, question_topic=self.contact_topic,
                                      question_ref=state.rating_id)
         return asking, f"{reply} {self._say('contact_question', state)}", effects
 
@@ -322,10 +321,10 @@ class Dialogue:
             attempts = state.attempts + 1
             if attempts > MAX_REPROMPTS:
                 return _idle(state), None, ()
-            return dataclasses.replace(state, attempts=attempts), self._say("answer_reprompt", state), ()
+            return _replace(state, attempts=attempts), self._say("answer_reprompt", state), ()
         effect = Answer(state.question_topic, state.question_ref, choice)
         if about_rating:  # back to the follow-up window: later messages still add to the comment
-            done = dataclasses.replace(state, stage=CLOSED, attempts=0, question_topic=None, question_ref=None)
+            done = _replace(state, stage=CLOSED, attempts=0, question_topic=None, question_ref=None)
             return done, self._say("contact_yes" if choice == 1 else "contact_no", state), (effect,)
         return _idle(state), self._say("answer_thanks", state), (effect,)
 
@@ -346,7 +345,7 @@ class Dialogue:
         kept = (comment or "")[:max(room, 0)].strip()
         if kept:
             effects += (AppendComment(state.rating_id, kept),)
-        more = dataclasses.replace(state, reasons=state.reasons + reasons, comment_length=state.comment_length + (
+        more = _replace(state, reasons=state.reasons + reasons, comment_length=state.comment_length + (
             len(kept) + (1 if state.comment_length else 0) if kept else 0))
         if comment and len(kept) < len(comment.strip()):
             return more, self._say("comment_full", state), effects
@@ -355,6 +354,12 @@ class Dialogue:
 
 def _day_month_year(day):
     return dt.date.fromisoformat(day).strftime("%d/%m/%Y")
+
+
+def _replace(state, **changes):
+    """dataclasses.replace for a Conversation without walking its fields one by one (it runs a
+    few times per message): every field is an init field, so its __dict__ is its arguments."""
+    return type(state)(**{**state.__dict__, **changes})
 
 
 def _idle(state):

@@ -1,5 +1,6 @@
 """The SMS dialogue as a pure function, driven by tables of messages."""
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 
@@ -35,7 +36,7 @@ RULES = Dialogue(SCALE, TEXTS, OFFICES, TZ)
 def invited(**changes):
     state = dialogue.invitation_sent(Conversation("hash-1"), {"id": 7, "service": "1.001", "reference": "HS-1"},
                                      OFFICES["GN"], NOW - dt.timedelta(hours=1), dt.timedelta(hours=72))
-    return dialogue.dataclasses.replace(state, **changes)
+    return dataclasses.replace(state, **changes)
 
 
 def talk(messages, state=None, now=NOW):

@@ -300,3 +300,20 @@ def test_a_code_of_an_office_merged_away_or_closed_is_answered_clearly_and_nothi
                                      ORDER BY r.id""").fetchall()
     assert [tuple(row) for row in stored] == [("D", 3), ("E", 1)]
     assert rows  # the stats answer with them
+
+
+@pytest.mark.parametrize("body", [
+    "MessageSid=SM1&From=%2B84912345678&Body=GN+4", "Body=&From=", "Body=a&Body=b&Body=a", "Body=%FF%FE&x=1",
+    "Body=H%E1%BB%A7y", "Body=Hủy&x=%", "a=1;b=2", "Body", "=x", "", "Body=%E1%BB", b"Body=\xff\xfe",
+    b"Body=H\xe1\xbb\xa7y"])
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded",
+                                          "application/x-www-form-urlencoded; charset=utf-8", "text/plain"])
+def test_the_webhooks_read_a_body_field_for_field_as_flask_does(sms_app, body, content_type):
+    """The webhooks read their form without werkzeug's parser (once per message): the fields
+    the signature is checked on and the message is read from must be what request.form holds."""
+    from flask import request
+
+    from sms.webhooks import _form
+    with sms_app.test_request_context("/sms/twilio/inbound", method="POST", data=body, content_type=content_type):
+        ours = _form()
+        assert list(ours.items(multi=True)) == list(request.form.items(multi=True))
