@@ -2,10 +2,11 @@
 
 With SQLITE_SYNCHRONOUS=FULL every commit waits for the disk (a few milliseconds here), and
 SQLite lets one writer in at a time, so single-rating requests from many kiosks would queue
-behind each other's fsyncs. Instead, the first thread to arrive leads: it takes every job
-queued so far, runs each in its own savepoint (a failing job is rolled back alone) inside
-one transaction, commits once, and hands each thread its own result. Threads that arrive
-while it commits form the next group. Nothing is acknowledged before its commit is on disk.
+behind each other's fsyncs. Instead, the first thread to arrive leads: once it has the
+writers' turn (other gunicorn workers take it too), it takes every job queued so far, those
+that came while it waited among them, runs each in its own savepoint (a failing job is
+rolled back alone) inside one transaction, commits once, and hands each thread its own
+result. Threads that arrive while it commits form the next group. Nothing is acknowledged before its commit is on disk.
 """
 
 import threading
@@ -41,27 +42,38 @@ class GroupCommit:
             if ticket.finished:
                 return ticket.outcome()
             self._leading = True
-            group, self._queue = self._queue, []
         try:
-            _execute(db, group)
+            _execute(db, self._take)
         finally:
             with self._condition:
                 self._leading = False
                 self._condition.notify_all()
         return ticket.outcome()
 
+    def _take(self):
+        """Every job queued so far (the leader's own among them): taken once the leader has
+        the writer's turn, so that jobs arriving while it waited for another process's
+        commit join this group instead of waiting for the next."""
+        with self._condition:
+            group, self._queue = self._queue, []
+        return group
 
-def _execute(db, group):
+
+def _execute(db, take):
+    group = None
     try:
         with db_writer_lock(db):  # take turns with the other processes' writers
+            group = take()
             _transaction(db, group)
     except BaseException as error:  # no turn, or the commit failed: nobody's work is stored
+        if group is None:
+            group = take()
         for ticket in group:
             ticket.result, ticket.error = None, ticket.error or error
         if not isinstance(error, Exception):
             raise
     finally:
-        for ticket in group:
+        for ticket in group or ():
             ticket.finished = True
 
 

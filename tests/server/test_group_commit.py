@@ -1,6 +1,8 @@
 """Group commit: concurrent writers share commits, each gets its own result, a failing job
 is undone alone, and a failed commit stores nobody's work."""
 
+import fcntl
+import os
 import sqlite3
 import threading
 import time
@@ -45,6 +47,34 @@ def test_many_threads_get_their_own_results_and_share_commits(store):
     stored = sqlite3.connect(store).execute("SELECT COUNT(*) FROM items").fetchone()[0]
     assert stored == 400
     assert len(commits) < 400  # some commits carried several threads' jobs
+
+
+def test_jobs_that_arrive_while_the_leader_waits_for_another_process_join_its_commit(store):
+    """Another process's commit holds the writers' turn: the jobs queued behind the leader
+    meanwhile go into the leader's transaction (one commit, one fsync), not the next one."""
+    group, commits, outcomes = GroupCommit(), [], {}
+    other_process = os.open(f"{store}-writer.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other_process, fcntl.LOCK_EX)
+
+    def write(value):
+        db = connect(store, synchronous="NORMAL")
+        db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+        outcomes[value] = group.run(db, lambda db: db.conn.execute("INSERT INTO items VALUES (?)", [value]).rowcount)
+
+    leader = threading.Thread(target=write, args=(1,))
+    leader.start()
+    time.sleep(0.2)  # the leader is waiting for the turn
+    followers = [threading.Thread(target=write, args=(value,)) for value in (2, 3, 4)]
+    for thread in followers:
+        thread.start()
+    time.sleep(0.2)  # they are queued behind it
+    fcntl.flock(other_process, fcntl.LOCK_UN)
+    os.close(other_process)
+    for thread in [leader, *followers]:
+        thread.join()
+    assert outcomes == {1: 1, 2: 1, 3: 1, 4: 1}
+    assert sqlite3.connect(store).execute("SELECT COUNT(*) FROM items").fetchone()[0] == 4
+    assert commits == ["COMMIT"]
 
 
 def test_a_failing_job_is_undone_alone(store):
