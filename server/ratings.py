@@ -371,6 +371,8 @@ class Ingest:
 
     def _flag_crowded(self, db, rating_ids, now):
         """Flag stored ratings as misuse, move their counts in the rollups, tell the hooks."""
+        if not rating_ids:  # the common case: nothing to write
+            return
         rollup = self.rollups.changes()
         for rating_id in rating_ids:
             office_id, counter_id, staff_id, day, channel, score, reasons = db.execute(
@@ -380,9 +382,8 @@ class Ingest:
             rollup.count(office_id, counter_id, staff_id, day, channel, 1, score, reasons, +1)
             db.execute("UPDATE ratings SET misuse = 1 WHERE id = ?", [rating_id])
         rollup.apply(db)
-        if rating_ids:
-            for hook in self.on_misuse_flagged:
-                hook(db, list(rating_ids), now)
+        for hook in self.on_misuse_flagged:
+            hook(db, list(rating_ids), now)
 
 
 CLUSTER_GAP = dt.timedelta(hours=1)

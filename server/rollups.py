@@ -13,10 +13,15 @@ component declares the ones it needs in its `Component(rollups=...)` and creates
 tables in its migrations; `create_app` gathers them all (`app.extensions["rollups"]`).
 
 Every write that changes what a rollup counts (ingest, misuse re-flagging, a follow-up's
-reasons) gathers its changes in a `RollupChanges` and applies them with one upsert per
-table, inside the write's own transaction: the counts and the ratings land together or
-not at all. Nothing else writes the rollup tables (no triggers): `scan_differences` checks
-every declared rollup against a GROUP BY over the ratings, which the tests and the soak use.
+reasons) gathers its changes in a `RollupChanges` and applies them inside the write's own
+transaction: the counts and the ratings land together or not at all. The score changes go
+in as one statement: rows of facts and counts inserted into `temp.rollup_feed`, a view each
+connection gets from the declarations (`Rollups.feed_sql`), whose INSTEAD OF trigger upserts
+every score rollup and the calendar. A lone rating is thus one statement, not one per table
+(under gunicorn each statement gives up the GIL, and its threads' switching cost more than
+the upserts). Reason counts keep one upsert per table. Nothing else writes the rollup
+tables (no trigger on `ratings`, none from a component): `scan_differences` checks every
+declared rollup against a GROUP BY over the ratings, which the tests and the soak use.
 
 Import-light on purpose: component declarations import it.
 """
@@ -24,6 +29,7 @@ Import-light on purpose: component declarations import it.
 import datetime as dt
 import functools
 import json
+import sqlite3
 from dataclasses import dataclass
 
 from server import periods
@@ -103,7 +109,10 @@ def declared(components):
     return tuple(rollups)
 
 
-_CALENDAR = "INSERT OR IGNORE INTO calendar (day, week, month, quarter, year) VALUES (?, ?, ?, ?, ?)"
+# What a row of temp.rollup_feed carries: a rating's facts (FACTS' order), the changes of
+# its counts, and the calendar labels of its day.
+_FEED_COLUMNS = (*FACTS, *SCORE_COLUMNS, "week", "quarter", "year")
+_FEED_INSERT = f"INSERT INTO temp.rollup_feed VALUES ({', '.join('?' for _ in _FEED_COLUMNS)})"
 
 
 class Rollups:
@@ -111,9 +120,8 @@ class Rollups:
 
     def __init__(self, rollups=CORE):
         self.rollups = tuple(rollups)
-        # (statement, fact indexes of its key) for each kind, computed once
-        self._scores = [(r.upsert_sql(), tuple(FACTS.index(k) for k in r.keys))
-                        for r in self.rollups if r.counts == "scores"]
+        self.feed_sql = _feed_sql([r for r in self.rollups if r.counts == "scores"])
+        # (statement, fact indexes of its key) for each reasons rollup, computed once
         self._reasons = [(r.upsert_sql(), tuple(FACTS.index(k) for k in r.keys))
                          for r in self.rollups if r.counts == "reasons"]
 
@@ -121,14 +129,30 @@ class Rollups:
         return RollupChanges(self)
 
 
+def _feed_sql(score_rollups):
+    """The TEMP view and its trigger through which score changes reach every score rollup."""
+    upserts = []
+    for rollup in score_rollups:
+        keys = rollup.columns[:rollup.key_width]
+        increments = ", ".join(f"{c} = {c} + excluded.{c}" for c in SCORE_COLUMNS)
+        upserts.append(f"INSERT INTO {rollup.table} ({', '.join(rollup.columns)}) "
+                       f"VALUES ({', '.join('NEW.' + c for c in rollup.columns)}) "
+                       f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {increments};")
+    upserts.append("INSERT OR IGNORE INTO calendar (day, week, month, quarter, year) "
+                   "VALUES (NEW.day, NEW.week, NEW.month, NEW.quarter, NEW.year);")
+    nulls = ", ".join("NULL" for _ in _FEED_COLUMNS)
+    return (f"CREATE TEMP VIEW IF NOT EXISTS rollup_feed ({', '.join(_FEED_COLUMNS)}) AS SELECT {nulls} WHERE 0",
+            "CREATE TEMP TRIGGER IF NOT EXISTS rollup_feed_apply INSTEAD OF INSERT ON rollup_feed BEGIN\n"
+            + "\n".join(upserts) + "\nEND")
+
+
 class RollupChanges:
     """Count changes for every rollup, gathered per key, written in one go by apply()."""
 
     def __init__(self, rollups):
-        # [(upsert statement, fact indexes of the key, {key: changes})] per kind
-        self._scores = [(statement, indexes, {}) for statement, indexes in rollups._scores]
+        self._feed_sql = rollups.feed_sql
+        self._scores = {}  # facts (FACTS without month) -> [n, n1 .. n5] changes
         self._reasons = [(statement, indexes, {}) for statement, indexes in rollups._reasons]
-        self.days = set()
 
     def add(self, row, sign):
         self.count(row["office_id"], row["counter_id"], row["staff_id"], row["local_day"], row["channel"],
@@ -136,43 +160,50 @@ class RollupChanges:
 
     def count(self, office_id, counter_id, staff_id, day, channel, misuse, score, reasons, sign):
         """Count one rating (sign +1) or take it out (-1); `reasons` as stored (JSON or None)."""
-        fact = (office_id, counter_id or 0, staff_id or 0, day, day[:7], channel, misuse)
-        for _, indexes, counts in self._scores:
-            key = tuple([fact[i] for i in indexes])
-            row = counts.get(key)
-            if row is None:
-                row = counts[key] = [0, 0, 0, 0, 0, 0]
-            row[0] += sign
-            row[score] += sign
+        key = (office_id, counter_id or 0, staff_id or 0, day, channel, misuse)
+        row = self._scores.get(key)
+        if row is None:
+            row = self._scores[key] = [0, 0, 0, 0, 0, 0]
+        row[0] += sign
+        row[score] += sign
         if reasons:
+            fact = (office_id, counter_id or 0, staff_id or 0, day, day[:7], channel, misuse)
             codes = json.loads(reasons)
             for _, indexes, counts in self._reasons:
                 base = tuple([fact[i] for i in indexes])
                 for reason in codes:
                     key = (*base, reason)
                     counts[key] = counts.get(key, 0) + sign
-        self.days.add(day)
 
     def apply(self, db):
         """Write the gathered changes (keys whose changes net to zero are skipped) and the
         calendar rows (period labels) of the days seen."""
         conn = db.conn
-        for statement, _, counts in self._scores:
-            rows = [(*key, *value) for key, value in counts.items() if any(value)]
-            if rows:
-                conn.executemany(statement, rows)
+        rows = [(office_id, counter_id, staff_id, day, day[:7], channel, misuse, *value, *_calendar_labels(day))
+                for (office_id, counter_id, staff_id, day, channel, misuse), value in self._scores.items()
+                if any(value)]
+        if rows:
+            try:
+                conn.executemany(_FEED_INSERT, rows)
+            except sqlite3.OperationalError as error:
+                if "rollup_feed" not in str(error):
+                    raise
+                # This connection's first write (or its view went with a rolled-back
+                # transaction): make the view, inside the caller's transaction, then write.
+                for statement in self._feed_sql:
+                    conn.execute(statement)
+                conn.executemany(_FEED_INSERT, rows)
         for statement, _, counts in self._reasons:
             rows = [(*key, value) for key, value in counts.items() if value]
             if rows:
                 conn.executemany(statement, rows)
-        if self.days:
-            conn.executemany(_CALENDAR, [_calendar_row(day) for day in self.days])
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function of the day, asked on every write
-def _calendar_row(day):
+def _calendar_labels(day):
+    """(week, quarter, year) labels of a local day, as the calendar table keeps them."""
     labels = periods.labels(dt.date.fromisoformat(day))
-    return (day, labels["week"], labels["month"], labels["quarter"], labels["year"])
+    return labels["week"], labels["quarter"], labels["year"]
 
 
 def scan_differences(conn, rollups):

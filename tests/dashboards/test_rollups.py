@@ -86,10 +86,43 @@ def test_every_rollup_equals_a_scan_after_kiosk_batches_sms_and_misuse(database)
 
 
 def test_no_trigger_keeps_a_rollup(app):
-    """One mechanism: the core's, in Python; the triggers the dashboards shipped are dropped."""
+    """One mechanism: the core's (server.rollups); the triggers the dashboards shipped are
+    dropped, and the database file holds none (the score feed's trigger is TEMP, made by
+    each connection from the declarations)."""
     with app.app_context():
         triggers = [row[0] for row in get_db().execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]
     assert not [name for name in triggers if "rollup" in name], triggers
+
+
+def test_a_connections_first_write_rolled_back_does_not_stop_the_next_from_counting(database):
+    """The score feed is made by a connection's first write, inside its transaction: undone
+    with it, made again by the next write, whose counts still land in every rollup."""
+    app = make_app(database)
+    with app.app_context():
+        db = get_db()
+        with write_transaction(db):
+            for code, name, parent, kind in TEST_PROVINCE:
+                offices.add_office(db, code, name, parent, kind)
+            kiosk_id, _, _ = offices.add_kiosk(db, "D", "Quầy 1")
+    ingest, now = app.extensions["ingest"], dt.datetime(2026, 5, 2, tzinfo=dt.UTC)
+    fresh = connect(database, synchronous="NORMAL")
+    tree = offices.load_tree(fresh)
+    source = Source("kiosk", tree.by_code["D"].id, 1, kiosk_id)
+
+    def store(score, minutes):
+        item = rating(score, created_at=now - dt.timedelta(minutes=minutes), reasons=["fees"] if score == 1 else None)
+        ingest.store(fresh, tree, source, [parse_item(item, ingest.scale, now, 300)], {}, now)
+
+    with pytest.raises(RuntimeError), write_transaction(fresh):
+        store(4, 30)
+        raise RuntimeError("the request failed after storing")
+    with write_transaction(fresh):
+        store(1, 20)
+        store(3, 10)
+    fresh.close()
+    every_rollup_matches_a_scan(app)
+    with app.app_context():
+        assert get_db().execute("SELECT n, n1, n3, n4 FROM rollup_daily").fetchall() == [(2, 1, 1, 0)]
 
 
 def test_the_demo_provinces_monthly_rollups_match_its_daily_ones(demo_app):
