@@ -1,6 +1,5 @@
 """The JSON API under /api/v1: kiosk ratings, config and heartbeat, and the stats."""
 
-import collections
 import functools
 import json
 from urllib.parse import urlencode
@@ -12,7 +11,7 @@ from werkzeug.exceptions import BadRequest
 
 from server import audit, auth, languages, listing, offices, openapi, params, scope, stats
 from server.db import change_markers, get_db, write_transaction
-from server.observability import RATINGS
+from server.observability import count_results
 from server.offices import load_tree
 from server.ratings import Source, is_text
 from server.timeutil import now_stored, parse_client_time, to_stored, utcnow
@@ -32,10 +31,10 @@ def kiosk_required(view):
     def wrapped(*args, **kwargs):
         db = get_db()
         markers = change_markers(db)  # one read for the token's and the office tree's versions
-        g.kiosk = auth.kiosk_for_token(db, auth.bearer_token(request), markers)
-        if g.kiosk is None:
+        kiosk = g.kiosk = auth.kiosk_for_token(db, auth.bearer_token(request), markers)
+        if kiosk is None:
             return error(401, "a valid kiosk token is required (Authorization: Bearer ...)")
-        if refusal := closed_office(g.kiosk, load_tree(db, markers)):
+        if refusal := closed_office(kiosk, load_tree(db, markers)):
             return error(403, refusal)
         return view(*args, **kwargs)
     return wrapped
@@ -96,16 +95,18 @@ def post_ratings():
     items = json_body().get("ratings")
     if not isinstance(items, list):
         return error(400, "ratings: must be a list of rating objects")
-    limit = current_app.config["MAX_BATCH"]
+    app = current_app._get_current_object()  # one proxy lookup, not one per use
+    limit = app.config["MAX_BATCH"]
     if len(items) > limit:
         return error(400, f"ratings: at most {limit} items per request")
-    kiosk, ingest, now = g.kiosk, current_app.extensions["ingest"], utcnow()
+    kiosk, extensions, now = g.kiosk, app.extensions, utcnow()
+    ingest = extensions["ingest"]
     source = Source("kiosk", kiosk["office_id"], kiosk["counter_id"], kiosk["id"])
-    # Shared with other threads' batches: one commit (one fsync) acknowledges them all.
-    results = current_app.extensions["group_commit"].run(
+    # Shared with other threads' batches: one commit (one fsync) acknowledges them all. The
+    # tree is read again inside the transaction: a reorganisation committed meanwhile counts.
+    results = extensions["group_commit"].run(
         get_db(), lambda db: ingest.store_items(db, load_tree(db), source, items, now))
-    for status, count in collections.Counter(result["status"] for result in results).items():
-        RATINGS.labels("kiosk", status).inc(count)
+    count_results("kiosk", results)
     return jsonify({"results": results})
 
 

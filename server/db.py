@@ -232,8 +232,8 @@ def change_markers(db):
 
     Each process keeps what they guard in memory (the office tree, kiosk token lookups) and
     compares these on every use; one query serves both on the request path."""
-    return dict(db.execute("SELECT key, value FROM meta WHERE key IN "
-                           "('database_id', 'offices_version', 'kiosks_version')").fetchall())
+    return dict(db.conn.execute("SELECT key, value FROM meta WHERE key IN "
+                                "('database_id', 'offices_version', 'kiosks_version')").fetchall())
 
 
 def db_writer_lock(db):

@@ -11,6 +11,7 @@ up; figures that live in the database (kiosks online) are read at scrape time. A
 adds its own metrics with `add_metrics(app, collector, ...)` from its init_app.
 """
 
+import collections
 import datetime as dt
 import ipaddress
 import json
@@ -32,6 +33,20 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 RATINGS = Counter("satisfaction_ratings", "Rating items received, by channel and result (accepted, duplicate, "
                   "rejected).", ["channel", "result"])
+_RESULT_COUNTERS = {}  # (channel, result) -> RATINGS' child: labels() costs as much as the increment
+
+
+def count_results(channel, results):
+    """Count a request's rating results ({"status": ...} each) in RATINGS."""
+    if len(results) == 1:
+        statuses = {results[0]["status"]: 1}
+    else:
+        statuses = collections.Counter(result["status"] for result in results)
+    for status, count in statuses.items():
+        child = _RESULT_COUNTERS.get((channel, status))
+        if child is None:
+            child = _RESULT_COUNTERS[(channel, status)] = RATINGS.labels(channel, status)
+        child.inc(count)
 REQUESTS = Histogram("satisfaction_request_seconds", "Time to answer a request, by endpoint and status class.",
                      ["endpoint", "method", "status"],
                      buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
