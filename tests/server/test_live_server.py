@@ -2,6 +2,8 @@
 
 import concurrent.futures
 import datetime as dt
+import json
+import sqlite3
 import subprocess
 import uuid
 
@@ -59,3 +61,25 @@ def test_init_db_is_safe_to_run_twice_at_once(database):
         assert process.returncode == 0, err
     tables = flask_cli(database, "office", "list")
     assert tables.returncode == 0
+
+
+def test_a_rating_body_sent_in_chunks_is_read_whole_like_one_with_a_length(database):
+    """gunicorn hands the app a chunked body without a Content-Length: it is read whole
+    (a kiosk behind a proxy that streams), and the same rating sent again with a length is
+    recognised as the one already stored."""
+    tokens, _ = setup_province(database)
+    item = {"id": str(uuid.uuid4()), "score": 2, "created_at": "2026-04-06T01:00:00+00:00",
+            "comment": "Chờ " + "lâu " * 90}
+    body = json.dumps({"ratings": [item]}, ensure_ascii=False).encode()
+    headers = {"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"}
+    with ServerProcess(database, workers=1, threads=2) as server:
+        chunks = (body[i:i + 100] for i in range(0, len(body), 100))
+        chunked = requests.post(server.url + "/api/v1/ratings", data=chunks, headers=headers, timeout=30)
+        assert chunked.request.headers.get("Transfer-Encoding") == "chunked"
+        assert chunked.status_code == 200 and chunked.json()["results"][0]["status"] == "accepted"
+        again = requests.post(server.url + "/api/v1/ratings", data=body, headers=headers, timeout=30)
+        assert again.json()["results"][0]["status"] == "duplicate"
+        short = requests.post(server.url + "/api/v1/ratings", data=body[:-5], headers=headers, timeout=30)
+        assert short.status_code == 400 and "not valid JSON" in short.json()["error"]
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT comment FROM ratings").fetchall() == [(item["comment"].strip(),)]
