@@ -29,7 +29,6 @@ Import-light on purpose: component declarations import it.
 import datetime as dt
 import functools
 import json
-import sqlite3
 from dataclasses import dataclass
 
 from server import periods
@@ -185,8 +184,8 @@ class RollupChanges:
         if rows:
             try:
                 conn.executemany(_FEED_INSERT, rows)
-            except sqlite3.OperationalError as error:
-                if "rollup_feed" not in str(error):
+            except Exception as error:  # sqlite3.OperationalError (not imported: this module stays light)
+                if "no such table: temp.rollup_feed" not in str(error):
                     raise
                 # This connection's first write (or its view went with a rolled-back
                 # transaction): make the view, inside the caller's transaction, then write.
