@@ -5,6 +5,7 @@
 - The browser: a signed cookie saying when it last rated each counter (no identifier).
 """
 
+import functools
 import hashlib
 import hmac
 import time
@@ -19,7 +20,12 @@ SALT = "web-rated"
 
 def address_key(secret_key, address, now):
     message = f"{now:%Y-%m-%d}|{address or '-'}".encode()
-    return hmac.new(f"web-address:{secret_key}".encode(), message, hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(_address_secret(secret_key), message, hashlib.sha256).hex()[:32]
+
+
+@functools.lru_cache(maxsize=4)
+def _address_secret(secret_key):
+    return f"web-address:{secret_key}".encode()
 
 
 def rated_counters(secret_key, cookie, minutes):

@@ -248,17 +248,19 @@ def rate(kind, key):
     target = _resolve(kind, key)
     if not _check_csrf():
         return _form_page(target, 400, notice="resubmit")
-    scale = current_app.extensions["scale"]
+    app, form = current_app._get_current_object(), request.form  # looked up once, not per use
+    extensions, config = app.extensions, app.config
+    scale = extensions["scale"]
     try:
-        score = int(request.form.get("score", ""))
-        client_id = str(uuid.UUID(request.form.get("client_id", "")))
+        score = int(form.get("score", ""))
+        client_id = str(uuid.UUID(form.get("client_id", "")))
     except ValueError:
         return _form_page(target, 400, notice="resubmit")
     if score not in scale.scores:
         return _form_page(target, 400, notice="resubmit")
     if target.link is not None and target.link["client_id"] is not None:
         return _change(target, score)
-    config, now = current_app.config, utcnow()
+    now = utcnow()
     rated = {}
     if target.kind == "r":
         rated = guard.rated_counters(config["SECRET_KEY"], request.cookies.get(guard.COOKIE),
@@ -274,7 +276,7 @@ def rate(kind, key):
     if count >= config["WEB_RATINGS_PER_MINUTE"]:
         return _render("problem.html", target, 429, title="too_many", more="too_many_more")
     burst = latest is not None and now - from_stored(latest) < dt.timedelta(seconds=config["WEB_BURST_SECONDS"])
-    ingest = current_app.extensions["ingest"]
+    ingest = extensions["ingest"]
     item = {"id": client_id, "score": score, "created_at": to_stored(now), "language": _language(),
             "staff": target.staff_code, "service": target.service, "misuse": burst}
     try:
@@ -293,7 +295,7 @@ def rate(kind, key):
         return status
 
     try:
-        status = current_app.extensions["group_commit"].run(db, store)
+        status = extensions["group_commit"].run(db, store)
     except LinkTaken:
         return _change(_resolve(kind, key), score)
     RATINGS.labels("web", status).inc()

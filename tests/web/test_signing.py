@@ -17,11 +17,16 @@ def test_links_and_cookies_read_as_itsdangerous_makes_them_and_back():
     assert links.signer(SECRET).dumps("abc") == plain.dumps("abc")
     assert links.nonce_of(SECRET, plain.dumps("nonce-1")) == "nonce-1"
     timed = URLSafeTimedSerializer(SECRET, salt=guard.SALT)
+    now = int(time.time())
     cookie = guard.with_rating(SECRET, {}, 7, "id-1")
     assert timed.loads(cookie, max_age=60)["7"][1] == "id-1"
-    now = int(time.time())
     assert guard.rated_counters(SECRET, timed.dumps({"7": [now, "id-1"]}), 1) == {"7": (now, "id-1")}
     assert guard.rated_counters("another-secret-" + "x" * 30, cookie, 1) == {}
+    # A cookie naming many counters, which itsdangerous would have deflated, reads the same both ways.
+    many = {str(n): (now, "id-1") for n in range(12)}
+    crowded = guard.with_rating(SECRET, many, 99, "id-2")
+    assert len(timed.loads(crowded, max_age=60)) == 13 and guard.rated_counters(SECRET, crowded, 1)["99"][1] == "id-2"
+    assert guard.rated_counters(SECRET, timed.dumps({k: list(v) for k, v in many.items()}), 1) == many
     assert guard.rated_counters(SECRET, cookie[:-2] + "xx", 1) == {}
 
 
