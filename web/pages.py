@@ -9,13 +9,15 @@ is chosen when the page is made, so a double tap or a resubmit is one rating.
 
 import datetime as dt
 import functools
+import io
 import re
 import uuid
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request
 from itsdangerous import BadSignature
+from werkzeug.exceptions import ClientDisconnected
 
 from kiosk.faces import text_colour as faces_text_colour
 from server import languages
@@ -69,6 +71,29 @@ class Target:
         (a tapped face's answer is a redirect, which needs no office tree)."""
         tree = load_tree(get_db())
         return tree.by_id[tree.successor(self.office_id)].name
+
+
+@bp.before_request
+def read_form_in_one_read():
+    """A page's form, read at its declared length in one read and parsed as werkzeug parses it
+    (parse_qsl, blank values kept; not UTF-8: an empty form): werkzeug's stream wrappers read
+    a tap's 120 bytes in 64 KB chunks until the server's stream runs dry, as server.api.json_body
+    says of JSON. Multipart, chunked and oversized bodies (its 413) stay werkzeug's."""
+    if request.method != "POST" or "form" in request.__dict__:
+        return
+    length, limit = request.content_length, request.max_content_length
+    if request.mimetype != "application/x-www-form-urlencoded" or length is None or (limit is not None
+                                                                                     and length > limit):
+        return
+    raw = request.environ["wsgi.input"].read(length)
+    if len(raw) != length:
+        raise ClientDisconnected()  # as werkzeug's LimitedStream: the phone went away mid-body
+    try:
+        items = parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+    except ValueError:  # werkzeug's parser is silent about a body that is not UTF-8
+        items = []
+    storage_class = request.parameter_storage_class
+    request.__dict__.update(form=storage_class(items), files=storage_class(), stream=io.BytesIO())
 
 
 @bp.after_request

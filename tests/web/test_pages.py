@@ -216,3 +216,19 @@ def test_a_phone_keeps_the_styles_but_never_the_pages(client, counter_path):
         answer = client.get(stylesheet)
         assert answer.status_code == 200
         assert "no-store" not in answer.headers["Cache-Control"] and "max-age=3600" in answer.headers["Cache-Control"]
+
+
+def test_a_form_is_read_as_werkzeug_reads_it(app, client, counter_path, database):
+    """The pages read their urlencoded forms themselves (web.pages.read_form_in_one_read):
+    the same fields, a body that is not UTF-8 stores nothing, one over the limit is a 413."""
+    page = client.get(counter_path)
+    fields = form_fields(page.get_data(as_text=True))
+    bad = "&".join(f"{name}={value}" for name, value in fields.items()).encode() + b"&score=4&x=\xff\xfe"
+    answer = client.post(counter_path, data=bad, content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 400 and "Xin chạm lại" in answer.get_data(as_text=True)
+    assert _ratings(database) == []
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    big = client.post(counter_path, data={**fields, "score": 4, "comment": "x" * 3000})
+    assert big.status_code == 413 and _ratings(database) == []
+    answer = client.post(counter_path, data={**fields, "score": "4", "unused": ""})
+    assert answer.status_code == 303 and [row[1] for row in _ratings(database)] == [4]
