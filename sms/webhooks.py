@@ -16,6 +16,15 @@ from sms import gateway
 
 bp = Blueprint("sms_twilio", __name__, url_prefix="/sms/twilio")
 _URLENCODED = "application/x-www-form-urlencoded"
+_TWIML = "text/xml; charset=utf-8"  # what mimetype="text/xml" makes, without working it out per message
+
+
+class _Fields(ImmutableMultiDict):
+    """The form's fields; `getall` is what Twilio's RequestValidator asks a dict for first
+    (without it, it raises and catches AttributeError for every field before getlist)."""
+
+    def getall(self, key):
+        return self.getlist(key)
 
 
 def _form():
@@ -26,10 +35,9 @@ def _form():
     if request.mimetype != _URLENCODED:
         return request.form
     try:
-        return ImmutableMultiDict(parse_qsl(request.get_data().decode(), keep_blank_values=True,
-                                            errors="werkzeug.url_quote"))
+        return _Fields(parse_qsl(request.get_data().decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
     except ValueError:  # not UTF-8: werkzeug's parser yields no fields too
-        return ImmutableMultiDict()
+        return _Fields()
 
 
 def _signed_form():
@@ -52,7 +60,7 @@ def inbound():
     channel = current_app.extensions["sms"]
     reply = channel.receive(get_db(), message_sid, sender, form.get("Body", ""), utcnow(),
                             run=current_app.extensions["group_commit"].run)
-    return Response(gateway.twiml(reply), mimetype="text/xml")
+    return Response(gateway.twiml(reply), content_type=_TWIML)
 
 
 @bp.post("/status")

@@ -40,7 +40,7 @@ def stats(app, headers, channel="sms"):
 def test_a_reply_to_an_invitation_becomes_an_sms_rating_for_that_office(sms_province, admin):
     invitation_id = invited_and_sent(sms_province, admin)
     response = inbound(sms_province.test_client(), sms_province, " 4 cam on")
-    assert response.status_code == 200 and response.mimetype == "text/xml"
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/xml; charset=utf-8"
     assert reply_text(response) == "Cảm ơn Ông/Bà đã đánh giá Huyện Một!"
     [row] = stats(sms_province, admin)
     assert (row["office"], row["responses"], row["counts"]) == ("P", 1, {"1": 0, "2": 0, "3": 0, "4": 1})
@@ -317,3 +317,6 @@ def test_the_webhooks_read_a_body_field_for_field_as_flask_does(sms_app, body, c
     with sms_app.test_request_context("/sms/twilio/inbound", method="POST", data=body, content_type=content_type):
         ours = _form()
         assert list(ours.items(multi=True)) == list(request.form.items(multi=True))
+        validator = RequestValidator("token")
+        assert validator.compute_signature("https://x/sms", ours) == validator.compute_signature(
+            "https://x/sms", request.form)
