@@ -6,7 +6,7 @@ import threading
 
 from server import scope
 from server.db import write_transaction
-from server.observability import RATINGS
+from server.observability import count_results
 from server.offices import load_tree, officer_serves
 from server.ratings import Rating, Source, attach_followup
 from server.timeutil import parse_client_time, to_stored
@@ -200,8 +200,8 @@ class Channel:
             return reply, statuses
 
         reply, statuses = (run or _own_transaction)(db, write)
-        for status in statuses:  # counted once committed: a failed commit is retried by Twilio
-            _counter(status).inc()
+        if statuses:  # counted once committed: a failed commit is retried by Twilio
+            count_results("sms", [{"status": status} for status in statuses])
         return reply
 
     def _rules(self, db):
@@ -380,16 +380,6 @@ def _contact(sender):
         return {"contact": phones.normalise(sender)} if sender else {}
     except phones.PhoneError:
         return {}  # a short code or sender ID: nobody to answer
-
-
-_COUNTERS = {}  # {status: RATINGS' "sms" child}, looked up once per process (a handful of statuses)
-
-
-def _counter(status):
-    counter = _COUNTERS.get(status)
-    if counter is None:
-        counter = _COUNTERS[status] = RATINGS.labels("sms", status)
-    return counter
 
 
 def _own_transaction(db, job):
