@@ -117,10 +117,10 @@ class _FileWaiter:
     def wait(self, fd, timeout):
         request = _LockRequest(fd)
         self._requests.put(request)
-        if request.done.wait(max(0.0, timeout)):
+        if request.done.acquire(timeout=max(0.0, timeout)):
             return request.granted
         with request.guard:
-            if request.done.is_set():
+            if request.finished:
                 return request.granted
             request.abandoned = True
         return None
@@ -137,16 +137,20 @@ class _FileWaiter:
                 if request.abandoned:
                     os.close(request.fd)
                 else:
-                    request.granted = granted
-                    request.done.set()
+                    request.granted, request.finished = granted, True
+                    request.done.release()
 
 
 class _LockRequest:
-    __slots__ = ("fd", "done", "guard", "granted", "abandoned")
+    """One wait handed to the helper. `done` is a lock taken at birth and released by the
+    helper: waiting on it is one futex in C, where an Event is a Condition in Python, run
+    twice per contended commit by threads that then fight for the GIL."""
+    __slots__ = ("fd", "done", "guard", "granted", "finished", "abandoned")
 
     def __init__(self, fd):
-        self.fd, self.done, self.guard = fd, threading.Event(), threading.Lock()
-        self.granted, self.abandoned = False, False
+        self.fd, self.done, self.guard = fd, threading.Lock(), threading.Lock()
+        self.done.acquire()
+        self.granted, self.finished, self.abandoned = False, False, False
 
 
 _writer_locks = {}
