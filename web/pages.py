@@ -22,7 +22,7 @@ from werkzeug.exceptions import ClientDisconnected
 from kiosk.faces import text_colour as faces_text_colour
 from server import languages
 from server.db import get_db
-from server.observability import RATINGS
+from server.observability import count_results
 from server.offices import load_tree
 from server.ratings import ItemError, Source, attach_followup, parse_item
 from server.timeutil import from_stored, to_stored, utcnow
@@ -323,7 +323,7 @@ def rate(kind, key):
         status = extensions["group_commit"].run(db, store)
     except LinkTaken:
         return _change(_resolve(kind, key), score)
-    RATINGS.labels("web", status).inc()
+    count_results("web", [{"status": status}])
     response = _next(target, client_id, score)
     if target.kind == "r":
         response.set_cookie(guard.COOKIE, guard.with_rating(config["SECRET_KEY"], rated, target.counter_id,

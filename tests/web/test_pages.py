@@ -232,3 +232,15 @@ def test_a_form_is_read_as_werkzeug_reads_it(app, client, counter_path, database
     assert big.status_code == 413 and _ratings(database) == []
     answer = client.post(counter_path, data={**fields, "score": "4", "unused": ""})
     assert answer.status_code == 303 and [row[1] for row in _ratings(database)] == [4]
+
+
+def test_a_stored_web_rating_is_counted_in_the_metrics(client, counter_path):
+    from server.observability import RATINGS
+
+    before = RATINGS.labels("web", "accepted")._value.get()
+    answer, _ = _rate(client, counter_path, 4)
+    assert answer.status_code == 303
+    text = client.get("/metrics").get_data(as_text=True)
+    line = next(line for line in text.splitlines()
+                if line.startswith('satisfaction_ratings_total{channel="web",result="accepted"}'))
+    assert float(line.split()[-1]) == before + 1
