@@ -9,18 +9,16 @@ is chosen when the page is made, so a double tap or a resubmit is one rating.
 
 import datetime as dt
 import functools
-import io
 import re
 import uuid
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request
 from itsdangerous import BadSignature
-from werkzeug.exceptions import ClientDisconnected
 
 from kiosk.faces import text_colour as faces_text_colour
-from server import languages
+from server import forms, languages
 from server.db import get_db
 from server.observability import count_results
 from server.offices import load_tree
@@ -75,25 +73,10 @@ class Target:
 
 @bp.before_request
 def read_form_in_one_read():
-    """A page's form, read at its declared length in one read and parsed as werkzeug parses it
-    (parse_qsl, blank values kept; not UTF-8: an empty form): werkzeug's stream wrappers read
-    a tap's 120 bytes in 64 KB chunks until the server's stream runs dry, as server.api.json_body
-    says of JSON. Multipart, chunked and oversized bodies (its 413) stay werkzeug's."""
-    if request.method != "POST" or "form" in request.__dict__:
-        return
-    length, limit = request.content_length, request.max_content_length
-    if request.mimetype != "application/x-www-form-urlencoded" or length is None or (limit is not None
-                                                                                     and length > limit):
-        return
-    raw = request.environ["wsgi.input"].read(length)
-    if len(raw) != length:
-        raise ClientDisconnected()  # as werkzeug's LimitedStream: the phone went away mid-body
-    try:
-        items = parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
-    except ValueError:  # werkzeug's parser is silent about a body that is not UTF-8
-        items = []
-    storage_class = request.parameter_storage_class
-    request.__dict__.update(form=storage_class(items), files=storage_class(), stream=io.BytesIO())
+    """A page's form, read at its declared length in one read (server.forms.read_urlencoded):
+    werkzeug's stream wrappers read a tap's 120 bytes in 64 KB chunks."""
+    if request.method == "POST":
+        forms.read_urlencoded(request)
 
 
 @bp.after_request
