@@ -9,7 +9,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import BadRequest
 
-from server import audit, auth, languages, listing, offices, openapi, params, scope, stats
+from server import audit, auth, forms, languages, listing, offices, openapi, params, scope, stats
 from server.db import change_markers, get_db, write_transaction
 from server.observability import count_results
 from server.offices import load_tree
@@ -78,12 +78,8 @@ def json_body():
     """The request's JSON object, or a 400 saying why it is not one."""
     if not request.is_json:
         raise BadRequest("the body must be JSON (Content-Type: application/json)")
-    length, limit = request.content_length, request.max_content_length
-    if length is not None and (limit is None or length <= limit):
-        # The declared length, read at once: werkzeug's stream wrappers would loop over it
-        # in chunks until the server's stream runs dry (two reads and their layers for a rating).
-        raw = request.environ["wsgi.input"].read(length)
-    else:  # chunked, or over the limit: werkzeug's own reading (and its 413)
+    raw = forms.declared_body(request)  # one read, not werkzeug's loop of 64 KB chunks
+    if raw is None:  # chunked, or over the limit: werkzeug's own reading (and its 413)
         raw = request.get_data(cache=False)
     try:
         body = json.loads(raw)

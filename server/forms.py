@@ -1,9 +1,10 @@
-"""A small urlencoded form read in one read and parsed as werkzeug parses it.
+"""Small request bodies read in one read: JSON for the API, urlencoded forms parsed as
+werkzeug parses them.
 
-werkzeug's stream wrappers read a form of a few hundred bytes in 64 KB chunks until the
-server's stream runs dry (as server.api.json_body says of JSON). The pages' taps and
-Twilio's webhooks are read at their declared length at once instead; multipart, chunked
-and oversized bodies (its 413) stay werkzeug's.
+werkzeug's stream wrappers read a body of a few hundred bytes in 64 KB chunks until the
+server's stream runs dry. A kiosk's rating, a page's tap and Twilio's webhooks are read at
+their declared length at once instead; multipart, chunked and oversized bodies (its 413)
+stay werkzeug's.
 """
 
 import io
@@ -14,6 +15,18 @@ from werkzeug.exceptions import ClientDisconnected
 URLENCODED = "application/x-www-form-urlencoded"
 
 
+def declared_body(request):
+    """The body at its declared length, read at once; None for a body werkzeug must read
+    (no Content-Length: chunked; over MAX_CONTENT_LENGTH: its 413)."""
+    length, limit = request.content_length, request.max_content_length
+    if length is None or (limit is not None and length > limit):
+        return None
+    raw = request.environ["wsgi.input"].read(length)
+    if len(raw) != length:
+        raise ClientDisconnected()  # as werkzeug's LimitedStream: the sender went away mid-body
+    return raw
+
+
 def read_urlencoded(request, storage_class=None):
     """Fill `request.form` (and files, an emptied stream) from a urlencoded body of declared
     length within MAX_CONTENT_LENGTH, parsed as werkzeug's formparser does (parse_qsl, blank
@@ -21,12 +34,11 @@ def read_urlencoded(request, storage_class=None):
     to werkzeug. `storage_class`: what holds the fields (request.parameter_storage_class)."""
     if "form" in request.__dict__:
         return
-    length, limit = request.content_length, request.max_content_length
-    if request.mimetype != URLENCODED or length is None or (limit is not None and length > limit):
+    if request.mimetype != URLENCODED:
         return
-    raw = request.environ["wsgi.input"].read(length)
-    if len(raw) != length:
-        raise ClientDisconnected()  # as werkzeug's LimitedStream: the sender went away mid-body
+    raw = declared_body(request)
+    if raw is None:
+        return
     try:
         items = parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
     except ValueError:  # werkzeug's parser is silent about a body that is not UTF-8
