@@ -50,3 +50,27 @@ def test_the_address_check_forgets_ratings_older_than_a_minute(app):
             storage.record_hit(db, "d" * 32, now)
         count, latest = storage.hits_since(db, "c" * 32, now - dt.timedelta(minutes=1))
     assert count == 1 and latest is not None
+
+
+def test_day_old_address_hashes_go_at_most_once_a_minute_and_none_outlives_a_day(app):
+    """Decree 13: a keyed address hash is kept at most a day. Taps sweep the old rows, but
+    not every tap: one DELETE a minute per connection, reaching a minute short of a day."""
+    now = utcnow().replace(microsecond=0)
+    with app.app_context():
+        db = get_db()
+        deletes = []
+        db.conn.set_trace_callback(lambda sql: deletes.append(sql) if sql.startswith("DELETE") else None)
+        with write_transaction(db):
+            storage.record_hit(db, "e" * 32, now - dt.timedelta(days=1, seconds=-30))  # 30 s short of a day
+            storage.record_hit(db, "f" * 32, now - dt.timedelta(hours=1))
+        deletes.clear()
+        for second in range(0, 120, 10):  # a tap every 10 s for two minutes
+            moment = now + dt.timedelta(seconds=second)
+            with write_transaction(db):
+                storage.record_hit(db, "g" * 32, moment)
+            oldest = db.execute("SELECT MIN(second) FROM web_address_counts").fetchone()[0]
+            assert moment.timestamp() - oldest < storage.HIT_KEEP.total_seconds(), f"a row outlived a day at +{second} s"
+        db.conn.set_trace_callback(None)
+        assert len(deletes) == 2  # at +0 s and +60 s, not at every one of the twelve taps
+        keys = {row[0] for row in db.execute("SELECT DISTINCT key FROM web_address_counts")}
+    assert keys == {"f" * 32, "g" * 32}
