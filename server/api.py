@@ -109,7 +109,7 @@ def post_ratings():
     # tree is read again inside the transaction: a reorganisation committed meanwhile counts.
     results = extensions["group_commit"].run(
         get_db(), lambda db: ingest.store_items(db, load_tree(db), source, items, now))
-    count_results("kiosk", results)
+    count_results("kiosk", [result["status"] for result in results])
     return jsonify({"results": results})
 
 

@@ -6,7 +6,8 @@ behind each other's fsyncs. Instead, the first thread to arrive leads: once it h
 writers' turn (other gunicorn workers take it too), it takes every job queued so far, those
 that came while it waited among them, runs each in its own savepoint (a failing job is
 rolled back alone) inside one transaction, commits once, and hands each thread its own
-result. Threads that arrive while it commits form the next group. Nothing is acknowledged before its commit is on disk.
+result. Threads that arrive while it commits form the next group. Nothing is acknowledged
+before its commit is on disk.
 """
 
 import threading

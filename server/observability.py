@@ -36,13 +36,9 @@ RATINGS = Counter("satisfaction_ratings", "Rating items received, by channel and
 _RESULT_COUNTERS = {}  # (channel, result) -> RATINGS' child: labels() costs as much as the increment
 
 
-def count_results(channel, results):
-    """Count a request's rating results ({"status": ...} each) in RATINGS."""
-    if len(results) == 1:
-        statuses = {results[0]["status"]: 1}
-    else:
-        statuses = collections.Counter(result["status"] for result in results)
-    for status, count in statuses.items():
+def count_results(channel, statuses):
+    """Count a request's rating results (their statuses: accepted, duplicate, rejected) in RATINGS."""
+    for status, count in collections.Counter(statuses).items():
         child = _RESULT_COUNTERS.get((channel, status))
         if child is None:
             child = _RESULT_COUNTERS[(channel, status)] = RATINGS.labels(channel, status)

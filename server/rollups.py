@@ -130,10 +130,9 @@ class Rollups:
 
 def _feed_sql(score_rollups):
     """The TEMP view and its trigger through which score changes reach every score rollup."""
-    upserts = []
+    upserts, increments = [], ", ".join(f"{c} = {c} + excluded.{c}" for c in SCORE_COLUMNS)
     for rollup in score_rollups:
         keys = rollup.columns[:rollup.key_width]
-        increments = ", ".join(f"{c} = {c} + excluded.{c}" for c in SCORE_COLUMNS)
         upserts.append(f"INSERT INTO {rollup.table} ({', '.join(rollup.columns)}) "
                        f"VALUES ({', '.join('NEW.' + c for c in rollup.columns)}) "
                        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {increments};")

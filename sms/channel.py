@@ -201,7 +201,7 @@ class Channel:
 
         reply, statuses = (run or _own_transaction)(db, write)
         if statuses:  # counted once committed: a failed commit is retried by Twilio
-            count_results("sms", [{"status": status} for status in statuses])
+            count_results("sms", statuses)
         return reply
 
     def _rules(self, db):

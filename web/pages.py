@@ -306,7 +306,7 @@ def rate(kind, key):
         status = extensions["group_commit"].run(db, store)
     except LinkTaken:
         return _change(_resolve(kind, key), score)
-    count_results("web", [{"status": status}])
+    count_results("web", [status])
     response = _next(target, client_id, score)
     if target.kind == "r":
         response.set_cookie(guard.COOKIE, guard.with_rating(config["SECRET_KEY"], rated, target.counter_id,

@@ -156,17 +156,16 @@ def mark_link_used(db, link_id, client_id, now):
 
 
 SWEEP_EVERY = dt.timedelta(minutes=1)
-_swept = {}  # id of a connection -> when it last dropped the day-old address rows
 
 
 def record_hit(db, key, now):
     """Count a rating from a keyed address hash. Rows a day old go on the way, at most once
     a minute per connection (a DELETE on every tap was a tenth of a tap's statements): rows a
     minute short of HIT_KEEP go too, so while taps come none outlives it; purge() sweeps the rest."""
-    last = _swept.get(id(db))
+    last = getattr(db, "web_swept_at", None)  # kept on the connection itself
     if last is None or not last <= now < last + SWEEP_EVERY:
         db.execute("DELETE FROM web_address_counts WHERE second < ?", [_second(now - HIT_KEEP + SWEEP_EVERY)])
-        _swept[id(db)] = now
+        db.web_swept_at = now
     db.execute(
         """INSERT INTO web_address_counts (key, second, ratings, last_at) VALUES (?, ?, 1, ?)
            ON CONFLICT (key, second) DO UPDATE SET ratings = ratings + 1, last_at = max(last_at, excluded.last_at)""",
