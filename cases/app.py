@@ -12,7 +12,6 @@
 """
 
 
-import datetime
 import threading
 
 
@@ -30,10 +29,11 @@ def init_app(app):
         record_feedback,
     )
     from cases.workdays import WorkCalendar, parse_days_off
+    from server.timeutil import local_today
 
     calendar = WorkCalendar(parse_days_off(app.config["CASE_DAYS_OFF"]))
     # The holiday tables take a second to build: not on the first poor rating's write lock.
-    year = datetime.date.today().year
+    year = local_today(app.extensions["timezone"]).year
     threading.Thread(target=calendar.warm, args=(year, year + 1), name="case-calendar", daemon=True).start()
     rules = Rules(app.extensions["scale"], app.extensions["timezone"], calendar, app.config)
     app.extensions["cases"] = rules

@@ -18,7 +18,7 @@ from server import scope
 from server.db import get_db
 from server.offices import load_tree
 from server.params import ParamError
-from server.timeutil import utcnow
+from server.timeutil import local_today
 
 bp = Blueprint("dashboards", __name__, template_folder="templates", static_folder="static",
                static_url_path="/dashboard/static")
@@ -51,7 +51,7 @@ def security_headers(response):
 
 
 def today():
-    return utcnow().astimezone(current_app.extensions["timezone"]).date()
+    return local_today(current_app.extensions["timezone"])
 
 
 def user():

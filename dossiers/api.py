@@ -9,7 +9,7 @@ from server.offices import load_tree
 from server.params import ParamError
 from server.scope import OutOfScope
 from server.stats import parse_query
-from server.timeutil import to_stored, utcnow
+from server.timeutil import local_today, to_stored, utcnow
 
 bp = Blueprint("dossiers_api", __name__, url_prefix="/api/v1/dossiers")
 MAX_EVENTS = 500
@@ -42,7 +42,7 @@ def post_events():
 
 
 def _query():
-    return parse_query(request.args, utcnow().astimezone(current_app.extensions["timezone"]).date(),
+    return parse_query(request.args, local_today(current_app.extensions["timezone"]),
                        channels=current_app.extensions["channels"])
 
 

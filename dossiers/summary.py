@@ -46,7 +46,7 @@ def _late_view(counts, past):
 
 def _dossier_counts(db, query, office_ids):
     """{(office_id, period label, whether its days are before today): {column: n}}."""
-    today = query.today or dt.date.today()
+    today = query.today
     filters = [json.dumps(sorted(office_ids))]
     result = {}
     first, last = _whole_past_months(query.start, min(query.end, today - dt.timedelta(days=1)))

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 
 from dossiers.summary import COLUMNS
-from server.timeutil import utcnow
+from server.timeutil import local_today
 
 
 def totals(db, office_ids, first, last, today):
@@ -49,15 +49,11 @@ def totals(db, office_ids, first, last, today):
             "rated_from": dt.date.fromisoformat(since) if since else None}
 
 
-def _today(timezone):
-    return utcnow().astimezone(timezone).date()
-
-
 def panel(db, tree, user, office_ids, start, end):
     from flask import current_app, render_template
     from markupsafe import Markup
 
-    figures = totals(db, office_ids, start, end, _today(current_app.extensions["timezone"]))
+    figures = totals(db, office_ids, start, end, local_today(current_app.extensions["timezone"]))
     if not figures["received"] and not figures["returned"]:
         return Markup("")
     return Markup(render_template("dossiers/_totals.html", f=figures, start=start, end=end))
@@ -74,7 +70,7 @@ def _n(value):
 def report_section(db, office_ids, first, last):
     from flask import current_app
 
-    f = totals(db, office_ids, first, last, _today(current_app.extensions["timezone"]))
+    f = totals(db, office_ids, first, last, local_today(current_app.extensions["timezone"]))
     heading = "GIẢI QUYẾT HỒ SƠ VÀ TỶ LỆ PHẢN HỒI"
     if not f["received"] and not f["returned"]:
         return heading, ["Hệ thống chưa nhận dữ liệu hồ sơ của kỳ này từ hệ thống một cửa điện tử."]

@@ -14,7 +14,7 @@ from server.db import change_markers, get_db, write_transaction
 from server.observability import count_results
 from server.offices import load_tree
 from server.ratings import Source, is_text
-from server.timeutil import now_stored, parse_client_time, to_stored, utcnow
+from server.timeutil import local_today, now_stored, parse_client_time, to_stored, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_QUEUE = 10_000_000
@@ -43,7 +43,7 @@ def kiosk_required(view):
 def closed_office(kiosk, tree=None):
     """Why a kiosk standing in an office closed without a successor is refused, or None."""
     tree = tree or load_tree(get_db())
-    today = utcnow().astimezone(current_app.extensions["timezone"]).date().isoformat()
+    today = local_today(current_app.extensions["timezone"]).isoformat()
     office_id, _ = tree.kiosk_place_on(kiosk["id"], today, kiosk["office_id"], kiosk["counter_id"])
     office_id = tree.successor_on(office_id, today)
     closed = tree.closed_on(office_id, today)
@@ -118,7 +118,7 @@ def post_ratings():
 def kiosk_config():
     db, kiosk, config = get_db(), g.kiosk, current_app.config
     tree = load_tree(db)
-    today = utcnow().astimezone(current_app.extensions["timezone"]).date().isoformat()
+    today = local_today(current_app.extensions["timezone"]).isoformat()
     office_id, counter_id = tree.kiosk_place_on(kiosk["id"], today, kiosk["office_id"], kiosk["counter_id"])
     office = tree.by_id[tree.successor_on(office_id, today)]
     if counter_id != kiosk["counter_id"]:  # a move recorded ahead of its date: the counter of today
@@ -224,7 +224,7 @@ def get_stats():
     tz = current_app.extensions["timezone"]
     try:
         exclusions = current_app.extensions.get("stats_exclusions", {})
-        query = stats.parse_query(request.args, utcnow().astimezone(tz).date(), exclusions,
+        query = stats.parse_query(request.args, local_today(tz), exclusions,
                                   channels=current_app.extensions["channels"])
         tree = load_tree(db)
         rows = stats.satisfaction_rows(db, tree, current_app.extensions["scale"], query, g.user, exclusions)
@@ -246,7 +246,7 @@ def get_stats():
 def get_ratings():
     """Individual ratings in the user's scope, without personal data (server.listing)."""
     db = get_db()
-    today = utcnow().astimezone(current_app.extensions["timezone"]).date()
+    today = local_today(current_app.extensions["timezone"])
     try:
         query = listing.parse(request.args, today, g.user, current_app.extensions["channels"])
         items, cursor = listing.ratings(db, load_tree(db), query, g.user)

@@ -9,6 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from server import accounts, audit, demo, offices, reorganisation
 from server.db import get_db, write_transaction
+from server.timeutil import local_today
 
 
 def friendly_errors(command):
@@ -53,7 +54,7 @@ def office_add(code, name, parent, kind, effective):
     Example: flask --app server office add GN-NT "UBND phường Nghĩa Trung" --parent GN --kind ward
     """
     db = get_db()
-    opened = (effective or dt.date.today()).isoformat()
+    opened = (effective or local_today(current_app.extensions["timezone"])).isoformat()
     with write_transaction(db):
         office_id = offices.add_office(db, code, name, parent, kind, opened)
         audit.record(db, audit.cli_actor(), "office.add", f"office:{code.upper()}",

@@ -7,6 +7,12 @@ def utcnow():
     return dt.datetime.now(dt.UTC)
 
 
+def local_today(timezone):
+    """Today where the offices are (the TIMEZONE setting), whatever zone the server's clock is in:
+    from 17:00 UTC, Vietnam is already on the next day."""
+    return utcnow().astimezone(timezone).date()
+
+
 def to_stored(moment):
     """`2026-03-05T02:30:00.123Z` for any aware datetime."""
     # isoformat() is C and ends in "+00:00" for UTC; strftime costs ten times as much

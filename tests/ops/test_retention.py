@@ -4,10 +4,12 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
+import zoneinfo
 
 from dashboards import accounts
 from server import create_app, retention
 from server.db import get_db, write_transaction
+from server.timeutil import local_today
 from sms.sender import Sender
 from tests.sms.support import E164, PHONE, inbound, make_app, reply_text
 from tests.support import add_user, auth, flask_cli
@@ -35,7 +37,9 @@ def figures(client, token):
 
 
 def days_until_cutoff():
-    return (dt.date.today() - CUTOFF).days
+    """Counted from today in Vietnam, as `flask purge` counts: the server's clock may be on UTC,
+    a day behind from 17:00 UTC (the CI run that caught it started at 17:02)."""
+    return (local_today(zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")) - CUTOFF).days
 
 
 def test_comments_past_retention_are_erased_and_not_one_figure_moves(demo_copy):

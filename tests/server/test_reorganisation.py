@@ -10,7 +10,7 @@ import itertools
 
 import pytest
 
-from server import reorganisation, stats
+from server import reorganisation, stats, timeutil
 from server.db import get_db
 from server.offices import load_tree
 from soak.verify import rollup_differences
@@ -274,3 +274,13 @@ def test_changes_are_audited_and_refused_clearly(tree_app):
         assert result.exit_code != 0 and message in result.output, (args, result.output)
     with tree_app.app_context():
         assert get_db().execute("SELECT COUNT(*) FROM audit_log").fetchone() == (2,)
+
+
+def test_an_office_added_without_a_date_opens_on_the_day_it_is_in_vietnam(tree_app, monkeypatch):
+    # 23:30 UTC on 31 December is 06:30 on 1 January at the office: its first day is the 1st,
+    # not the server clock's date (the new commune's January report would miss its first day)
+    monkeypatch.setattr(timeutil, "utcnow", lambda: dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC))
+    invoke(tree_app, "office", "add", "C5", "Xã Năm", "--parent", "D1")
+    with tree_app.app_context():
+        [opened] = [row["active_from"] for row in get_db().query("SELECT active_from FROM offices WHERE code = 'C5'")]
+    assert opened == "2027-01-01"

@@ -69,7 +69,8 @@ def test_day_old_address_hashes_go_at_most_once_a_minute_and_none_outlives_a_day
             with write_transaction(db):
                 storage.record_hit(db, "g" * 32, moment)
             oldest = db.execute("SELECT MIN(second) FROM web_address_counts").fetchone()[0]
-            assert moment.timestamp() - oldest < storage.HIT_KEEP.total_seconds(), f"a row outlived a day at +{second} s"
+            kept = storage.HIT_KEEP.total_seconds()
+            assert moment.timestamp() - oldest < kept, f"a row outlived a day at +{second} s"
         db.conn.set_trace_callback(None)
         assert len(deletes) == 2  # at +0 s and +60 s, not at every one of the twelve taps
         keys = {row[0] for row in db.execute("SELECT DISTINCT key FROM web_address_counts")}
