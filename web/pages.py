@@ -50,6 +50,10 @@ class LinkTaken(Exception):
     """Another rating used the link first (two tabs at once)."""
 
 
+class TooMany(Exception):
+    """The address sent its ratings per minute already."""
+
+
 @dataclass
 class Target:
     """What a page rates: a counter (by its poster code) or one dossier's link."""
@@ -279,14 +283,10 @@ def rate(kind, key):
                 return _next(target, client_id, score)
             return _render("done.html", target, message="already")
     address = guard.address_key(config["SECRET_KEY"], request.remote_addr, now)
-    db = get_db()
-    count, latest = storage.hits_since(db, address, now - dt.timedelta(minutes=1))
-    if count >= config["WEB_RATINGS_PER_MINUTE"]:
-        return _render("problem.html", target, 429, title="too_many", more="too_many_more")
-    burst = latest is not None and now - from_stored(latest) < dt.timedelta(seconds=config["WEB_BURST_SECONDS"])
-    ingest = extensions["ingest"]
+    ingest, limit = extensions["ingest"], config["WEB_RATINGS_PER_MINUTE"]
+    burst = dt.timedelta(seconds=config["WEB_BURST_SECONDS"])
     item = {"id": client_id, "score": score, "created_at": to_stored(now), "language": _language(),
-            "staff": target.staff_code, "service": target.service, "misuse": burst}
+            "staff": target.staff_code, "service": target.service}
     try:
         rating = parse_item(item, scale, now, config["FUTURE_TOLERANCE_SECONDS"])
     except ItemError:
@@ -295,6 +295,12 @@ def rate(kind, key):
     source = Source("web", target.office_id, target.counter_id)
 
     def store(db):
+        # The address's count is read in the write transaction: taps sent at the same moment
+        # take turns, so none passes the limit or escapes the burst flag on a stale count.
+        count, latest = storage.hits_since(db, address, now - dt.timedelta(minutes=1))
+        if count >= limit:
+            raise TooMany()
+        rating.flagged = latest is not None and now - from_stored(latest) < burst
         if target.link is not None and not storage.mark_link_used(db, target.link["id"], client_id, now):
             raise LinkTaken()
         status = ingest.store_parsed(db, load_tree(db), source, [rating], now)[0]
@@ -303,7 +309,9 @@ def rate(kind, key):
         return status
 
     try:
-        status = extensions["group_commit"].run(db, store)
+        status = extensions["group_commit"].run(get_db(), store)
+    except TooMany:
+        return _render("problem.html", target, 429, title="too_many", more="too_many_more")
     except LinkTaken:
         return _change(_resolve(kind, key), score)
     count_results("web", [status])

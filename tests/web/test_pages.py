@@ -1,7 +1,10 @@
 """The web channel through the app: a counter's page, the dossier link, the guards, the stats."""
 
+import concurrent.futures
 import datetime as dt
 import sqlite3
+import threading
+import time
 
 from server.db import get_db, write_transaction
 from server.timeutil import to_stored
@@ -125,14 +128,50 @@ def test_an_address_sending_too_fast_is_flagged_then_limited(app, client, counte
     limited, _ = _rate(client, counter_path, 4)
     assert limited.status_code == 429 and "Xin thử lại sau một phút" in limited.get_data(as_text=True)
     assert [row[4] for row in _ratings(database)] == [0, 1, 1]  # the burst is kept, flagged
-    rows = client.application.test_client()
-    del rows
     with sqlite3.connect(database) as conn:
         counted = conn.execute("SELECT key, SUM(ratings) FROM web_address_counts GROUP BY key").fetchall()
         columns = [row[1] for row in conn.execute("PRAGMA table_info(ratings)")]
     assert len(counted) == 1 and counted[0][1] == 3 and "127.0.0.1" not in counted[0][0]
     assert not {"ip", "address", "user_agent"} & set(columns)
 
+
+
+def _simultaneous_taps(app, counter_path, monkeypatch):
+    """Two phones behind one address tap at the same moment; the address's count is read slowly,
+    so each read happens before the other tap is stored unless the reads take turns."""
+    from web import storage
+
+    read = storage.hits_since
+
+    def slow(db, key, since):
+        answer = read(db, key, since)
+        time.sleep(0.3)
+        return answer
+
+    monkeypatch.setattr(storage, "hits_since", slow)
+    forms = []
+    for _ in range(2):
+        client = app.test_client()
+        forms.append((client, form_fields(client.get(counter_path).get_data(as_text=True))))
+    start = threading.Barrier(2)
+
+    def tap(client, fields):
+        start.wait()
+        return client.post(counter_path, data={**fields, "score": 4}).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        return sorted(pool.map(lambda pair: tap(*pair), forms))
+
+
+def test_simultaneous_taps_from_one_address_cannot_pass_its_limit(app, counter_path, database, monkeypatch):
+    app.config["WEB_RATINGS_PER_MINUTE"] = 1
+    assert _simultaneous_taps(app, counter_path, monkeypatch) == [303, 429]
+    assert len(_ratings(database)) == 1
+
+
+def test_simultaneous_taps_from_one_address_are_a_burst(app, counter_path, database, monkeypatch):
+    assert _simultaneous_taps(app, counter_path, monkeypatch) == [303, 303]
+    assert sorted(row[4] for row in _ratings(database)) == [0, 1]  # the second is flagged, kept
 
 def _link(client, token, **fields):
     answer = client.post("/api/v1/rating-links", headers=auth(token),
