@@ -27,7 +27,7 @@ import random
 from cases import service
 from server.db import write_transaction
 from server.offices import load_tree
-from server.timeutil import from_stored, to_stored, utcnow
+from server.timeutil import from_stored, local_today, to_stored, utcnow
 from sms import storage as sms_storage
 
 DAYS = 365
@@ -56,7 +56,7 @@ def seed(app, db, seed=2025, end=None):
     channel = app.extensions.get("sms")
     timezone = rules.timezone
     rng = random.Random(f"cases-demo:{seed}")
-    today = utcnow().astimezone(timezone).date()
+    today = local_today(timezone)
     end = end or today - dt.timedelta(days=1)
     # A demo ending yesterday (make run's) is live; an older one (the tests') stops at its last day.
     now = utcnow() if end >= today - dt.timedelta(days=1) else dt.datetime.combine(

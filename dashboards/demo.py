@@ -19,16 +19,16 @@ import random
 
 from server import audit
 from server.db import write_transaction
-from server.timeutil import to_stored, utcnow
+from server.timeutil import local_today, to_stored, utcnow
 
 
 def seed(app, db, seed=2025, end=None):
     chance = random.Random(seed + 12)
     timezone = app.extensions["timezone"]
-    end = end or (utcnow().astimezone(timezone).date() - dt.timedelta(days=1))
+    today = local_today(timezone)
+    end = end or today - dt.timedelta(days=1)
     # A demo that ends yesterday (make run's) is live: its kiosks reported minutes ago. An
     # older one (the tests') stopped at the end of its last day.
-    today = utcnow().astimezone(timezone).date()
     last_moment = utcnow() if end >= today - dt.timedelta(days=1) else \
         dt.datetime.combine(end, dt.time(16, 30), timezone).astimezone(dt.UTC)
     kiosks = db.execute("""SELECT k.id, k.office_id, MAX(r.created_at) FROM kiosks k
