@@ -55,6 +55,28 @@ def rows(database, sql, params=()):
         connection.close()
 
 
+PACKAGES = {"server", "sms", "web", "cases", "dossiers", "dashboards", "kiosk", "tests"}
+
+
+def pin_clock(monkeypatch, moment):
+    """The server's clock (server.timeutil.utcnow, and every module that imported it by name)
+    reads `moment` until the test ends: a test that means "now" and "this month" at once picks
+    its own instant instead of the machine's, which may be a minute before local midnight, the
+    1st of a month, a weekend or a holiday. In-process only: a server process keeps its clock."""
+    from server import timeutil
+
+    def pinned():
+        # A module first imported during the test keeps this function after monkeypatch undoes
+        # the rest: from then on it reads whatever server.timeutil's clock is.
+        return moment if timeutil.utcnow is pinned else timeutil.utcnow()
+
+    original = timeutil.utcnow
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] in PACKAGES and getattr(module, "utcnow", None) is original:
+            monkeypatch.setattr(module, "utcnow", pinned)
+    return moment
+
+
 def free_port():
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -8,7 +8,7 @@ import pytest
 from server import create_app, stats
 from server.db import get_db
 from server.offices import load_tree
-from tests.support import DEMO_END, add_kiosk, add_user, auth, rating
+from tests.support import DEMO_END, add_kiosk, add_user, auth, pin_clock, rating
 
 CHANNELS = ("kiosk", "sms")  # the default server's
 
@@ -56,18 +56,21 @@ def test_periods_are_labelled_in_local_time_and_in_order(client, province, kiosk
     assert [(r["period"], r["period_start"]) for r in rows] == labels
 
 
-def test_periods_cut_by_the_range_or_not_over_are_marked_partial(client, province, kiosk, admin_token):
+def test_periods_cut_by_the_range_or_not_over_are_marked_partial(client, province, kiosk, admin_token, monkeypatch):
     _, token = kiosk
-    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    # Half a minute into December in Vietnam (still 30 November by the UTC clock): a rating given
+    # now is this month's, and this month is not over. On the machine's clock the test failed in
+    # the first minute of every local month (its rating of a minute ago was last month's).
+    now = pin_clock(monkeypatch, dt.datetime(2026, 11, 30, 17, 0, 30, tzinfo=dt.UTC))
     for day in ("2026-03-20", "2026-04-10", "2026-05-31"):
         post(client, token, spaced(dt.date.fromisoformat(day), [4]))
-    post(client, token, [rating(4, created_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))])
+    post(client, token, [rating(4, created_at=now - dt.timedelta(seconds=20))])
     rows = get(client, admin_token, period="month", **{"from": "2026-03-15", "to": "2026-05-20"}).json["rows"]
     assert [(r["period"], r["partial"]) for r in rows] == [("2026-03", True), ("2026-04", False)]
     rows = get(client, admin_token, period="month", **{"from": "2026-03-01", "to": "2026-05-31"}).json["rows"]
     assert [r["partial"] for r in rows] == [False, False, False]
-    this_month = get(client, admin_token, period="month", **{"from": today.replace(day=1).isoformat()}).json["rows"]
-    assert [(r["period"], r["partial"]) for r in this_month] == [(today.isoformat()[:7], True)]
+    this_month = get(client, admin_token, period="month", **{"from": "2026-12-01"}).json["rows"]
+    assert [(r["period"], r["partial"], r["responses"]) for r in this_month] == [("2026-12", True, 1)]
 
 
 def test_only_to_given_reports_the_latest_periods_up_to_it():
