@@ -9,6 +9,7 @@ from server.offices import load_tree
 from server.ratings import Source
 from tests.dashboards.conftest import as_user, demo_app  # noqa: F401 (fixtures)
 from tests.dashboards.test_reports import text_of, word
+from tests.support import pin_clock
 
 
 def _case_lines(text):
@@ -17,9 +18,12 @@ def _case_lines(text):
     return opened, answered
 
 
-def test_the_word_report_has_the_case_figures(as_user, demo_app):  # noqa: F811
-    now = dt.datetime.now(dt.UTC)
-    quarter = f"{now.year}-Q{(now.astimezone(dt.timezone(dt.timedelta(hours=7))).month - 1) // 3 + 1}"
+def test_the_word_report_has_the_case_figures(as_user, demo_app, monkeypatch):  # noqa: F811
+    # The server's now: 10:00 on 18 November 2026 in Vietnam, well inside its quarter. On the
+    # machine's clock the quarter was the UTC year's with the local month (2026-Q1 on local
+    # 1 January 2027), and in a quarter's first half hour the ratings below fell in the last one.
+    now = pin_clock(monkeypatch, dt.datetime(2026, 11, 18, 3, 0, tzinfo=dt.UTC))
+    quarter = "2026-Q4"
     # The demo has its own cases this quarter; the two poor ratings below add two more.
     opened_before, answered_before = _case_lines(text_of(word(as_user("giangia"), office="LDG-NGN",
                                                                quarter=quarter)))
