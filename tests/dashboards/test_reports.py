@@ -10,7 +10,7 @@ import docx
 import pytest
 
 from dashboards.labels import percent, percent_range
-from tests.support import ARTIFACTS, opened_in_an_office_suite
+from tests.support import ARTIFACTS, opened_in_an_office_suite, pin_clock
 
 QUARTER = {"from": "2026-07-01", "to": "2026-09-30", "period": "quarter"}
 SHOTS = ARTIFACTS / "dashboards"
@@ -82,14 +82,19 @@ def test_the_word_report_is_in_vietnamese_administrative_form(as_user):
     assert document.styles["Normal"].font.name == "Times New Roman"
 
 
-def test_comments_past_retention_stay_out_of_the_report(as_user, demo_app):
+def test_comments_past_retention_stay_out_of_the_report(as_user, demo_app, monkeypatch):
+    # A day a few weeks after the demo's year (2025-11-01..2026-10-31), as when it was seeded: the
+    # retention cut falls inside the demo, with comments on both sides of it. Counted from the
+    # machine's today, from November 2027 the cut passed the demo's last comment and nothing was
+    # left to keep or to hide.
+    now = pin_clock(monkeypatch, dt.datetime(2026, 11, 18, 3, 0, tzinfo=dt.UTC))
     client = as_user("tinh")
-    today = dt.datetime.now(dt.UTC).astimezone(demo_app.extensions["timezone"]).date()
+    today = now.astimezone(demo_app.extensions["timezone"]).date()
     kept_from = today - dt.timedelta(days=int(demo_app.config["COMMENT_RETENTION_DAYS"]))
     quarter = f"{kept_from.year}-Q{(kept_from.month - 1) // 3 + 1}"
     text = text_of(word(client, office="LDG", quarter=quarter))
     listed = [dt.datetime.strptime(day, "%d/%m/%Y").date() for day in re.findall(r"^- (\d\d/\d\d/\d{4}), ", text, re.M)]
-    assert all(day >= kept_from for day in listed)
+    assert listed and all(day >= kept_from for day in listed)
     if kept_from.day != 1 or kept_from.month not in (1, 4, 7, 10):
         assert f"Ý kiến trước ngày {kept_from:%d/%m/%Y} đã quá thời hạn lưu." in text
     old = text_of(word(client, office="LDG", quarter=f"{kept_from.year - 1}-Q1"))
