@@ -170,7 +170,7 @@ def test_an_old_office_under_current_names_its_successor(client, tree_app, admin
 def test_a_closed_office_refuses_its_kiosks_after_the_date(client, tree_app, admin):
     _, at_c4 = add_kiosk(tree_app, "C4", "Quầy 1")
     post(client, at_c4, "2026-03-10", [4])
-    today = dt.date.today()
+    today = timeutil.local_today(tree_app.extensions["timezone"])  # the date the server closes offices by
     invoke(tree_app, "office", "close", "C4", "--effective", (today + dt.timedelta(days=3)).isoformat())
     assert client.get("/api/v1/kiosk/config", headers=auth(at_c4)).status_code == 200  # not yet
     with tree_app.app_context():
