@@ -152,7 +152,12 @@ def test_the_overview_and_office_page_show_the_case_figures(app, province):
 
 def test_overdue_cases_alert_the_office_and_then_the_parent(app, province):
     token = setup(app)
-    deliver(app.test_client(), token, [rating(1, minutes_ago(3), comment="Chậm")])
+    # Given at 10:00 on Monday 16 November 2026 in Vietnam: its alerts come an hour past the due
+    # date and five minutes later, on one local day, and ten days on lie more than three working
+    # days past it. From the machine's clock, a run at 22:55-23:00 local saw the second check on
+    # the next local day (a second alert), and one before Tết saw no escalation.
+    given = dt.datetime(2026, 11, 16, 3, 0, tzinfo=dt.UTC)
+    deliver(app.test_client(), token, [rating(1, given, comment="Chậm")])
     with app.app_context():
         db = get_db()
         due = db.execute("SELECT due_at FROM cases").fetchone()[0]
