@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from server import accounts, api, create_app, offices
 from server.db import get_db, write_transaction
-from server.timeutil import utcnow
+from server.timeutil import local_today, utcnow
 from tests.support import ServerProcess, documented_status
 from web import storage as web_storage
 from web.links import create_link
@@ -148,7 +148,8 @@ def succeeding(case, site, draw):
     elif path == "/api/v1/dossiers/{code}/apology":
         case.path_parameters = {"code": "HS-SOAK"}
         days = draw(st.integers(1, 60))
-        case.body = {"new_due_at": (dt.date.today() + dt.timedelta(days=days)).isoformat(), "reason": "Chờ xác minh"}
+        today = local_today(site.app.extensions["timezone"])  # the server's day, not the machine's
+        case.body = {"new_due_at": (today + dt.timedelta(days=days)).isoformat(), "reason": "Chờ xác minh"}
     elif path == "/api/v1/ratings" and isinstance(body, dict):
         extra = [plausible_rating(draw) for _ in range(draw(st.integers(1, 5)))]
         case.body = {**body, "ratings": [*(body.get("ratings") or [])[:495], *extra]}
