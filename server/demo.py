@@ -35,7 +35,7 @@ import time
 from server import accounts, auth, offices, reorganisation
 from server.db import write_transaction
 from server.ratings import insert_rows
-from server.timeutil import now_stored
+from server.timeutil import local_today, now_stored
 
 REORGANISATION = dt.date(2025, 7, 1)
 PROVINCE = ("DNO", "Tỉnh Đắk Nông", "province")
@@ -128,7 +128,7 @@ BURST_CHANCE = 0.01
 
 def seed(db, ingest, days=730, ratings=60000, seed=2025, end=None, progress=print):
     rng = random.Random(seed)
-    end = end or (dt.datetime.now(ingest.timezone).date() - dt.timedelta(days=1))
+    end = end or (local_today(ingest.timezone) - dt.timedelta(days=1))
     start = end - dt.timedelta(days=days - 1)
     started = time.monotonic()
     with write_transaction(db):

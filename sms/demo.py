@@ -15,7 +15,7 @@ import datetime as dt
 import random
 
 from server.db import write_transaction
-from server.timeutil import to_stored
+from server.timeutil import local_today, to_stored, utcnow
 from sms import storage
 from sms.segments import measure
 
@@ -30,7 +30,7 @@ def seed(app, db, seed=2025, end=None):
     """Write the SMS history ending on local day `end` (default yesterday); a summary line."""
     channel = app.extensions["sms"]
     rng = random.Random(f"sms-demo:{seed}")
-    end = end or dt.datetime.now(channel.timezone).date() - dt.timedelta(days=1)
+    end = end or local_today(channel.timezone) - dt.timedelta(days=1)
     start = end - dt.timedelta(days=DAYS - 1)
     replies = db.execute(
         """SELECT r.client_id, r.office_id, r.service, r.reference, r.language, r.score, r.created_at,
@@ -68,7 +68,7 @@ class _History:
         self.channel, self.rng, self.admin_id = channel, rng, admin_id
         self.counts = {"invited": 0, "delivered": 0, "replied": 0, "opted_out": 0}
         self.numbers = set()
-        self.now = dt.datetime.now(dt.UTC)
+        self.now = utcnow()
 
     def new_number(self):
         """A Vietnamese mobile number the demo has not used (the frequency cap holds)."""

@@ -7,7 +7,7 @@ import zoneinfo
 
 from server import create_app
 from server.db import get_db
-from tests.support import DEMO_END, DEMO_RATINGS, DEMO_SEED, auth, flask_cli
+from tests.support import DEMO_END, DEMO_RATINGS, DEMO_SEED, auth, flask_cli, pin_clock
 
 LOCAL = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -165,3 +165,19 @@ def test_misuse_in_the_demo_follows_the_api_rule(demo_database):
         flagged += misuse
         previous = (kiosk_id, moment)
     assert 0 < flagged < len(rows) * 0.05
+
+
+def test_a_demo_without_an_end_ends_on_yesterday_in_vietnam(app, monkeypatch):
+    # 17:05 UTC on 31 December is 00:05 on 1 January at the offices: `make run`'s demo (no --end)
+    # ends on 31 December, its SMS history too; each part counted its own yesterday from the
+    # machine's clock or the server's, whichever it read.
+    pin_clock(monkeypatch, dt.datetime(2026, 12, 31, 17, 5, tzinfo=dt.UTC))
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--ratings", "600", "--days", "30", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "to 2026-12-31 for" in result.output
+    with app.app_context():
+        db = get_db()
+        last_rating = db.execute("SELECT MAX(local_day) FROM ratings").fetchone()[0]
+        sms_days = db.execute("SELECT MIN(local_day), MAX(local_day) FROM sms_invitations").fetchone()
+    assert last_rating == "2026-12-31"
+    assert sms_days[0] >= "2026-12-04" and sms_days[1] == "2026-12-31"  # its 28 days, ending yesterday
