@@ -1,10 +1,14 @@
 """Helpers the dashboards' tests share: the demo's password and year, logging in, posting forms."""
 
+import datetime as dt
 import re
 
 PASSWORD = "demo-password"
 # The demo database ends on 2026-10-31; views name their dates so tests do not age.
 YEAR = {"preset": "custom", "from": "2025-11-01", "to": "2026-10-31"}
+# A page without dates (the public page, a report's retention cut) counts from the server's today:
+# tests pin it (tests.support.pin_clock) to this moment a few weeks after the demo, as if it were new.
+DEMO_NOW = dt.datetime(2026, 11, 18, 3, 0, tzinfo=dt.UTC)
 
 
 def csrf_token(html):

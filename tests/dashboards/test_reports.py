@@ -10,6 +10,7 @@ import docx
 import pytest
 
 from dashboards.labels import percent, percent_range
+from tests.dashboards.support import DEMO_NOW
 from tests.support import ARTIFACTS, opened_in_an_office_suite, pin_clock
 
 QUARTER = {"from": "2026-07-01", "to": "2026-09-30", "period": "quarter"}
@@ -87,7 +88,7 @@ def test_comments_past_retention_stay_out_of_the_report(as_user, demo_app, monke
     # retention cut falls inside the demo, with comments on both sides of it. Counted from the
     # machine's today, from November 2027 the cut passed the demo's last comment and nothing was
     # left to keep or to hide.
-    now = pin_clock(monkeypatch, dt.datetime(2026, 11, 18, 3, 0, tzinfo=dt.UTC))
+    now = pin_clock(monkeypatch, DEMO_NOW)
     client = as_user("tinh")
     today = now.astimezone(demo_app.extensions["timezone"]).date()
     kept_from = today - dt.timedelta(days=int(demo_app.config["COMMENT_RETENTION_DAYS"]))
