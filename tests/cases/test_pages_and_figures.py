@@ -9,7 +9,7 @@ from dashboards import alerting
 from server.db import get_db
 from tests.cases.test_cases_api import deliver, minutes_ago
 from tests.dashboards.support import csrf_token, log_in
-from tests.support import add_kiosk, add_user, rating
+from tests.support import add_kiosk, add_user, pin_clock, rating
 
 
 def test_figures_median_p90_in_time_and_handling_share():
@@ -150,17 +150,19 @@ def test_the_overview_and_office_page_show_the_case_figures(app, province):
         assert "– (n = 0)" in html
 
 
-def test_overdue_cases_alert_the_office_and_then_the_parent(app, province):
+def test_overdue_cases_alert_the_office_and_then_the_parent(app, province, monkeypatch):
     token = setup(app)
-    # Given at 10:00 on Monday 16 November 2026 in Vietnam: its alerts come an hour past the due
-    # date and five minutes later, on one local day, and ten days on lie more than three working
-    # days past it. From the machine's clock, a run at 22:55-23:00 local saw the second check on
-    # the next local day (a second alert), and one before Tết saw no escalation.
-    given = dt.datetime(2026, 11, 16, 3, 0, tzinfo=dt.UTC)
-    deliver(app.test_client(), token, [rating(1, given, comment="Chậm")])
+    # The case opens when its rating reaches the server: 10:00 on Monday 16 November 2026 in
+    # Vietnam, so the checks an hour past the due date and five minutes later fall on one local
+    # day, and ten days on lie more than three working days past it. On the machine's clock a run
+    # at 22:55-23:00 local put the second check on the next local day (a second alert), and a case
+    # due just before Tết had fewer than three working days in the ten.
+    now = pin_clock(monkeypatch, dt.datetime(2026, 11, 16, 3, 0, tzinfo=dt.UTC))
+    deliver(app.test_client(), token, [rating(1, now - dt.timedelta(minutes=3), comment="Chậm")])
     with app.app_context():
         db = get_db()
         due = db.execute("SELECT due_at FROM cases").fetchone()[0]
+        assert due.startswith("2026-11-23T03:00:00")  # five working days on, at the hour it opened
         later = dt.datetime.fromisoformat(due.replace("Z", "+00:00")) + dt.timedelta(hours=1)
         first = alerting.check(app, db, later)
         rules = [row for row in db.execute("SELECT rule, office_id, details FROM alerts ORDER BY id")]
