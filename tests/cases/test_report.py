@@ -21,7 +21,7 @@ def _case_lines(text):
 def test_the_word_report_has_the_case_figures(as_user, demo_app, monkeypatch):  # noqa: F811
     # The server's now: 10:00 on 18 November 2026 in Vietnam, well inside its quarter. On the
     # machine's clock the quarter was the UTC year's with the local month (2026-Q1 on local
-    # 1 January 2027), and in a quarter's first half hour the ratings below fell in the last one.
+    # 1 January 2027, from 17:00 UTC on 31 December: its two new cases opened in 2027-Q1, not there).
     now = pin_clock(monkeypatch, dt.datetime(2026, 11, 18, 3, 0, tzinfo=dt.UTC))
     quarter = "2026-Q4"
     # The demo has its own cases this quarter; the two poor ratings below add two more.
