@@ -9,7 +9,7 @@ import threading
 from server import auth
 from server.db import change_markers
 from server.hierarchy import Office, OfficeTree
-from server.timeutil import now_stored
+from server.timeutil import now_stored, utcnow
 
 # township: thị trấn, a district town (commune level) until the districts went in mid-2025.
 KINDS = ("province", "centre", "district", "commune", "ward", "township", "branch")
@@ -133,7 +133,7 @@ def add_kiosk(db, office_code, counter_label, with_pairing_code=False):
     if with_pairing_code:
         code = new_pairing_code()
         row["pairing_code_hash"] = auth.token_hash(normalise_pairing_code(code))
-        row["pairing_expires_at"] = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=24)).isoformat()
+        row["pairing_expires_at"] = (utcnow() + dt.timedelta(hours=24)).isoformat()
     kiosk_id = db["kiosks"].insert(row).last_pk
     return kiosk_id, token, code
 

@@ -32,7 +32,7 @@ from flask import current_app
 from server.db import write_transaction
 from server.offices import officer_serves
 from server.rollups import Rollups
-from server.timeutil import from_stored, parse_client_time, to_stored, to_stored_precise
+from server.timeutil import from_stored, parse_client_time, to_stored, to_stored_precise, utcnow
 
 OLDEST_ACCEPTED = dt.date(2020, 1, 1)  # a local date: 00:30+07:00 on 1 January 2020 is a 2020 rating
 CANONICAL_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
@@ -453,5 +453,5 @@ def attach_followup(db, client_id, reasons=None, comment=None, score=None, extra
             db["ratings"].update(row["id"], changes)
             rollup.apply(db)
         for hook in ingest.on_followup:
-            hook(db, row["id"], extra or {}, dt.datetime.now(dt.UTC))
+            hook(db, row["id"], extra or {}, utcnow())
     return True
