@@ -311,7 +311,8 @@ def rate(kind, key):
     try:
         status = extensions["group_commit"].run(get_db(), store)
     except TooMany:
-        return _render("problem.html", target, 429, title="too_many", more="too_many_more")
+        return _render("problem.html", target, 429, title="too_many", more="too_many_more",
+                       back=_page_url(target, "", lang=_language()))
     except LinkTaken:
         return _change(_resolve(kind, key), score)
     count_results("web", [status])

@@ -32,6 +32,7 @@ WEB_TEXTS = {
         "invalid_more": "Đường dẫn có thể bị sao chép thiếu. Xin mở lại từ giấy hẹn hoặc tin nhắn.",
         "too_many": "Có quá nhiều đánh giá từ mạng này",
         "too_many_more": "Xin thử lại sau một phút. Đánh giá của Ông/Bà chưa được gửi.",
+        "back": "Quay lại trang đánh giá",
         "resubmit": "Trang đã mở quá lâu. Xin chạm lại vào lựa chọn của Ông/Bà.",
         "language": "Ngôn ngữ",
         "privacy": "Chúng tôi chỉ lưu đánh giá và ý kiến (không lưu địa chỉ IP hay thông tin máy) để cải thiện "
@@ -66,6 +67,7 @@ WEB_TEXTS = {
                         "the text message.",
         "too_many": "Too many ratings from this network",
         "too_many_more": "Please try again in a minute. Your rating has not been sent.",
+        "back": "Back to the rating page",
         "resubmit": "The page was open too long. Please tap your choice again.",
         "language": "Language",
         "privacy": "We keep only your rating and comment (no IP address or device details) to improve our "

@@ -13,8 +13,9 @@ from axe_playwright_python.sync_playwright import Axe
 
 from server import accounts, create_app, offices
 from server.db import get_db, write_transaction
-from server.timeutil import to_stored
+from server.timeutil import to_stored, utcnow
 from tests.support import ARTIFACTS, ServerProcess, free_port
+from web import guard
 
 SHOTS = ARTIFACTS / "web"
 PHONES = {"390x844": {"width": 390, "height": 844}, "360x640": {"width": 360, "height": 640}}
@@ -191,6 +192,37 @@ def _no_empty_bar(page):
     """Where nothing is known there is no header at all (it was an empty bar with a rule under it)."""
     assert page.locator("header").count() == 0
 
+
+
+def test_a_phone_over_its_networks_limit_is_told_to_wait_and_nothing_is_stored(site, browser):
+    """The 429 page as a citizen sees it: the counter named, why, what to do, nothing stored.
+    The address's count is set to a thousand taps this second (this module's server allows
+    1,000 a minute), then given back to the other tests."""
+    now = utcnow()
+    key = guard.address_key(SECRET, "127.0.0.1", now)
+    add = "INSERT INTO web_address_counts (key, second, ratings, last_at) VALUES (?, ?, 1000, ?)"
+    with sqlite3.connect(site["database"]) as conn:
+        conn.execute(add, [key, int(now.timestamp()), to_stored(now)])
+    try:
+        before = _web_responses(site)
+        for phone in PHONES:
+            context, page, _ = _page(browser, phone)
+            page.goto(site["counter_url"])
+            with page.expect_response(lambda answer: answer.request.method == "POST") as posted:
+                page.get_by_role("button", name="Hài lòng", exact=True).click()
+            assert posted.value.status == 429
+            assert page.get_by_role("heading").inner_text() == "Có quá nhiều đánh giá từ mạng này"
+            assert "Xin thử lại sau một phút. Đánh giá của Ông/Bà chưa được gửi." in page.content()
+            _names_the_counter(page)
+            _shot(page, f"{phone}-too-many")
+            _no_serious_findings(page)
+            page.get_by_role("link", name="Quay lại trang đánh giá").click()  # a minute later, say
+            assert page.get_by_role("heading").inner_text() == "Ông/Bà có hài lòng với sự phục vụ tại quầy này không?"
+            context.close()
+        assert _web_responses(site) == before
+    finally:
+        with sqlite3.connect(site["database"]) as conn:
+            conn.execute("DELETE FROM web_address_counts WHERE key = ?", [key])
 
 def test_a_retired_poster_says_so_politely(site, browser):
     runner = site["app"].test_cli_runner()
