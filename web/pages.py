@@ -284,7 +284,7 @@ def rate(kind, key):
             return _render("done.html", target, message="already")
     address = guard.address_key(config["SECRET_KEY"], request.remote_addr, now)
     ingest, limit = extensions["ingest"], config["WEB_RATINGS_PER_MINUTE"]
-    burst = dt.timedelta(seconds=config["WEB_BURST_SECONDS"])
+    burst_within = dt.timedelta(seconds=config["WEB_BURST_SECONDS"])
     item = {"id": client_id, "score": score, "created_at": to_stored(now), "language": _language(),
             "staff": target.staff_code, "service": target.service}
     try:
@@ -300,7 +300,7 @@ def rate(kind, key):
         count, latest = storage.hits_since(db, address, now - dt.timedelta(minutes=1))
         if count >= limit:
             raise TooMany()
-        rating.flagged = latest is not None and now - from_stored(latest) < burst
+        rating.flagged = latest is not None and now - from_stored(latest) < burst_within
         if target.link is not None and not storage.mark_link_used(db, target.link["id"], client_id, now):
             raise LinkTaken()
         status = ingest.store_parsed(db, load_tree(db), source, [rating], now)[0]

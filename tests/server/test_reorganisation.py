@@ -14,7 +14,7 @@ from server import reorganisation, stats, timeutil
 from server.db import get_db
 from server.offices import load_tree
 from soak.verify import rollup_differences
-from tests.support import add_kiosk, add_offices, add_user, auth, rating
+from tests.support import add_kiosk, add_offices, add_user, auth, pin_clock, rating
 
 # P → D1 → {C1, C2}, and P → {HB → C4, HC → C3}
 TREE = [("P", "Tỉnh Thử", None, "province"), ("D1", "Huyện Một", "P", "district"),
@@ -279,7 +279,7 @@ def test_changes_are_audited_and_refused_clearly(tree_app):
 def test_an_office_added_without_a_date_opens_on_the_day_it_is_in_vietnam(tree_app, monkeypatch):
     # 23:30 UTC on 31 December is 06:30 on 1 January at the office: its first day is the 1st,
     # not the server clock's date (the new commune's January report would miss its first day)
-    monkeypatch.setattr(timeutil, "utcnow", lambda: dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC))
+    pin_clock(monkeypatch, dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC))
     invoke(tree_app, "office", "add", "C5", "Xã Năm", "--parent", "D1")
     with tree_app.app_context():
         [opened] = [row["active_from"] for row in get_db().query("SELECT active_from FROM offices WHERE code = 'C5'")]
