@@ -85,6 +85,16 @@ class Stack:
     def access_log(self):
         return self.folder / "satisfaction-access.log"
 
+    def access_log_with(self, *lines, timeout=5.0):
+        """The access log once it holds every one of `lines`. nginx writes a request's line after
+        it has sent the answer, so a client that reads the log straight away can be ahead of it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.access_log.read_text(encoding="utf-8") if self.access_log.exists() else ""
+            if all(line in text for line in lines) or time.monotonic() > deadline:
+                return text
+            time.sleep(0.05)
+
     @property
     def cert(self):
         return str(self.folder / "etc/satisfaction/tls/fullchain.pem")
