@@ -13,6 +13,15 @@ from server.db import connect
 from server.group_commit import GroupCommit
 
 
+def queued(group, count, timeout=20):
+    """Wait until `count` jobs are queued in the group (threads start late on a loaded machine:
+    a fixed sleep would let a test pass or fail on the machine's load)."""
+    deadline = time.monotonic() + timeout
+    while len(group._queue) < count:
+        assert time.monotonic() < deadline, f"{len(group._queue)} jobs queued, expected {count}"
+        time.sleep(0.01)
+
+
 @pytest.fixture
 def store(tmp_path):
     path = tmp_path / "g.db"
@@ -63,11 +72,11 @@ def test_jobs_that_arrive_while_the_leader_waits_for_another_process_join_its_co
 
     leader = threading.Thread(target=write, args=(1,))
     leader.start()
-    time.sleep(0.2)  # the leader is waiting for the turn
+    queued(group, 1)  # the leader is waiting for the turn
     followers = [threading.Thread(target=write, args=(value,)) for value in (2, 3, 4)]
     for thread in followers:
         thread.start()
-    time.sleep(0.2)  # they are queued behind it
+    queued(group, 4)  # they are queued behind it
     fcntl.flock(other_process, fcntl.LOCK_UN)
     os.close(other_process)
     for thread in [leader, *followers]:
@@ -114,11 +123,12 @@ class NoTurnOnce:
 
 
 def test_when_a_leader_cannot_get_its_turn_every_job_in_its_group_hears_it_and_none_is_stored(store):
-    group, outcomes, turn = GroupCommit(), {}, NoTurnOnce()
+    group, outcomes, turn, running = GroupCommit(), {}, NoTurnOnce(), threading.Event()
 
     def slow(db):
         db.conn.execute("INSERT INTO items VALUES (1)")
-        time.sleep(1.0)  # meanwhile the others queue up and form the next group
+        running.set()
+        queued(group, 3)  # meanwhile the others queue up and form the next group
 
     def write(value, job):
         db = connect(store, synchronous="NORMAL")
@@ -131,7 +141,8 @@ def test_when_a_leader_cannot_get_its_turn_every_job_in_its_group_hears_it_and_n
 
     first = threading.Thread(target=write, args=(1, slow))
     first.start()
-    time.sleep(0.1)
+    running.wait(20)
+
     def insert(value):
         return lambda db: db.conn.execute("INSERT INTO items VALUES (?)", [value])
 
