@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, g, make_response, redirect, render_template, request
+from flask import Blueprint, current_app, g, make_response, render_template, request
 from itsdangerous import BadSignature
 
 from kiosk.faces import text_colour as faces_text_colour
@@ -217,13 +217,19 @@ def _check_csrf():
                               request.form.get("csrf_token"))
 
 
+def _see_other(url):
+    """303 to `url` (built by _page_url, already quoted), with no body: flask.redirect also
+    writes a "Redirecting..." HTML page for browsers of the 1990s, escaping the URL into it."""
+    return current_app.response_class(status=303, headers={"Location": url})
+
+
 def _next(target, client_id, score):
     """Where a stored score goes on: reasons for a poor one, else thanks."""
     lang = _language()
     if score in current_app.extensions["scale"].dissatisfied_scores:
         token = _followup_serializer().dumps([target.kind, target.key, client_id])
-        return redirect(_page_url(target, "/why", f=token, lang=lang), 303)
-    return redirect(_page_url(target, "/thanks", lang=lang), 303)
+        return _see_other(_page_url(target, "/why", f=token, lang=lang))
+    return _see_other(_page_url(target, "/thanks", lang=lang))
 
 
 # --- the rating page --------------------------------------------------------------------
@@ -321,7 +327,8 @@ def rate(kind, key):
         response.set_cookie(guard.COOKIE, guard.with_rating(config["SECRET_KEY"], rated, target.counter_id,
                                                             client_id),
                             max_age=int(config["WEB_REPEAT_MINUTES"] * 60), path="/r/", httponly=True,
-                            samesite="Lax", secure=config["SESSION_COOKIE_SECURE"])
+                            samesite="Lax", secure=config["SESSION_COOKIE_SECURE"],
+                            expires=guard.expires_in(int(config["WEB_REPEAT_MINUTES"] * 60)))
     return response
 
 
@@ -358,7 +365,7 @@ def _why_page(target, status=200, chosen=(), comment="", error=None, contact=Non
 def why(kind, key):
     target = _resolve(kind, key)
     if _followup_client(target) is None:
-        return redirect(_page_url(target, "", lang=_language()), 303)
+        return _see_other(_page_url(target, "", lang=_language()))
     return _why_page(target)
 
 
@@ -367,7 +374,7 @@ def why_answer(kind, key):
     target = _resolve(kind, key)
     client_id = _followup_client(target)
     if client_id is None:
-        return redirect(_page_url(target, "", lang=_language()), 303)
+        return _see_other(_page_url(target, "", lang=_language()))
     chosen = request.form.getlist("reason")
     comment = request.form.get("comment", "")
     contact = {"contact": request.form.get("contact", ""), "contact_consent": request.form.get("consent") == "1"}
@@ -387,7 +394,7 @@ def why_answer(kind, key):
                             comment=comment, extra=extra)
         except ItemError:
             return _why_page(target, 400, chosen, comment, error="comment_hint", contact=contact)
-    return redirect(_page_url(target, "/thanks", lang=_language()), 303)
+    return _see_other(_page_url(target, "/thanks", lang=_language()))
 
 
 @bp.get("/<any(r, l):kind>/<key>/thanks")
