@@ -5,6 +5,8 @@ them), falling back to Vietnamese like the server does.
 """
 
 import datetime as dt
+import functools
+import zoneinfo
 
 LOCAL = {
     "vi": {
@@ -102,7 +104,7 @@ def label(labels, language):
     return labels.get(language) or labels.get("vi") or next(iter(labels.values()), "")
 
 
-def status_line(texts, status, storage_problem=None):
+def status_line(texts, status, storage_problem=None, zone=None):
     """'Online · 3 queued' and what staff need to know: dead letters, a refused token, a full disk."""
     if status is None or status.online is None:
         words = [texts["waiting"]]
@@ -115,16 +117,28 @@ def status_line(texts, status, storage_problem=None):
         if status.problem == "refused":
             words.append(texts["refused"])
         if status.last_sync_at:
-            words.append(f"{texts['last_sync']} {local_time(status.last_sync_at)}")
+            words.append(f"{texts['last_sync']} {local_time(status.last_sync_at, zone)}")
     if storage_problem:
         words.append(texts["storage"])
     return " · ".join(words)
 
 
-def local_time(stamp):
-    """HH:MM of a UTC ISO time on the kiosk's own clock (its time zone is set at install)."""
+def local_time(stamp, zone=None):
+    """HH:MM of a UTC ISO time in `zone` (the server's TIMEZONE, from the kiosk's config), so
+    staff read the time of the office's wall clock whatever zone the device was left on; the
+    device's own zone when the config names none or one this device does not know."""
     try:
         moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
         return stamp
-    return moment.astimezone().strftime("%H:%M")
+    return moment.astimezone(_zone(zone)).strftime("%H:%M")
+
+
+@functools.lru_cache(maxsize=4)
+def _zone(name):
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None

@@ -151,6 +151,7 @@ def kiosk_config():
         # offer them (app.extensions["kiosk_fields"]: name -> details); none in the bare core.
         "fields": current_app.extensions.get("kiosk_fields", {}),
         "server_time": now_stored(),
+        "timezone": config["TIMEZONE"],  # the kiosk shows times in the offices' zone, not its own
     })
 
 

@@ -143,7 +143,8 @@ class KioskApp(App):
         self.status = status
         self.online = bool(status and status.online)
         problem = self.controller.storage_problem if self.controller else None
-        self.status_text = texts.status_line(self.texts, status, problem)
+        zone = self.controller.config.get("timezone") if self.controller else None
+        self.status_text = texts.status_line(self.texts, status, problem, zone)
 
     # --- events from the citizen ------------------------------------------------------------
     def rate(self, score, by="tap"):

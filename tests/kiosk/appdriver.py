@@ -37,8 +37,9 @@ def config_from_server(database, office="D", counter="Quầy 1", **settings):
     return app.test_client().get("/api/v1/kiosk/config", headers={"Authorization": f"Bearer {token}"}).json
 
 
-def run_plan(tmp_path, argv, steps, name="plan", timeout=120):
-    """Run `python -m kiosk ARGV` driven by `steps` (see tests/kiosk/headless.py); returns its results."""
+def run_plan(tmp_path, argv, steps, name="plan", timeout=120, env=None):
+    """Run `python -m kiosk ARGV` driven by `steps` (see tests/kiosk/headless.py), with `env` added
+    to the kiosk's environment; returns its results."""
     tmp_path = Path(tmp_path)
     plan = {"argv": argv, "steps": steps, "result": str(tmp_path / f"{name}-result.json")}
     plan_path = tmp_path / f"{name}.json"
@@ -46,7 +47,8 @@ def run_plan(tmp_path, argv, steps, name="plan", timeout=120):
     log = tmp_path / f"{name}.log"
     with open(log, "wb") as output:
         completed = subprocess.run([sys.executable, "-m", "tests.kiosk.headless", str(plan_path)], cwd=ROOT,
-                                   env=kiosk_env(tmp_path), stdout=output, stderr=subprocess.STDOUT, timeout=timeout)
+                                   env={**kiosk_env(tmp_path), **(env or {})}, stdout=output,
+                                   stderr=subprocess.STDOUT, timeout=timeout)
     result_path = Path(plan["result"])
     assert completed.returncode == 0 and result_path.exists(), f"kiosk failed:\n{log.read_text()[-4000:]}"
     results = json.loads(result_path.read_text(encoding="utf-8"))

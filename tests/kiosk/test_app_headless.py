@@ -4,7 +4,10 @@ Screenshots of every screen at 800×480 and 1280×800 landscape and 480×800 por
 test-artifacts/kiosk/. The kiosk starts with the server unreachable, from its cached config.
 """
 
+import datetime as dt
 import json
+import re
+import zoneinfo
 
 import pytest
 
@@ -146,3 +149,19 @@ def test_a_new_kiosk_waits_for_its_server_then_asks(tmp_path, site):
     assert records["connected"]["header"]["placement"] == "Quầy 2  ·  Cán bộ tiếp nhận: Y Blông Niê"
     assert records["connected"]["status"].startswith("Đã kết nối · 0 chờ gửi")
     assert (tmp_path / "fresh" / "config.json").exists()
+
+
+def test_the_staff_line_gives_the_last_send_in_the_offices_time_whatever_the_devices_zone(tmp_path, site):
+    """A Pi left on UTC (an image flashed without install.sh) shows the time of the office's
+    wall clock: the zone comes from the server's config (TIMEZONE), not from the device."""
+    _, token, _ = site.add_kiosk(counter="Quầy 3")
+    save_token(site.url, token, tmp_path / "utc")
+    argv = ["--server", site.url, "--data-dir", str(tmp_path / "utc")]
+    steps = [{"wait": 3}, {"key": "4"}, {"advance": 5}, {"wait": 3}, {"record": "sent"}]
+    records = {r["label"]: r for r in run_plan(tmp_path, argv, steps, env={"TZ": "UTC"})["records"]}
+    shown = re.search(r"gửi lần cuối (\d\d:\d\d)", records["sent"]["status"])
+    assert shown, records["sent"]["status"]
+    now = dt.datetime.now(dt.UTC)
+    vietnam = {f"{now.astimezone(zoneinfo.ZoneInfo('Asia/Ho_Chi_Minh')) - dt.timedelta(minutes=m):%H:%M}"
+               for m in range(3)}
+    assert shown.group(1) in vietnam  # seven hours ahead of the device's UTC clock

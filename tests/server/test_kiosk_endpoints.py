@@ -22,6 +22,7 @@ def test_config_gives_the_kiosk_everything_it_shows(client, kiosk):
     assert [lang["code"] for lang in config["languages"]] == ["vi", "en"]
     assert config["texts"]["vi"]["question"].startswith("Ông/Bà")
     assert set(config["timeouts"]) >= {"thanks_seconds", "reasons_seconds", "cooldown_seconds", "heartbeat_seconds"}
+    assert config["timezone"] == "Asia/Ho_Chi_Minh"  # the staff line shows times in it
 
 
 def test_a_five_level_scale_and_an_extra_language_reach_the_kiosk(database, tmp_path):
