@@ -157,7 +157,8 @@ def test_the_staff_line_gives_the_last_send_in_the_offices_time_whatever_the_dev
     _, token, _ = site.add_kiosk(counter="Quầy 3")
     save_token(site.url, token, tmp_path / "utc")
     argv = ["--server", site.url, "--data-dir", str(tmp_path / "utc")]
-    steps = [{"wait": 3}, {"key": "4"}, {"advance": 5}, {"wait": 3}, {"record": "sent"}]
+    steps = [{"until": "idle", "timeout": 60}, {"key": "4"}, {"advance": 5}, {"until": "sent", "timeout": 60},
+             {"wait": 2}, {"record": "sent"}]  # the sender's status reaches the screen on its next frame
     records = {r["label"]: r for r in run_plan(tmp_path, argv, steps, env={"TZ": "UTC"})["records"]}
     shown = re.search(r"gửi lần cuối (\d\d:\d\d)", records["sent"]["status"])
     assert shown, records["sent"]["status"]
