@@ -30,7 +30,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
+# How long Playwright's expect() waits for what a person would see (its default is 5 s): a
+# chart is drawn once chromium has parsed plotly's 3.5 MB and laid the figure out, which on a
+# loaded 2-core CI machine can take longer than that. A passing check returns as soon as it holds.
+EXPECT_TIMEOUT_MS = 30_000
+
+
 def launch_chromium(playwright):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
