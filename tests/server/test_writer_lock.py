@@ -4,6 +4,7 @@ delays a write by at most the busy timeout, and nothing about it can lose a writ
 import os
 import subprocess
 import sys
+import threading
 import time
 
 from server.db import connect, write_transaction, writer_lock
@@ -13,7 +14,8 @@ import fcntl, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
 fcntl.flock(fd, fcntl.LOCK_EX)
 print("holding", flush=True)
-time.sleep(float(sys.argv[2]))
+sys.stdin.readline()  # until the test says so (or forever)
+print(time.monotonic(), flush=True)  # the moment it lets go: CLOCK_MONOTONIC is the machine's
 """
 
 
@@ -24,12 +26,37 @@ def make_store(path, busy_timeout_ms=5000):
     return db
 
 
-def hold_lock(path, seconds):
-    """Another process (a second gunicorn worker, say) that has the turn for `seconds`."""
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, f"{path}-writer.lock", str(seconds)],
-                              stdout=subprocess.PIPE, text=True)
+def hold_lock(path):
+    """Another process (a second gunicorn worker, say) that has the turn until told to let go."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, f"{path}-writer.lock"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "holding"
     return holder
+
+
+def let_go_once_waited_for(holder, path, seconds):
+    """The holder lets go `seconds` after another flock() started waiting for its lock file
+    (/proc/locks lists a blocked request with "->"), whenever this test got there: a fixed
+    hold counted from the holder's start is partly spent before a loaded machine begins the write."""
+    inode = os.stat(f"{path}-writer.lock").st_ino
+
+    def watch():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with open("/proc/locks") as locks:
+                if any("-> FLOCK" in line and f":{inode} " in line for line in locks):
+                    break
+            time.sleep(0.005)
+        time.sleep(seconds)
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def released_at(holder):
+    holder.wait(timeout=10)
+    return float(holder.stdout.readline())
 
 
 def timed_insert(db, value):
@@ -42,19 +69,22 @@ def timed_insert(db, value):
 def test_a_writer_waits_for_another_process_to_finish_then_writes(tmp_path):
     path = tmp_path / "w.db"
     db = make_store(path)
-    holder = hold_lock(path, 0.6)
+    holder = hold_lock(path)
+    let_go_once_waited_for(holder, path, 0.6)
     try:
         waited = timed_insert(db, 1)
+        written = time.monotonic()
     finally:
-        holder.wait(timeout=10)
-    assert 0.4 < waited < 4.5  # it took its turn after the holder, well before the 5 s timeout
+        released = released_at(holder)
+    assert written > released  # it took its turn after the holder...
+    assert 0.4 < waited < 4.5  # ... having waited for it, and well before the 5 s timeout
     assert db.execute("SELECT value FROM items").fetchall() == [(1,)]
 
 
 def test_a_stuck_holder_delays_a_write_only_up_to_the_busy_timeout(tmp_path):
     path = tmp_path / "w.db"
     db = make_store(path, busy_timeout_ms=300)
-    holder = hold_lock(path, 60)
+    holder = hold_lock(path)  # never lets go
     try:
         waited = timed_insert(db, 7)
     finally:
@@ -93,18 +123,27 @@ def test_a_writer_inside_a_writer_on_the_same_thread_does_not_wait_for_itself(tm
     assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 2
 
 
+def waiting_threads_cpu():
+    """CPU seconds used so far by this thread and the writer-lock helpers, and by nothing else in
+    the process: a thread an earlier test left running (an app's holiday-table warm-up, a fake
+    server) is not the writer's."""
+    threads = [threading.current_thread(), *(t for t in threading.enumerate() if t.name == "writer-lock-wait")]
+    return sum(time.clock_gettime(time.pthread_getcpuclockid(t.ident)) for t in threads)
+
+
 def test_a_writer_waiting_for_its_turn_spends_no_cpu_on_it(tmp_path):
     """It sleeps in flock() until the holder lets go, not in a polling loop (which cost more
     CPU than a rating's own work when several workers wrote)."""
     path = tmp_path / "w.db"
     db = make_store(path)
     timed_insert(db, 0)  # the schema's first write done, the lock file open
-    holder = hold_lock(path, 1.0)
+    holder = hold_lock(path)
+    let_go_once_waited_for(holder, path, 1.0)
     try:
-        cpu = time.process_time()
+        cpu = waiting_threads_cpu()
         waited = timed_insert(db, 1)
-        cpu = time.process_time() - cpu
+        cpu = waiting_threads_cpu() - cpu
     finally:
-        holder.wait(timeout=10)
+        released_at(holder)
     assert waited > 0.5
     assert cpu < 0.005, f"{cpu * 1000:.0f} ms of CPU while waiting {waited:.1f} s"
