@@ -25,7 +25,7 @@ class Watch:
     def __call__(self, status):
         self.reports.append(status)
 
-    def until(self, condition, timeout=20):
+    def until(self, condition, timeout=60):  # 1,200 ratings through a real server on a loaded 2-core machine
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.reports and condition(self.reports[-1]):

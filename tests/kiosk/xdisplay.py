@@ -88,7 +88,7 @@ class KioskOnScreen:
         return [(x, y) for y in range(0, height, 4) for x in range(0, width, 4)
                 if all(abs(a - b) <= 2 for a, b in zip(data[x, y], target, strict=True))]
 
-    def wait_for_colour(self, colour, timeout=30, present=True):
+    def wait_for_colour(self, colour, timeout=60, present=True):  # a kiosk starting on a loaded machine
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
