@@ -9,7 +9,7 @@ import pytest
 
 from server import create_app
 from server.components import load
-from tests.support import ROOT, add_kiosk, add_offices, add_user, auth, rating
+from tests.support import ROOT, add_kiosk, add_offices, add_user, auth, pin_clock, rating
 
 PURE_MODULES = ["server.periods", "server.figures", "server.scale", "sms.dialogue", "sms.parser", "sms.segments",
                 "dashboards.charts", "dashboards.alert_rules", "dashboards.ranking", "kiosk.flow"]
@@ -63,7 +63,7 @@ def test_the_core_code_holds_no_components_channel_metric_or_name():
     assert found == []
 
 
-def test_an_app_without_components_takes_kiosk_ratings_and_answers_stats(tmp_path):
+def test_an_app_without_components_takes_kiosk_ratings_and_answers_stats(tmp_path, monkeypatch):
     app = create_app({"DATABASE": str(tmp_path / "core.db"), "SQLITE_SYNCHRONOUS": "NORMAL", "TESTING": True},
                      components=[])
     add_offices(app, staff=[("CB1", "Nguyễn Văn An", "D", "Quầy 1")])
@@ -71,7 +71,9 @@ def test_an_app_without_components_takes_kiosk_ratings_and_answers_stats(tmp_pat
     user_token = add_user(app)
     client = app.test_client()
 
-    now = dt.datetime.now(dt.UTC)
+    # The server's clock pinned mid-year: from the machine's, the first rating fell in last
+    # year's row in the first minute of a local year.
+    now = pin_clock(monkeypatch, dt.datetime(2026, 6, 15, 3, 0, tzinfo=dt.UTC))
     ratings = [rating(4, now - dt.timedelta(minutes=1)), rating(1, now)]
     delivered = client.post("/api/v1/ratings", json={"ratings": ratings}, headers=auth(kiosk_token))
     assert [r["status"] for r in delivered.get_json()["results"]] == ["accepted", "accepted"]

@@ -194,18 +194,30 @@ def _no_empty_bar(page):
 
 
 
+def _crowd_the_address(database):
+    """A thousand taps from 127.0.0.1 this second (this module's server allows 1,000 a minute),
+    under the address's key of today and, should UTC midnight come before the server counts,
+    of tomorrow (the key changes with the UTC date); returns the keys."""
+    now = utcnow()
+    keys = {guard.address_key(SECRET, "127.0.0.1", moment) for moment in (now, now + dt.timedelta(minutes=1))}
+    add = """INSERT INTO web_address_counts (key, second, ratings, last_at) VALUES (?, ?, 1000, ?)
+             ON CONFLICT (key, second) DO UPDATE SET ratings = 1000"""
+    with sqlite3.connect(database) as conn:
+        for key in keys:
+            conn.execute(add, [key, int(now.timestamp()), to_stored(now)])
+    return keys
+
+
 def test_a_phone_over_its_networks_limit_is_told_to_wait_and_nothing_is_stored(site, browser):
     """The 429 page as a citizen sees it: the counter named, why, what to do, nothing stored.
-    The address's count is set to a thousand taps this second (this module's server allows
-    1,000 a minute), then given back to the other tests."""
-    now = utcnow()
-    key = guard.address_key(SECRET, "127.0.0.1", now)
-    add = "INSERT INTO web_address_counts (key, second, ratings, last_at) VALUES (?, ?, 1000, ?)"
-    with sqlite3.connect(site["database"]) as conn:
-        conn.execute(add, [key, int(now.timestamp()), to_stored(now)])
+    The address's count is set to a thousand taps before each phone's tap (the count is of the
+    last minute: with axe and screenshots, two phones can take longer than that on a loaded
+    machine), then given back to the other tests."""
+    keys = set()
     try:
         before = _web_responses(site)
         for phone in PHONES:
+            keys |= _crowd_the_address(site["database"])
             context, page, _ = _page(browser, phone)
             page.goto(site["counter_url"])
             with page.expect_response(lambda answer: answer.request.method == "POST") as posted:
@@ -222,7 +234,7 @@ def test_a_phone_over_its_networks_limit_is_told_to_wait_and_nothing_is_stored(s
         assert _web_responses(site) == before
     finally:
         with sqlite3.connect(site["database"]) as conn:
-            conn.execute("DELETE FROM web_address_counts WHERE key = ?", [key])
+            conn.executemany("DELETE FROM web_address_counts WHERE key = ?", [[key] for key in keys])
 
 def test_a_retired_poster_says_so_politely(site, browser):
     runner = site["app"].test_cli_runner()
