@@ -105,7 +105,10 @@ class Sender(threading.Thread):
             self._retry_at = time.monotonic() + self.retry_max
             self._online, self._problem = False, "refused"
         self._publish(outbox)
-        return min(self._heartbeat_due, self._config_due) - time.monotonic()
+        due = min(self._heartbeat_due, self._config_due)
+        if self._retry_at > now:  # this round failed: try again after the backoff, not at the next heartbeat
+            due = min(due, self._retry_at)
+        return due - time.monotonic()
 
     def _refresh_config(self):
         config = self.client.config()

@@ -85,6 +85,33 @@ def test_while_the_server_is_down_ratings_wait_and_then_all_arrive(tmp_path, out
         sender.stop()
 
 
+def test_a_kiosk_that_was_online_retries_a_failed_send_on_its_backoff_not_at_its_next_heartbeat(tmp_path, outbox):
+    """The server restarts (an upgrade, a power cut): the rating given meanwhile arrives as soon
+    as it is back, not up to a heartbeat interval (a minute) later."""
+    from tests.kiosk.support import Site, build_province
+    database = tmp_path / "restart.db"
+    build_province(database)
+    server = ServerProcess(database)
+    site = Site(database, server)
+    kiosk_id, token, _ = site.add_kiosk()
+    sender, watch = start_sender(server.url, token, outbox)
+    try:
+        with server:
+            watch.until(lambda s: s.online and s.queued == 0)  # its next heartbeat is a minute away
+        given = queued_rating(4)
+        outbox.add(given)
+        sender.wake()
+        watch.until(lambda s: s.online is False and s.queued == 1)
+        with server:
+            back = time.monotonic()
+            watch.until(lambda s: s.online and s.queued == 0, timeout=30)
+            waited = time.monotonic() - back
+        assert [r["client_id"] for r in site.ratings(kiosk_id)] == [given["id"]]
+        assert waited < 10  # its backoff is at most 0.5 s here
+    finally:
+        sender.stop()
+
+
 class Flaky(Client):
     """A client whose first sends fail in a way the sender does not expect (a bug, a bad card)."""
 
