@@ -17,6 +17,7 @@ VERY_SATISFIED, DISSATISFIED = "#1a9850", "#d7301f"
 SEND_GREEN = (0.10, 0.60, 0.31)
 REASON_GREY = (0.87, 0.89, 0.92)
 HEADER_BLUE = (0.05, 0.28, 0.63)  # only the idle screen has the header
+SHOTS = ARTIFACTS / "kiosk"
 QUICK = {"MISUSE_INTERVAL_SECONDS": 0.5, "KIOSK_THANKS_SECONDS": 1, "KIOSK_COOLDOWN_SECONDS": 0.5,
          "KIOSK_REASONS_TIMEOUT_SECONDS": 20}
 
@@ -61,12 +62,13 @@ def test_clicks_and_key_presses_on_the_kiosk_arrive_as_ratings(quick_site, tmp_p
     save_token(quick_site.url, token, tmp_path / "data")
     assert (tmp_path / "data" / "credentials.json").stat().st_mode & 0o777 == 0o600
     argv = ["--server", quick_site.url, "--data-dir", str(tmp_path / "data")]
+    SHOTS.mkdir(parents=True, exist_ok=True)  # on a fresh clone no other test may have made it yet
     with Xvfb(800, 480) as xvfb:
         kiosk = KioskOnScreen(xvfb, argv, tmp_path).start()
         try:
             kiosk.wait_for_colour(HEADER_BLUE)
             command_line = Path(f"/proc/{kiosk.process.pid}/cmdline").read_bytes()
-            kiosk.grab().save(ARTIFACTS / "kiosk" / "xvfb-800x480-idle.png")
+            kiosk.grab().save(SHOTS / "xvfb-800x480-idle.png")
             kiosk.click_colour(VERY_SATISFIED)
             wait_for_ratings(quick_site, kiosk_id, 1)
             next_citizen(kiosk)
@@ -78,7 +80,7 @@ def test_clicks_and_key_presses_on_the_kiosk_arrive_as_ratings(quick_site, tmp_p
             next_citizen(kiosk)
             kiosk.click_colour(DISSATISFIED)
             kiosk.wait_for_colour(REASON_GREY)
-            kiosk.grab().save(ARTIFACTS / "kiosk" / "xvfb-800x480-reasons.png")
+            kiosk.grab().save(SHOTS / "xvfb-800x480-reasons.png")
             toggles = kiosk.pixels_of(REASON_GREY)
             top = min(y for _, y in toggles)
             kiosk.click(min(x for x, _ in toggles) + 80, top + 25)  # the first reason, top left
