@@ -375,11 +375,10 @@ def _counter_and_officer(db, tree, served_at, office, request):
 
 
 def _contact(sender):
-    """The rating's way back to the citizen: the number the SMS came from (Rating.extra)."""
-    try:
-        return {"contact": phones.normalise(sender)} if sender else {}
-    except phones.PhoneError:
-        return {}  # a short code or sender ID: nobody to answer
+    """The rating's way back to the citizen: the number the SMS came from (Rating.extra);
+    none from a short code or sender ID."""
+    number = phones.sender_number(sender)
+    return {"contact": number} if number else {}
 
 
 def _own_transaction(db, job):

@@ -54,18 +54,28 @@ def number_key(secret_key, number):
     return hmac.new(str(secret_key).encode(), b"sms-number:" + number.encode(), hashlib.sha256).hexdigest()
 
 
-def sender_key(secret_key, sender):
-    """The key of an incoming message's sender: normalised when it is a number at all.
+def sender_number(sender):
+    """The number an incoming message came from, in E.164, or None for a short code or a
+    sender ID (nobody to answer).
 
-    Twilio sends `From` in E.164 already, which normalising would give back unchanged.
+    Twilio sends `From` in E.164 already: it is taken as it is. Parsing it would give it back
+    unchanged at best (phonenumbers was a tenth of a webhook's Python calls), and at worst drop
+    a number the carrier has just delivered from, because its range is newer than the library's
+    metadata. Any other form (a stand-in, a test) is normalised.
     """
     sender = (sender or "").strip()
-    if not E164.fullmatch(sender):
-        try:
-            sender = normalise(sender)
-        except PhoneError:
-            pass  # a short code or sender ID: keyed as it is
-    return number_key(secret_key, sender)
+    if E164.fullmatch(sender):
+        return sender
+    try:
+        return normalise(sender)
+    except PhoneError:
+        return None
+
+
+def sender_key(secret_key, sender):
+    """The key of an incoming message's sender: its number when it has one (sender_number),
+    else the sender as it is (a short code or sender ID)."""
+    return number_key(secret_key, sender_number(sender) or (sender or "").strip())
 
 
 def masked(number):

@@ -255,6 +255,16 @@ def test_an_sms_rating_opens_a_case_with_the_senders_number(client, site, app):
     assert found[0]["contact"] == "+8498*****21"
 
 
+def test_an_sms_rating_keeps_the_number_it_came_from_where_phonenumbers_knows_no_such_range(client, site, app):
+    """The carrier delivered the message from it, so the office can answer it, whatever the
+    phone library's metadata (which lags new number ranges) says of it."""
+    channel, now = app.extensions["sms"], dt.datetime.now(dt.UTC)
+    with app.app_context():
+        channel.receive(get_db(), "SMnew", "+84123456789", "D 1", now)
+    [found] = cases(client, site["admin"])["cases"]
+    assert found["has_contact"] and found["contact"] == "+8412*****89"
+
+
 def test_limit_must_be_plain_digits(client, site):
     answer = client.get("/api/v1/cases?limit=²", headers=auth(site["admin"]))
     assert answer.status_code == 400 and answer.json["error"].startswith("limit:")
