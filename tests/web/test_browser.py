@@ -102,6 +102,14 @@ def test_scan_to_thanks_for_a_poor_rating_with_reasons_and_a_comment(site, brows
     page.get_by_label("Thời gian chờ đợi lâu").check()
     page.get_by_label("Thái độ của cán bộ").check()
     page.get_by_label("Ý kiến khác (không bắt buộc)").fill("Chờ hơn một tiếng mà không ai hướng dẫn")
+    # Every control is a target a thumb can hit (WCAG 2.5.8: 24 px at least), within the width:
+    # the phone number's field and its consent box were the browser's 13 px defaults.
+    for control in ("input[type=checkbox]", "input[type=tel]", "textarea", "button"):
+        for box in (item.bounding_box() for item in page.locator(control).all()):
+            assert box["height"] >= 24 and box["width"] >= 24 and box["x"] + box["width"] <= PHONES[phone]["width"], \
+                (control, box)
+    field = page.locator("input[type=tel]").bounding_box()
+    assert field["height"] >= 44 and field["width"] >= PHONES[phone]["width"] * 0.8  # as wide as the comment box
     _shot(page, f"{name}-2-why")
     if javascript:
         _no_serious_findings(page)
