@@ -3,12 +3,14 @@ free ports, a real server process, a CLI runner (fixtures are in tests/conftest.
 
 import contextlib
 import datetime as dt
+import fcntl
 import os
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -86,10 +88,37 @@ def pin_clock(monkeypatch, moment):
     return moment
 
 
+# Ports free_port() handed out lately, shared by every test process on the machine (both xdist
+# workers): the port is free when chosen but bound later (gunicorn starting, nginx), and in that
+# gap the kernel may hand the same free port to the other worker's free_port() (about one in
+# 14,000 draws; with a few hundred servers a run, a run in a few hundred would fail to bind).
+PORTS_HANDED_OUT = Path(tempfile.gettempdir()) / f"satisfaction-tests-ports-{os.getuid()}"
+PORT_HELD_SECONDS = 600
+
+
 def free_port():
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nothing listens on, and that no other test took in the last ten minutes."""
+    with open(PORTS_HANDED_OUT, "a+", encoding="ascii") as registry:
+        fcntl.flock(registry, fcntl.LOCK_EX)  # released when the file closes
+        registry.seek(0)
+        now = time.time()
+        recent = {}
+        for line in registry.read().split("\n"):
+            with contextlib.suppress(ValueError):
+                port, at = line.split()
+                if now - float(at) < PORT_HELD_SECONDS:
+                    recent[int(port)] = float(at)
+        while True:
+            with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            if port not in recent:
+                break
+        recent[port] = now
+        registry.seek(0)
+        registry.truncate()
+        registry.write("".join(f"{p} {at}\n" for p, at in recent.items()))
+    return port
 
 
 def server_env(database, **settings):
