@@ -15,9 +15,17 @@ from werkzeug.exceptions import ClientDisconnected
 URLENCODED = "application/x-www-form-urlencoded"
 
 
+def _unproxied(request):
+    """The request object behind flask's `request` proxy: each attribute read through the proxy
+    looks the request up again (four calls), and these readers make about a dozen."""
+    unwrap = getattr(request, "_get_current_object", None)
+    return unwrap() if unwrap is not None else request
+
+
 def declared_body(request):
     """The body at its declared length, read at once; None for a body werkzeug must read
     (no Content-Length: chunked; over MAX_CONTENT_LENGTH: its 413)."""
+    request = _unproxied(request)
     length, limit = request.content_length, request.max_content_length
     if length is None or (limit is not None and length > limit):
         return None
@@ -32,6 +40,7 @@ def read_urlencoded(request, storage_class=None):
     length within MAX_CONTENT_LENGTH, parsed as werkzeug's formparser does (parse_qsl, blank
     values kept, bad escapes kept as written; not UTF-8: no fields). Any other body is left
     to werkzeug. `storage_class`: what holds the fields (request.parameter_storage_class)."""
+    request = _unproxied(request)
     if "form" in request.__dict__:
         return
     if request.mimetype != URLENCODED:
