@@ -4,12 +4,13 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
+import time
 import zoneinfo
 
 from dashboards import accounts
 from server import create_app, retention
 from server.db import get_db, write_transaction
-from server.timeutil import local_today
+from server.timeutil import local_today, utcnow
 from sms.sender import Sender
 from tests.sms.support import E164, PHONE, inbound, make_app, reply_text
 from tests.support import add_user, auth, flask_cli
@@ -42,6 +43,17 @@ def days_until_cutoff():
     return (local_today(zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")) - CUTOFF).days
 
 
+def purge_up_to_cutoff(database):
+    """`flask purge` with the retention that puts its cut at CUTOFF. The process counts the
+    days from its own today: in the last minute of a local day the test waits for the next
+    one first, so both count from the same day."""
+    local = utcnow().astimezone(zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"))
+    left = (dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), local.tzinfo) - local).total_seconds()
+    if left < 60:
+        time.sleep(left + 1)
+    return flask_cli(database, "purge", COMMENT_RETENTION_DAYS=days_until_cutoff())
+
+
 def test_comments_past_retention_are_erased_and_not_one_figure_moves(demo_copy):
     app = create_app({"DATABASE": str(demo_copy), "SQLITE_SYNCHRONOUS": "NORMAL", "TESTING": True})
     token = add_user(app, "retention-admin")
@@ -56,7 +68,7 @@ def test_comments_past_retention_are_erased_and_not_one_figure_moves(demo_copy):
     ratings = "SELECT id, client_id, office_id, score, reasons, misuse, created_at, local_day FROM ratings ORDER BY id"
     ratings_before = rows(demo_copy, ratings)
 
-    result = flask_cli(demo_copy, "purge", COMMENT_RETENTION_DAYS=days_until_cutoff())
+    result = purge_up_to_cutoff(demo_copy)
 
     assert f"{due:>9,}  comments given before {CUTOFF.isoformat()}" in result.stdout
     assert rows(demo_copy, old, [CUTOFF.isoformat()]) == [(0,)]
@@ -65,7 +77,7 @@ def test_comments_past_retention_are_erased_and_not_one_figure_moves(demo_copy):
     after = figures(client, token), {table: rows(demo_copy, f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")
                                      for table in ROLLUPS}
     assert after == before
-    again = flask_cli(demo_copy, "purge", COMMENT_RETENTION_DAYS=days_until_cutoff())
+    again = purge_up_to_cutoff(demo_copy)
     assert f"{0:>9,}  comments given before" in again.stdout
 
 
@@ -103,7 +115,7 @@ def test_purge_erases_sms_numbers_and_stale_login_failures_and_says_how_many(dat
 
 
 def test_each_purge_leaves_one_audit_entry_with_the_counts(demo_copy):
-    flask_cli(demo_copy, "purge", COMMENT_RETENTION_DAYS=days_until_cutoff())
+    purge_up_to_cutoff(demo_copy)
     [(actor, details)] = rows(demo_copy, "SELECT actor, details FROM audit_log WHERE action = 'retention.purge'")
     assert actor.startswith("cli:")
     counts = json.loads(details)
