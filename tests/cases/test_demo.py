@@ -2,6 +2,7 @@
 answered by SMS (messages of the outbox, not Twilio), a few with a number (masked), all
 within the retention rules; a supervisor's cases page shows them."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -15,15 +16,17 @@ from tests.support import flask_cli, rows
 
 @pytest.fixture(scope="module")
 def live_demo(tmp_path_factory):
-    """A small demo ending yesterday, as `make run` seeds it (the shared test demo ends in October)."""
+    """A small demo ending yesterday, as `make run` seeds it (the shared test demo ends in October),
+    and a moment just before it was seeded."""
     path = tmp_path_factory.mktemp("cases-demo") / "demo.db"
     flask_cli(path, "init-db")
+    before = utcnow()
     seeded = flask_cli(path, "seed-demo", "--ratings", "8000", "--days", "150", "--seed", "5")
-    return path, seeded.stdout
+    return path, seeded.stdout, before
 
 
 def test_the_demo_has_cases_of_every_status_worked_as_a_province_would(live_demo):
-    path, output = live_demo
+    path, output, seeded_at = live_demo
     assert re.search(r"cases demo: [\d,]+ cases \([\d,]+ open of which [\d,]+ overdue", output)
     now = utcnow().strftime("%Y-%m-%dT%H:%M:%S")
     statuses = dict(rows(path, "SELECT status, COUNT(*) FROM cases GROUP BY status"))
@@ -49,18 +52,20 @@ def test_the_demo_has_cases_of_every_status_worked_as_a_province_would(live_demo
     [(kept,)] = rows(path, "SELECT COUNT(*) FROM cases WHERE contact IS NOT NULL")
     assert kept
     assert rows(path, "SELECT COUNT(*) FROM case_events WHERE kind = 'feedback'")[0][0]
-    # Retention already holds: purging now erases nothing.
+    # Retention already holds: a purge erases nothing. As of the seeding (the demo keeps what a
+    # purge then would): a number whose time came in the seconds since would be erased now.
     app = create_app({"DATABASE": str(path), "SQLITE_SYNCHRONOUS": "NORMAL", "TESTING": True})
     with app.app_context():
         from cases import retention
-        [(_, _, erased)] = retention.purge(app, get_db(), utcnow())
+        [(_, _, erased)] = retention.purge(app, get_db(), seeded_at)
     assert erased == 0
+    three_days_before = (seeded_at - dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%S")
     assert rows(path, """SELECT COUNT(*) FROM sms_messages WHERE phone IS NOT NULL AND purpose = 'case-reply'
-                         AND sent_at < strftime('%Y-%m-%dT%H:%M:%S', 'now', '-3 days')""") == [(0,)]
+                         AND sent_at < ?""", [three_days_before]) == [(0,)]
 
 
 def test_a_supervisors_cases_page_of_the_demo_shows_every_tab_with_masked_numbers(live_demo):
-    path, _ = live_demo
+    path, *_ = live_demo
     app = create_app({"DATABASE": str(path), "SQLITE_SYNCHRONOUS": "NORMAL", "TESTING": True,
                       "SESSION_COOKIE_SECURE": False})
     client = app.test_client()
