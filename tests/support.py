@@ -178,7 +178,7 @@ class ServerProcess:
                                             start_new_session=True)
         return self
 
-    def start(self, timeout=30):
+    def start(self, timeout=60):  # gunicorn importing the app on a loaded 2-core machine; returns once it answers
         self.launch()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -197,7 +197,7 @@ def test_the_server_checks_by_itself_in_the_background(database, province):
         response = requests.post(server.url + "/api/v1/ratings", headers=auth(token),
                                  json={"ratings": bad_window()}, timeout=10)
         assert response.status_code == 200
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 40  # a round a second, once both workers are up on a loaded machine
         while time.monotonic() < deadline and not stored_alerts(province):
             requests.get(server.url + "/login", timeout=5)  # wakes both workers' threads
             time.sleep(0.5)
