@@ -231,13 +231,23 @@ def write_transaction(db):
         db.conn.execute("COMMIT")
 
 
+MARKERS = ("database_id", "offices_version", "kiosks_version")
+# meta's change markers as columns of a caller's own query, in MARKERS' order (markers_from
+# makes them change_markers' dict): a request that reads anyway reads them with it.
+MARKER_COLUMNS = ", ".join(f"(SELECT value FROM meta WHERE key = '{key}')" for key in MARKERS)
+
+
 def change_markers(db):
     """meta's change markers in one read: {"database_id", "offices_version", "kiosks_version"}.
 
     Each process keeps what they guard in memory (the office tree, kiosk token lookups) and
     compares these on every use; one query serves both on the request path."""
-    return dict(db.conn.execute("SELECT key, value FROM meta WHERE key IN "
-                                "('database_id', 'offices_version', 'kiosks_version')").fetchall())
+    return markers_from(db.conn.execute(f"SELECT {MARKER_COLUMNS}").fetchone())
+
+
+def markers_from(values):
+    """The markers dict from MARKER_COLUMNS' values (a marker not set yet is left out)."""
+    return {key: value for key, value in zip(MARKERS, values, strict=True) if value is not None}
 
 
 def db_writer_lock(db):

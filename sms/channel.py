@@ -24,13 +24,14 @@ class InvitationError(ValueError):
 
 
 class OfficeDirectory:
-    """Offices by code for the dialogue, looked up only when a message names one."""
+    """Offices by code for the dialogue, looked up only when a message names one. `markers`:
+    meta's change markers when the caller has just read them (the message's snapshot)."""
 
-    def __init__(self, db):
-        self.db = db
+    def __init__(self, db, markers=None):
+        self.db, self.markers = db, markers
 
     def get(self, code):
-        tree = load_tree(self.db)  # kept per process: its by_code holds every office, as the table does
+        tree = load_tree(self.db, self.markers)  # kept per process: by_code holds every office, as the table does
         office = tree.by_code.get(code)
         if office is None:
             return None
@@ -183,15 +184,18 @@ class Channel:
         """
         key = phones.sender_key(self.secret, sender)
         snapshot = self._snapshot(db, message_sid, key)
-        outcome = None if snapshot[0] is not None else self._step(self._rules(db), key, snapshot, body, now)
+        outcome = None if snapshot[0] is not None else self._step(self._rules(db, snapshot[3]), key, snapshot, body,
+                                                                  now)
 
         def write(db):  # on the connection that holds the write lock, perhaps another thread's
             current = self._snapshot(db, message_sid, key)
             if current[0] is not None:
                 return current[0][0], []
+            # The same conversation and the same office tree: the dialogue's outcome holds.
             state, new_state, reply, effects = (
-                outcome if current == snapshot else self._step(self._rules(db), key, current, body, now))
-            statuses = [status for effect in effects for status in self._apply(db, key, effect, now, sender)]
+                outcome if current == snapshot else self._step(self._rules(db, current[3]), key, current, body, now))
+            statuses = [status for effect in effects
+                        for status in self._apply(db, key, effect, now, sender, current[3])]
             storage.save_conversation(db, key, new_state.to_json(),
                                       new_state.expires_at if new_state.stage != dialogue.IDLE else None, now)
             invitation_id = new_state.invitation_id or (state.invitation_id if state.stage != dialogue.IDLE else None)
@@ -204,29 +208,31 @@ class Channel:
             count_results("sms", statuses)
         return reply
 
-    def _rules(self, db):
-        return Dialogue(self.scale, self.texts, OfficeDirectory(db), self.timezone, self.contact_topic)
+    def _rules(self, db, markers=None):
+        return Dialogue(self.scale, self.texts, OfficeDirectory(db, markers), self.timezone, self.contact_topic)
 
     @staticmethod
     def _snapshot(db, message_sid, key):
-        """(earlier reply to this MessageSid, stored conversation, opted out) as stored now."""
+        """(earlier reply to this MessageSid, stored conversation, opted out, meta's change
+        markers) as stored now."""
         return storage.snapshot(db, message_sid, key)
 
     @staticmethod
     def _step(rules, key, snapshot, body, now):
-        _, stored, opted_out = snapshot
+        _, stored, opted_out, _ = snapshot
         state = Conversation.from_json(stored, opted_out) if stored else Conversation(key, opted_out=opted_out)
         return (state, *rules.step(state, body, now))
 
-    def _apply(self, db, key, effect, now, sender=None):
-        """Carry out one effect of the dialogue; the statuses of the ratings it stored."""
+    def _apply(self, db, key, effect, now, sender=None, markers=None):
+        """Carry out one effect of the dialogue; the statuses of the ratings it stored.
+        `markers`: meta's change markers as just read in this transaction."""
         if isinstance(effect, StoreRating):
             language = "vi" if effect.language in (None, "vi-ascii") else effect.language
             rating = Rating(client_id=effect.client_id, score=effect.score, created_at=effect.created_at,
                             service=effect.service, reference=effect.reference, language=language,
                             staff_code=effect.staff_code, extra=_contact(sender))
             source = Source("sms", effect.office_id, counter_id=effect.counter_id)
-            status = self.ingest.store_parsed(db, load_tree(db), source, [rating], now)
+            status = self.ingest.store_parsed(db, load_tree(db, markers), source, [rating], now)
             if effect.invitation_id is not None and status == ["accepted"]:
                 storage.update_invitation(db, effect.invitation_id,
                                           {"replied_at": to_stored(now), "rating_client_id": effect.client_id})

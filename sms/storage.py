@@ -10,6 +10,7 @@ import json
 
 from sqlite_utils.migrations import Migrations
 
+from server.db import MARKER_COLUMNS, markers_from
 from server.timeutil import to_stored
 
 migrations = Migrations("sms")
@@ -271,15 +272,18 @@ def processed(db, message_sid):
 
 
 def snapshot(db, message_sid, key):
-    """(processed(db, message_sid), conversation_state(db, key), is_opted_out(db, key)) in one
-    read: an incoming message needs all three, twice (before and under the write lock)."""
-    seen, reply, state, opted_out = db.execute(
-        """SELECT EXISTS (SELECT 1 FROM sms_inbound WHERE message_sid = :sid),
-                  (SELECT reply FROM sms_inbound WHERE message_sid = :sid),
-                  (SELECT state FROM sms_conversations WHERE number_key = :key),
-                  EXISTS (SELECT 1 FROM sms_opt_outs WHERE number_key = :key)""",
+    """(processed(db, message_sid), conversation_state(db, key), is_opted_out(db, key), meta's
+    change markers) in one read: an incoming message needs all four, twice (before and under
+    the write lock); the markers are what the office tree is looked up by (load_tree)."""
+    seen, reply, state, opted_out, *markers = db.execute(
+        f"""SELECT EXISTS (SELECT 1 FROM sms_inbound WHERE message_sid = :sid),
+                   (SELECT reply FROM sms_inbound WHERE message_sid = :sid),
+                   (SELECT state FROM sms_conversations WHERE number_key = :key),
+                   EXISTS (SELECT 1 FROM sms_opt_outs WHERE number_key = :key),
+                   {MARKER_COLUMNS}""",
         {"sid": message_sid, "key": key}).fetchone()
-    return (reply,) if seen else None, json.loads(state) if state is not None else None, bool(opted_out)
+    return ((reply,) if seen else None, json.loads(state) if state is not None else None, bool(opted_out),
+            markers_from(markers))
 
 
 def record_inbound(db, message_sid, key, invitation_id, reply, segments, now):
