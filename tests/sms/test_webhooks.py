@@ -302,6 +302,32 @@ def test_a_code_of_an_office_merged_away_or_closed_is_answered_clearly_and_nothi
     assert rows  # the stats answer with them
 
 
+def test_an_office_merged_while_a_message_is_read_is_answered_on_the_new_map(sms_province, admin, monkeypatch):
+    """The dialogue runs on a snapshot read before the write lock; a reorganisation committed
+    between that read and the write (another worker's admin) must not leave the reply on the
+    old map: the office tree's version is part of the snapshot, so the dialogue runs again."""
+    from server import reorganisation
+    from sms import storage
+
+    today = dt.datetime.now(sms_province.extensions["timezone"]).date()
+    read, reads = storage.snapshot, []
+
+    def merged_before_the_second_read(db, message_sid, key):
+        reads.append(message_sid)
+        if len(reads) == 2:  # the dialogue has run on the first read; now, under the lock, the map has changed
+            with write_transaction(db):
+                reorganisation.merge(db, "C", "D", today, "test")
+                reorganisation.reattribute(db)
+        return read(db, message_sid, key)
+
+    monkeypatch.setattr(storage, "snapshot", merged_before_the_second_read)
+    reply = reply_text(inbound(sms_province.test_client(), sms_province, "C 3"))
+    assert reply.startswith("Xã Một (C) đã hợp nhất vào Huyện Một") and "vui lòng nhắn mã D" in reply
+    with sms_province.app_context():
+        stored = get_db().execute("SELECT o.code FROM ratings r JOIN offices o ON o.id = r.office_id").fetchall()
+    assert [row[0] for row in stored] == ["D"]
+
+
 @pytest.mark.parametrize("body", [
     "MessageSid=SM1&From=%2B84912345678&Body=GN+4", "Body=&From=", "Body=a&Body=b&Body=a", "Body=%FF%FE&x=1",
     "Body=H%E1%BB%A7y", "Body=Hủy&x=%", "a=1;b=2", "Body", "=x", "", "Body=%E1%BB", b"Body=\xff\xfe",
