@@ -171,7 +171,7 @@ def test_slow_clients_are_cut_off_while_a_good_kiosk_is_served(stack):
     for client in slow:
         client.start()
     good, rng = session_from(stack, "127.0.0.2"), seeded("good kiosk")
-    clock, answers, slowest = RatingClock(rng), [], 0.0
+    clock, answers, slowest, served_for = RatingClock(rng), [], 0.0, 0.0
     started = time.monotonic()
     deadline = started + CUT_OFF_WITHIN
     while time.monotonic() < deadline and any(c.closed_after is None for c in stalled_headers + stalled_bodies):
