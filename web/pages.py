@@ -303,13 +303,13 @@ def rate(kind, key):
     def store(db):
         # The address's count is read in the write transaction: taps sent at the same moment
         # take turns, so none passes the limit or escapes the burst flag on a stale count.
-        count, latest = storage.hits_since(db, address, now - dt.timedelta(minutes=1))
+        count, latest, markers = storage.hits_since(db, address, now - dt.timedelta(minutes=1))
         if count >= limit:
             raise TooMany()
         rating.flagged = latest is not None and now - from_stored(latest) < burst_within
         if target.link is not None and not storage.mark_link_used(db, target.link["id"], client_id, now):
             raise LinkTaken()
-        status = ingest.store_parsed(db, load_tree(db), source, [rating], now)[0]
+        status = ingest.store_parsed(db, load_tree(db, markers), source, [rating], now)[0]
         if status == "accepted":
             storage.record_hit(db, address, now)
         return status

@@ -18,6 +18,7 @@ import secrets
 
 from sqlite_utils.migrations import Migrations
 
+from server.db import MARKER_COLUMNS, markers_from
 from server.timeutil import to_stored
 
 migrations = Migrations("web")
@@ -173,12 +174,13 @@ def record_hit(db, key, now):
 
 
 def hits_since(db, key, since):
-    """(how many ratings this address sent since `since`, to the second, and the latest one's
-    time or None); reads at most one row per second since then."""
-    count, latest = db.execute(
-        "SELECT COALESCE(SUM(ratings), 0), MAX(last_at) FROM web_address_counts WHERE key = ? AND second >= ?",
-        [key, _second(since)]).fetchone()
-    return count, latest
+    """(how many ratings this address sent since `since`, to the second, the latest one's time
+    or None, and meta's change markers, which the tap's write looks the office tree up by);
+    reads at most one row per second since then."""
+    count, latest, *markers = db.execute(
+        f"""SELECT COALESCE(SUM(ratings), 0), MAX(last_at), {MARKER_COLUMNS}
+            FROM web_address_counts WHERE key = ? AND second >= ?""", [key, _second(since)]).fetchone()
+    return count, latest, markers_from(markers)
 
 
 def purge(db, now):
