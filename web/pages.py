@@ -219,7 +219,8 @@ def _check_csrf():
 
 def _see_other(url):
     """303 to `url` (built by _page_url, already quoted), with no body: flask.redirect also
-    writes a "Redirecting..." HTML page for browsers of the 1990s, escaping the URL into it."""
+    writes a "Redirecting..." HTML page with the link, escaped, which a browser following the
+    303 never shows."""
     return current_app.response_class(status=303, headers={"Location": url})
 
 
