@@ -63,14 +63,20 @@ def test_a_backlog_drains_in_the_order_given_and_arrives_once(site, outbox):
     assert {(r["office"], r["counter"]) for r in stored} == {("D", "Quầy 1")}
 
 
-def test_while_the_server_is_down_ratings_wait_and_then_all_arrive(tmp_path, outbox):
+def _site_not_started(tmp_path, outbox):
+    """A province and a kiosk with its sender running, and the server not started yet: the
+    test starts and stops it (`with server:`)."""
     from tests.kiosk.support import Site, build_province
-    database = tmp_path / "down.db"
+    database = tmp_path / "site.db"
     build_province(database)
     server = ServerProcess(database)
     site = Site(database, server)
     kiosk_id, token, _ = site.add_kiosk()
-    sender, watch = start_sender(server.url, token, outbox)
+    return server, site, kiosk_id, *start_sender(server.url, token, outbox)
+
+
+def test_while_the_server_is_down_ratings_wait_and_then_all_arrive(tmp_path, outbox):
+    server, site, kiosk_id, sender, watch = _site_not_started(tmp_path, outbox)
     try:
         given = [queued_rating(score, seconds_ago=10 - n) for n, score in enumerate((4, 3, 1))]
         for rating in given:
@@ -88,13 +94,7 @@ def test_while_the_server_is_down_ratings_wait_and_then_all_arrive(tmp_path, out
 def test_a_kiosk_that_was_online_retries_a_failed_send_on_its_backoff_not_at_its_next_heartbeat(tmp_path, outbox):
     """The server restarts (an upgrade, a power cut): the rating given meanwhile arrives as soon
     as it is back, not up to a heartbeat interval (a minute) later."""
-    from tests.kiosk.support import Site, build_province
-    database = tmp_path / "restart.db"
-    build_province(database)
-    server = ServerProcess(database)
-    site = Site(database, server)
-    kiosk_id, token, _ = site.add_kiosk()
-    sender, watch = start_sender(server.url, token, outbox)
+    server, site, kiosk_id, sender, watch = _site_not_started(tmp_path, outbox)
     try:
         with server:
             watch.until(lambda s: s.online and s.queued == 0)  # its next heartbeat is a minute away
