@@ -289,7 +289,8 @@ def rate(kind, key):
             if earlier[1] == client_id:  # the same page sent twice: carry on as the first time
                 return _next(target, client_id, score)
             return _render("done.html", target, message="already")
-    address = guard.address_key(config["SECRET_KEY"], request.remote_addr, now)
+    window = dt.timedelta(minutes=1)
+    addresses = guard.address_keys(config["SECRET_KEY"], request.remote_addr, now, window)
     ingest, limit = extensions["ingest"], config["WEB_RATINGS_PER_MINUTE"]
     burst_within = dt.timedelta(seconds=config["WEB_BURST_SECONDS"])
     item = {"id": client_id, "score": score, "created_at": to_stored(now), "language": _language(),
@@ -304,7 +305,7 @@ def rate(kind, key):
     def store(db):
         # The address's count is read in the write transaction: taps sent at the same moment
         # take turns, so none passes the limit or escapes the burst flag on a stale count.
-        count, latest, markers = storage.hits_since(db, address, now - dt.timedelta(minutes=1))
+        count, latest, markers = storage.hits_since(db, addresses, now - window)
         if count >= limit:
             raise TooMany()
         rating.flagged = latest is not None and now - from_stored(latest) < burst_within
@@ -312,7 +313,7 @@ def rate(kind, key):
             raise LinkTaken()
         status = ingest.store_parsed(db, load_tree(db, markers), source, [rating], now)[0]
         if status == "accepted":
-            storage.record_hit(db, address, now)
+            storage.record_hit(db, addresses[0], now)
         return status
 
     try:

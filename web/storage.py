@@ -173,13 +173,14 @@ def record_hit(db, key, now):
         [key, _second(now), to_stored(now)])
 
 
-def hits_since(db, key, since):
+def hits_since(db, keys, since):
     """(how many ratings this address sent since `since`, to the second, the latest one's time
     or None, and meta's change markers, which the tap's write looks the office tree up by);
-    reads at most one row per second since then."""
+    `keys`: the address's keys over that time (web.guard.address_keys). Reads at most one row
+    per key and second since then."""
     count, latest, *markers = db.execute(
-        f"""SELECT COALESCE(SUM(ratings), 0), MAX(last_at), {MARKER_COLUMNS}
-            FROM web_address_counts WHERE key = ? AND second >= ?""", [key, _second(since)]).fetchone()
+        f"""SELECT COALESCE(SUM(ratings), 0), MAX(last_at), {MARKER_COLUMNS} FROM web_address_counts
+            WHERE key IN ({", ".join("?" * len(keys))}) AND second >= ?""", [*keys, _second(since)]).fetchone()
     return count, latest, markers_from(markers)
 
 

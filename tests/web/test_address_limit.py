@@ -23,7 +23,7 @@ def _check(db, key, sent, now):
 
     db.conn.set_progress_handler(step, 1)
     try:
-        count, latest, _ = storage.hits_since(db, key, now - dt.timedelta(minutes=1))
+        count, latest, _ = storage.hits_since(db, [key], now - dt.timedelta(minutes=1))
     finally:
         db.conn.set_progress_handler(None, 1)
     return count, latest, steps[0]
@@ -48,7 +48,7 @@ def test_the_address_check_forgets_ratings_older_than_a_minute(app):
             storage.record_hit(db, "c" * 32, now - dt.timedelta(seconds=90))
             storage.record_hit(db, "c" * 32, now - dt.timedelta(seconds=30))
             storage.record_hit(db, "d" * 32, now)
-        count, latest, _ = storage.hits_since(db, "c" * 32, now - dt.timedelta(minutes=1))
+        count, latest, _ = storage.hits_since(db, ["c" * 32], now - dt.timedelta(minutes=1))
     assert count == 1 and latest is not None
 
 

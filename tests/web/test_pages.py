@@ -8,7 +8,7 @@ import time
 
 from server.db import get_db, write_transaction
 from server.timeutil import to_stored
-from tests.support import add_user, auth
+from tests.support import add_user, auth, pin_clock
 from tests.web.support import BASE, form_fields
 
 
@@ -161,6 +161,23 @@ def _simultaneous_taps(app, counter_path, monkeypatch):
 
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         return sorted(pool.map(lambda pair: tap(*pair), forms))
+
+
+def test_the_address_limit_and_burst_rule_hold_across_the_utc_midnight_when_its_key_changes(
+        app, client, counter_path, database, monkeypatch):
+    """The address's hash is keyed with the UTC date, so it changes at 00:00 UTC: 07:00 in
+    Vietnam, when the offices open. A tap just after it is still counted with the one just before."""
+    app.config["WEB_RATINGS_PER_MINUTE"] = 1
+    pin_clock(monkeypatch, dt.datetime(2026, 12, 1, 23, 59, 50, tzinfo=dt.UTC))
+    assert _rate(client, counter_path, 4)[0].status_code == 303
+    client.delete_cookie("rated", path="/r/")  # another browser behind the same address
+    pin_clock(monkeypatch, dt.datetime(2026, 12, 2, 0, 0, 5, tzinfo=dt.UTC))
+    limited, _ = _rate(client, counter_path, 4)
+    assert limited.status_code == 429  # 15 s after its first: over the limit of one a minute
+    app.config["WEB_RATINGS_PER_MINUTE"] = 10
+    client.delete_cookie("rated", path="/r/")
+    assert _rate(client, counter_path, 4)[0].status_code == 303
+    assert [row[4] for row in _ratings(database)] == [0, 1]  # and within the burst window: flagged
 
 
 def test_simultaneous_taps_from_one_address_cannot_pass_its_limit(app, counter_path, database, monkeypatch):
