@@ -32,12 +32,19 @@ def signer(secret_key):
 
 
 def nonce_of(secret_key, token):
-    """The nonce a link token signs, or None when the token was changed or cut."""
+    """The nonce a link token signs, or None when the token was changed or cut.
+
+    The token must also be the one spelling of it this server writes: base64 decoders ignore
+    the unused low bits of the signature's last character, so three other spellings of that
+    character pass the signature, and a changed character would then not always fail it."""
+    serializer = signer(secret_key)
     try:
-        nonce = signer(secret_key).loads(token)
+        nonce = serializer.loads(token)
     except (BadSignature, UnicodeDecodeError, ValueError):
         return None
-    return nonce if isinstance(nonce, str) else None
+    if not isinstance(nonce, str) or serializer.dumps(nonce) != token:
+        return None
+    return nonce
 
 
 def link_url(base_url, secret_key, nonce):
