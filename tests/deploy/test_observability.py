@@ -4,6 +4,7 @@ import datetime as dt
 import io
 import json
 import logging
+import re
 import sqlite3
 import time
 import uuid
@@ -189,5 +190,10 @@ def test_a_server_error_is_logged_by_where_it_happened_without_the_values_behind
     [failure] = [line for line in logged if line.get("error")]
     assert "RuntimeError at tests/deploy/test_observability.py:" in failure["error"]
     assert "caused by ValueError at" in failure["error"]
+    # The request id is 32 random hex digits, which hold "0912" about once in 2,400 requests:
+    # it is checked for that shape, and the number looked for in everything else.
+    for line in logged:
+        made = line.pop("request_id", None)
+        assert made is None or re.fullmatch(r"[0-9a-f]{32}", made), made
     text = json.dumps(logged, ensure_ascii=False)
     assert "0912" not in text and "chờ" not in text and "secret" not in text
