@@ -87,6 +87,7 @@ def create_app(test_config=None, components=None):
     _register_health(app)
     _register_errors(app)
     _register_security_headers(app)
+    background.register(app, background.Job(app, "wal-checkpoint", db.CHECKPOINT_SECONDS, db.checkpoint_wal))
     background.init_app(app)
     return app
 
