@@ -26,8 +26,9 @@ import hmac
 import re
 import secrets
 
-from itsdangerous import Serializer, Signer, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode
+from itsdangerous import (BadData, BadSignature, Serializer, Signer, TimestampSigner, URLSafeSerializer,
+                          URLSafeTimedSerializer)
+from itsdangerous.encoding import base64_decode, base64_encode
 from itsdangerous.signer import HMACAlgorithm
 
 CSRF_COOKIE = "web_csrf"
@@ -65,9 +66,26 @@ class _TimestampSigner(_KeyOnce, TimestampSigner):
     pass
 
 
+def _canonical(token):
+    """Whether each base64 part of a token is spelled as base64_encode writes it. Decoders
+    ignore the unused low bits of a part's last character, so three other spellings of that
+    character read as the same signature: a changed character would not always fail it."""
+    try:
+        raw = token.encode("ascii") if isinstance(token, str) else bytes(token)
+        return all(base64_encode(base64_decode(part)) == part for part in raw.split(b".") if part)
+    except (BadData, UnicodeError, TypeError):
+        return False
+
+
 class _SignerOnce:
-    """A serializer that makes its signer once (signers keep no state between calls), and
-    writes its URL-safe payload without trying zlib on it."""
+    """A serializer that makes its signer once (signers keep no state between calls), writes
+    its URL-safe payload without trying zlib on it, and reads only tokens spelled as it
+    writes them (_canonical)."""
+
+    def loads(self, s, *args, **kwargs):
+        if not _canonical(s):
+            raise BadSignature("not a spelling of a token this server writes")
+        return super().loads(s, *args, **kwargs)
 
     def dump_payload(self, obj):
         return base64_encode(Serializer.dump_payload(self, obj))
