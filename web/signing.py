@@ -26,8 +26,15 @@ import hmac
 import re
 import secrets
 
-from itsdangerous import (BadData, BadSignature, Serializer, Signer, TimestampSigner, URLSafeSerializer,
-                          URLSafeTimedSerializer)
+from itsdangerous import (
+    BadData,
+    BadSignature,
+    Serializer,
+    Signer,
+    TimestampSigner,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 from itsdangerous.encoding import base64_decode, base64_encode
 from itsdangerous.signer import HMACAlgorithm
 
