@@ -6,6 +6,7 @@ Every value can be overridden from the environment (the systemd unit reads
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 
 bind = os.environ.get("SATISFACTION_BIND", "127.0.0.1:8000")
@@ -32,14 +33,26 @@ control_socket_disable = True
 forwarded_allow_ips = os.environ.get("SATISFACTION_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+_made_metrics_directory = []
+
+
 def on_starting(server):
     # Prometheus counters from every worker land in one directory, read by /metrics; the
-    # systemd unit gives it one under /run, anything else gets a fresh temporary one.
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="satisfaction-metrics-")
+    # systemd unit gives it one under /run, anything else gets a fresh temporary one, which
+    # on_exit removes.
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        directory = tempfile.mkdtemp(prefix="satisfaction-metrics-")
+        _made_metrics_directory.append(directory)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     os.makedirs(directory, exist_ok=True)
     for name in os.listdir(directory):
         os.remove(os.path.join(directory, name))
+
+
+def on_exit(server):
+    for directory in _made_metrics_directory:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def post_worker_init(worker):

@@ -84,6 +84,19 @@ def test_metrics_add_up_every_worker_and_show_kiosks_online(database):
     assert "satisfaction_request_seconds_bucket" in text
 
 
+def test_a_server_without_a_metrics_folder_of_its_own_removes_the_one_it_made_when_it_stops(database, tmp_path,
+                                                                                           monkeypatch):
+    # Outside systemd (which gives one under /run), gunicorn.conf.py makes a temporary folder for
+    # the workers' counters: every start of the server, or of a test's, left one in /tmp.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    with ServerProcess(database, workers=2, deploy_config=True) as server:
+        assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
+        [folder] = tmp_path.glob("satisfaction-metrics-*")
+        assert any(folder.iterdir())  # the workers' counter files
+    assert not folder.exists()
+
+
 def test_metrics_are_refused_outside_the_allowed_addresses(database):
     app = create_app({"DATABASE": str(database), "METRICS_ALLOWED": ["10.0.0.0/8"]})
     assert app.test_client().get("/metrics").status_code == 403
